@@ -1,0 +1,559 @@
+//! Aggregation with Polars: the engine's batches become one frame of per-trial results
+//! (one row per trial and arm), the statistics of MODEL.md section 6 are computed by
+//! group-by over that frame, paired statistics by joining arms on the trial number, and the
+//! monthly bands by quantiles over the monthly paths. Everything the outputs need comes
+//! back as one serialisable [`Summary`] plus the frames.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
+use crate::scenario::{PARAMS, Scenario};
+
+/// Quantile levels reported for each headline distribution.
+const LEVELS: [(&str, f64); 7] = [
+    ("p5", 0.05),
+    ("p10", 0.10),
+    ("p25", 0.25),
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p90", 0.90),
+    ("p95", 0.95),
+];
+/// Quantile levels of the monthly bands.
+const BANDS: [(&str, f64); 5] = [
+    ("p5", 0.05),
+    ("p25", 0.25),
+    ("p50", 0.50),
+    ("p75", 0.75),
+    ("p95", 0.95),
+];
+/// Version of MODEL.md the engine implements.
+pub const MODEL_VERSION: &str = "1";
+
+/// Distribution statistics of one per-trial figure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stats {
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    /// Monte Carlo standard error of the mean.
+    pub se: Option<f64>,
+    pub p5: Option<f64>,
+    pub p10: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// A mean with its 95 % interval (mean +- 1.96 standard errors).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Interval {
+    pub mean: Option<f64>,
+    pub lo95: Option<f64>,
+    pub hi95: Option<f64>,
+}
+
+/// Mean contribution of each channel to net, in the currency.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Channels {
+    pub uplift: Option<f64>,
+    pub customers_lost: Option<f64>,
+    pub labour: Option<f64>,
+    pub kpi_value: Option<f64>,
+    pub running_cost: Option<f64>,
+    pub incident_cost: Option<f64>,
+    pub upfront: Option<f64>,
+    pub scale_up: Option<f64>,
+}
+
+impl Channels {
+    /// The channels as (name, mean) pairs in MODEL.md order.
+    pub fn entries(&self) -> [(&'static str, Option<f64>); 8] {
+        [
+            ("uplift", self.uplift),
+            ("customers_lost", self.customers_lost),
+            ("labour", self.labour),
+            ("kpi_value", self.kpi_value),
+            ("running_cost", self.running_cost),
+            ("incident_cost", self.incident_cost),
+            ("upfront", self.upfront),
+            ("scale_up", self.scale_up),
+        ]
+    }
+}
+
+/// Everything reported about one arm.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ArmSummary {
+    pub name: String,
+    pub label: String,
+    pub roi: Stats,
+    pub npv: Stats,
+    pub net: Stats,
+    pub p_roi_negative: Option<f64>,
+    pub p_npv_negative: Option<f64>,
+    pub npv_var5: Option<f64>,
+    pub npv_cvar5: Option<f64>,
+    pub p_payback: Option<f64>,
+    pub payback_median: Option<f64>,
+    pub p_dropped: Option<f64>,
+    pub revenue_retained_mean: Option<f64>,
+    pub incidents_mean: Option<f64>,
+    pub adoption_final_mean: Option<f64>,
+    pub kpi_final_mean: Option<f64>,
+    pub channels: Channels,
+    pub roi_nan: u64,
+    pub clamped: BTreeMap<String, u64>,
+    /// Standard errors of the headline probabilities (binomial).
+    pub p_roi_negative_se: Option<f64>,
+    pub p_npv_negative_se: Option<f64>,
+    pub p_payback_se: Option<f64>,
+    pub p_dropped_se: Option<f64>,
+    pub investment_mean: Option<f64>,
+}
+
+/// Paired comparison of two arms on the same trials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PairSummary {
+    pub a: String,
+    pub b: String,
+    /// P(npv of a > npv of b), strict.
+    pub p_a_npv_greater: Option<f64>,
+    pub npv_diff: Interval,
+    pub roi_diff: Interval,
+}
+
+/// The labels of the scenario's KPI.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KpiInfo {
+    pub name: String,
+    pub unit: String,
+}
+
+/// The whole result of a run, as written to `summary.json`. It holds no timings, so the
+/// same inputs give the same bytes on any machine and thread count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub title: String,
+    pub currency: String,
+    pub horizon_months: u32,
+    pub trials: u64,
+    pub seed: u64,
+    pub arms: Vec<ArmSummary>,
+    pub pairs: Vec<PairSummary>,
+    pub model_version: String,
+    pub discount_rate_annual: f64,
+    pub kpi: Option<KpiInfo>,
+}
+
+/// The frames behind a summary: per-trial rows and monthly bands.
+pub struct Frames {
+    pub trials: DataFrame,
+    pub monthly: DataFrame,
+}
+
+/// Builds the per-trial frame from the engine's batches.
+pub fn trials_frame(model: &Model, batches: &[Batch], has_kpi: bool) -> Result<DataFrame> {
+    let rows: usize = batches.iter().map(|b| b.outcomes.len()).sum();
+    let n_arms = model.n_arms();
+    let mut trial = Vec::with_capacity(rows);
+    let mut arm = Vec::with_capacity(rows);
+    for b in batches {
+        for j in 0..b.n {
+            for a in &model.arms {
+                trial.push(b.first_trial + j as u64);
+                arm.push(a.name.as_str());
+            }
+        }
+    }
+    let outcomes = || batches.iter().flat_map(|b| b.outcomes.iter());
+    let month = |m: u32| (m != NO_MONTH).then_some(m);
+    let mut cols = vec![
+        Column::new("trial".into(), trial),
+        Column::new("arm".into(), arm),
+    ];
+    for (k, sym) in model.varying.iter().enumerate() {
+        let n_in = model.varying.len();
+        let vals: Vec<f64> = batches
+            .iter()
+            .flat_map(|b| b.inputs.iter().skip(k).step_by(n_in).copied())
+            .collect();
+        cols.push(Column::new(PARAMS[*sym as usize].path().into(), vals));
+    }
+    let f = |get: fn(&crate::engine::Outcome) -> f64| -> Vec<f64> { outcomes().map(get).collect() };
+    cols.push(Column::new("net".into(), f(|o| o.net)));
+    cols.push(Column::new("npv".into(), f(|o| o.npv)));
+    cols.push(Column::new("investment".into(), f(|o| o.investment)));
+    cols.push(Column::new(
+        "roi".into(),
+        outcomes()
+            .map(|o| o.roi.is_finite().then_some(o.roi))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "payback_month".into(),
+        outcomes()
+            .map(|o| month(o.payback_month))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "dropped".into(),
+        outcomes().map(|o| o.dropped).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "dropped_month".into(),
+        outcomes()
+            .map(|o| month(o.dropped_month))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "go_live_month".into(),
+        outcomes().map(|o| o.go_live_month).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "revenue_retained".into(),
+        f(|o| o.revenue_retained),
+    ));
+    cols.push(Column::new(
+        "adoption_final".into(),
+        f(|o| o.adoption_final),
+    ));
+    cols.push(Column::new(
+        "incidents".into(),
+        outcomes().map(|o| o.incidents).collect::<Vec<_>>(),
+    ));
+    let kpi: Vec<Option<f64>> = outcomes().map(|o| has_kpi.then_some(o.kpi_final)).collect();
+    cols.push(Column::new("kpi_final".into(), kpi));
+    for (c, name) in CHANNELS.iter().enumerate() {
+        cols.push(Column::new(
+            format!("channel_{name}").into(),
+            outcomes().map(|o| o.channels[c]).collect::<Vec<_>>(),
+        ));
+    }
+    debug_assert_eq!(rows % n_arms.max(1), 0);
+    Ok(DataFrame::new(rows, cols).context("building the per-trial frame".into())?)
+}
+
+/// Aggregates a run: the summary and the frames it was computed from.
+pub fn aggregate(sc: &Scenario, model: &Model, batches: &[Batch]) -> Result<(Summary, Frames)> {
+    let trials = trials_frame(model, batches, sc.kpi.is_some())?;
+    let arms = arm_stats(sc, model, batches, &trials)?;
+    let pairs = pair_stats(model, &trials)?;
+    let monthly = monthly_frame(model, batches)?;
+    let n: u64 = batches.iter().map(|b| b.n as u64).sum();
+    let summary = Summary {
+        scenario: sc.name.clone(),
+        title: sc.title.clone(),
+        currency: sc.currency.clone(),
+        horizon_months: sc.horizon_months,
+        trials: n,
+        seed: sc.seed,
+        arms,
+        pairs,
+        model_version: MODEL_VERSION.to_string(),
+        discount_rate_annual: sc.discount_rate_annual,
+        kpi: sc.kpi.as_ref().map(|k| KpiInfo {
+            name: k.name.clone(),
+            unit: k.unit.clone(),
+        }),
+    };
+    Ok((summary, Frames { trials, monthly }))
+}
+
+fn f64col(name: &str) -> Expr {
+    col(name).cast(DataType::Float64)
+}
+
+/// Mean, sd, se and quantiles of one column, aliased `{name}__{stat}`.
+fn stats_exprs(name: &str) -> Vec<Expr> {
+    let c = || f64col(name);
+    let mut e = vec![
+        c().mean().alias(format!("{name}__mean")),
+        c().std(1).alias(format!("{name}__sd")),
+        (c().std(1) / c().count().cast(DataType::Float64).sqrt()).alias(format!("{name}__se")),
+    ];
+    for (label, q) in LEVELS {
+        e.push(
+            c().quantile(lit(q), QuantileMethod::Linear)
+                .alias(format!("{name}__{label}")),
+        );
+    }
+    e
+}
+
+/// Share of rows (among non-null ones) where `pred` holds.
+fn share(pred: Expr) -> Expr {
+    pred.cast(DataType::Float64).mean()
+}
+
+fn arm_stats(
+    sc: &Scenario,
+    model: &Model,
+    batches: &[Batch],
+    trials: &DataFrame,
+) -> Result<Vec<ArmSummary>> {
+    let h = f64::from(sc.horizon_months);
+    let mut exprs = Vec::new();
+    for name in ["roi", "npv", "net"] {
+        exprs.extend(stats_exprs(name));
+    }
+    let npv = || col("npv");
+    let var5 = || npv().quantile(lit(0.05), QuantileMethod::Linear);
+    exprs.extend([
+        share(col("roi").lt(lit(0.0))).alias("p_roi_negative"),
+        col("roi")
+            .count()
+            .cast(DataType::Float64)
+            .alias("roi_count"),
+        share(npv().lt(lit(0.0))).alias("p_npv_negative"),
+        var5().alias("npv_var5"),
+        npv().filter(npv().lt_eq(var5())).mean().alias("npv_cvar5"),
+        share(col("payback_month").is_not_null()).alias("p_payback"),
+        f64col("payback_month")
+            .fill_null(lit(1e18))
+            .quantile(lit(0.5), QuantileMethod::Linear)
+            .alias("payback_median"),
+        share(col("dropped")).alias("p_dropped"),
+        col("revenue_retained")
+            .mean()
+            .alias("revenue_retained_mean"),
+        f64col("incidents").mean().alias("incidents_mean"),
+        col("adoption_final").mean().alias("adoption_final_mean"),
+        col("kpi_final").mean().alias("kpi_final_mean"),
+        col("roi")
+            .null_count()
+            .cast(DataType::Float64)
+            .alias("roi_nan"),
+        col("investment").mean().alias("investment_mean"),
+        len().cast(DataType::Float64).alias("n"),
+    ]);
+    for name in CHANNELS {
+        exprs.push(
+            col(format!("channel_{name}"))
+                .mean()
+                .alias(format!("ch__{name}")),
+        );
+    }
+    let df = trials
+        .clone()
+        .lazy()
+        .group_by_stable([col("arm")])
+        .agg(exprs)
+        .collect()
+        .context("computing arm statistics".into())?;
+    let mut out = Vec::new();
+    for (i, arm) in model.arms.iter().enumerate() {
+        let g = |name: &str| -> Result<Option<f64>> {
+            Ok(df.column(name)?.f64()?.get(i).filter(|x| x.is_finite()))
+        };
+        let stats = |name: &str| -> Result<Stats> {
+            let q = |l: &str| g(&format!("{name}__{l}"));
+            Ok(Stats {
+                mean: q("mean")?,
+                sd: q("sd")?,
+                se: q("se")?,
+                p5: q("p5")?,
+                p10: q("p10")?,
+                p25: q("p25")?,
+                p50: q("p50")?,
+                p75: q("p75")?,
+                p90: q("p90")?,
+                p95: q("p95")?,
+            })
+        };
+        let n = g("n")?.unwrap_or(0.0);
+        let binom_se =
+            |p: Option<f64>, n: f64| p.filter(|_| n > 1.0).map(|p| (p * (1.0 - p) / n).sqrt());
+        let p_roi_negative = g("p_roi_negative")?;
+        let p_npv_negative = g("p_npv_negative")?;
+        let p_payback = g("p_payback")?;
+        let p_dropped = g("p_dropped")?;
+        let mut clamped = BTreeMap::new();
+        for def in PARAMS {
+            if !model.slots[arm.slot[def.sym as usize]].dist.is_fixed() {
+                let count: u64 = batches
+                    .iter()
+                    .map(|b| b.clamped[i * crate::scenario::NSYM + def.sym as usize])
+                    .sum();
+                clamped.insert(def.path(), count);
+            }
+        }
+        let c = |name: &str| g(&format!("ch__{name}"));
+        out.push(ArmSummary {
+            name: arm.name.clone(),
+            label: arm.label.clone(),
+            roi: stats("roi")?,
+            npv: stats("npv")?,
+            net: stats("net")?,
+            p_roi_negative,
+            p_npv_negative,
+            npv_var5: g("npv_var5")?,
+            npv_cvar5: g("npv_cvar5")?,
+            p_payback,
+            payback_median: g("payback_median")?.filter(|m| *m <= h),
+            p_dropped,
+            revenue_retained_mean: g("revenue_retained_mean")?,
+            incidents_mean: g("incidents_mean")?,
+            adoption_final_mean: g("adoption_final_mean")?,
+            kpi_final_mean: if sc.kpi.is_some() {
+                g("kpi_final_mean")?
+            } else {
+                None
+            },
+            channels: Channels {
+                uplift: c("uplift")?,
+                customers_lost: c("customers_lost")?,
+                labour: c("labour")?,
+                kpi_value: c("kpi_value")?,
+                running_cost: c("running_cost")?,
+                incident_cost: c("incident_cost")?,
+                upfront: c("upfront")?,
+                scale_up: c("scale_up")?,
+            },
+            roi_nan: g("roi_nan")?.unwrap_or(0.0) as u64,
+            clamped,
+            p_roi_negative_se: binom_se(p_roi_negative, g("roi_count")?.unwrap_or(0.0)),
+            p_npv_negative_se: binom_se(p_npv_negative, n),
+            p_payback_se: binom_se(p_payback, n),
+            p_dropped_se: binom_se(p_dropped, n),
+            investment_mean: g("investment_mean")?,
+        });
+    }
+    Ok(out)
+}
+
+fn pair_stats(model: &Model, trials: &DataFrame) -> Result<Vec<PairSummary>> {
+    let mut out = Vec::new();
+    let side = |name: &str, suffix: &str| {
+        trials
+            .clone()
+            .lazy()
+            .filter(col("arm").eq(lit(name.to_string())))
+            .select([
+                col("trial"),
+                col("npv").alias(format!("npv_{suffix}")),
+                col("roi").alias(format!("roi_{suffix}")),
+            ])
+    };
+    for (i, a) in model.arms.iter().enumerate() {
+        for b in &model.arms[i + 1..] {
+            let joined = side(&a.name, "a").join(
+                side(&b.name, "b"),
+                [col("trial")],
+                [col("trial")],
+                JoinArgs::new(JoinType::Inner),
+            );
+            let interval = |d: fn() -> Expr, name: &str| {
+                let se = d().std(1) / d().count().cast(DataType::Float64).sqrt();
+                [
+                    d().mean().alias(format!("{name}_mean")),
+                    (d().mean() - lit(1.96) * se.clone()).alias(format!("{name}_lo")),
+                    (d().mean() + lit(1.96) * se).alias(format!("{name}_hi")),
+                ]
+            };
+            let mut exprs = vec![share(col("npv_a").gt(col("npv_b"))).alias("p_a_greater")];
+            exprs.extend(interval(|| col("npv_a") - col("npv_b"), "npv"));
+            exprs.extend(interval(|| col("roi_a") - col("roi_b"), "roi"));
+            let df = joined
+                .select(exprs)
+                .collect()
+                .with_context(|| format!("comparing arms {} and {}", a.name, b.name).into())?;
+            let g = |name: &str| -> Result<Option<f64>> {
+                Ok(df.column(name)?.f64()?.get(0).filter(|x| x.is_finite()))
+            };
+            out.push(PairSummary {
+                a: a.name.clone(),
+                b: b.name.clone(),
+                p_a_npv_greater: g("p_a_greater")?,
+                npv_diff: Interval {
+                    mean: g("npv_mean")?,
+                    lo95: g("npv_lo")?,
+                    hi95: g("npv_hi")?,
+                },
+                roi_diff: Interval {
+                    mean: g("roi_mean")?,
+                    lo95: g("roi_lo")?,
+                    hi95: g("roi_hi")?,
+                },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Per arm and month: bands of cumulative cash flow, mean adoption and revenue base.
+fn monthly_frame(model: &Model, batches: &[Batch]) -> Result<DataFrame> {
+    let h1 = model.horizon + 1;
+    let rows: usize = batches.iter().map(|b| b.outcomes.len()).sum();
+    let mut cols = vec![Column::new(
+        "arm".into(),
+        batches
+            .iter()
+            .flat_map(|b| (0..b.n).flat_map(|_| model.arms.iter().map(|a| a.name.as_str())))
+            .collect::<Vec<_>>(),
+    )];
+    for t in 0..h1 {
+        let v: Vec<f64> = batches
+            .iter()
+            .flat_map(|b| b.cum_cf.iter().skip(t).step_by(h1).copied())
+            .collect();
+        cols.push(Column::new(format!("m{t}").into(), v));
+    }
+    let wide = DataFrame::new(rows, cols)?;
+    let mut exprs = Vec::new();
+    for t in 0..h1 {
+        for (label, q) in BANDS {
+            exprs.push(
+                col(format!("m{t}"))
+                    .quantile(lit(q), QuantileMethod::Linear)
+                    .alias(format!("{label}_{t}")),
+            );
+        }
+    }
+    let bands = wide
+        .lazy()
+        .group_by_stable([col("arm")])
+        .agg(exprs)
+        .collect()
+        .context("computing monthly bands".into())?;
+    let n: f64 = batches.iter().map(|b| b.n as f64).sum();
+    let mut arm_col = Vec::new();
+    let mut month = Vec::new();
+    let mut band_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); BANDS.len()];
+    let mut adoption = Vec::new();
+    let mut revenue_base = Vec::new();
+    for (ai, arm) in model.arms.iter().enumerate() {
+        for t in 0..h1 {
+            arm_col.push(arm.name.clone());
+            month.push(t as u32);
+            for (bi, (label, _)) in BANDS.iter().enumerate() {
+                band_vals[bi].push(bands.column(&format!("{label}_{t}"))?.f64()?.get(ai));
+            }
+            // Sums in batch order: the same bits for any thread count.
+            let sum = |f: fn(&Batch) -> &Vec<f64>| {
+                batches.iter().fold(0.0, |acc, b| acc + f(b)[ai * h1 + t])
+            };
+            adoption.push(sum(|b| &b.adoption_sum) / n);
+            revenue_base.push(sum(|b| &b.revenue_base_sum) / n);
+        }
+    }
+    let mut cols = vec![
+        Column::new("arm".into(), arm_col),
+        Column::new("month".into(), month),
+    ];
+    for (bi, (label, _)) in BANDS.iter().enumerate() {
+        cols.push(Column::new(
+            (*label).into(),
+            std::mem::take(&mut band_vals[bi]),
+        ));
+    }
+    cols.push(Column::new("adoption_mean".into(), adoption));
+    cols.push(Column::new("revenue_base_mean".into(), revenue_base));
+    Ok(DataFrame::new(model.arms.len() * h1, cols).context("building the monthly frame".into())?)
+}

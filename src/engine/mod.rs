@@ -1,0 +1,232 @@
+//! The Monte Carlo engine: keyed draws for every parameter of every arm, the monthly
+//! recursion per arm, parallel over fixed batches of trials with rayon. It knows neither
+//! Polars nor plotters: it hands back plain batches, in trial order.
+
+pub mod rng;
+pub mod trial;
+
+use std::ops::Range;
+
+use rand::Rng;
+use rayon::prelude::*;
+
+use crate::dist::{Dist, open01};
+use crate::scenario::{Domain, NSYM, PARAMS, Scenario, Sym};
+pub use trial::{CHANNELS, NO_MONTH, Outcome};
+
+/// Trials per batch. Results never depend on it; it only sets the grain of parallelism.
+pub const BATCH: u64 = 2048;
+
+/// One distinct thing to draw per trial: a parameter path with one distribution. Arms that
+/// give a parameter the same distribution share its slot (and so its value).
+#[derive(Debug, Clone)]
+pub struct Slot {
+    pub path: String,
+    pub key: u64,
+    pub dist: Dist,
+    pub domain: Domain,
+}
+
+/// One arm compiled for the engine.
+#[derive(Debug, Clone)]
+pub struct ArmModel {
+    pub name: String,
+    pub label: String,
+    /// Slot index of each parameter, indexed by `Sym as usize`.
+    pub slot: [usize; NSYM],
+}
+
+/// A scenario compiled for simulation.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub horizon: usize,
+    pub seed: u64,
+    /// `(1 + r_m)^t` for `t = 0..=H`.
+    pub discount: Vec<f64>,
+    pub slots: Vec<Slot>,
+    pub arms: Vec<ArmModel>,
+    /// Parameters that vary between trials in at least one arm, in table order.
+    pub varying: Vec<Sym>,
+    incident_key: u64,
+    abandon_key: u64,
+    gate_key: u64,
+}
+
+impl Model {
+    pub fn new(sc: &Scenario) -> Model {
+        let mut slots: Vec<Slot> = Vec::new();
+        let arms = sc
+            .arms
+            .iter()
+            .map(|arm| {
+                let mut slot = [0usize; NSYM];
+                for def in PARAMS {
+                    let path = def.path();
+                    let dist = arm.param(def.sym);
+                    slot[def.sym as usize] =
+                        match slots.iter().position(|s| s.path == path && s.dist == *dist) {
+                            Some(i) => i,
+                            None => {
+                                slots.push(Slot {
+                                    key: rng::key(sc.seed, &path),
+                                    path,
+                                    dist: dist.clone(),
+                                    domain: def.domain,
+                                });
+                                slots.len() - 1
+                            }
+                        };
+                }
+                ArmModel {
+                    name: arm.name.clone(),
+                    label: arm.label.clone(),
+                    slot,
+                }
+            })
+            .collect::<Vec<_>>();
+        let varying = PARAMS
+            .iter()
+            .map(|d| d.sym)
+            .filter(|&s| {
+                arms.iter()
+                    .any(|a| !slots[a.slot[s as usize]].dist.is_fixed())
+            })
+            .collect();
+        let r_m = (1.0 + sc.discount_rate_annual).powf(1.0 / 12.0) - 1.0;
+        let horizon = sc.horizon_months as usize;
+        Model {
+            horizon,
+            seed: sc.seed,
+            discount: (0..=horizon).map(|t| (1.0 + r_m).powi(t as i32)).collect(),
+            slots,
+            arms,
+            varying,
+            incident_key: rng::key(sc.seed, rng::INCIDENT_STREAM),
+            abandon_key: rng::key(sc.seed, rng::ABANDON_STREAM),
+            gate_key: rng::key(sc.seed, rng::GATE_STREAM),
+        }
+    }
+
+    pub fn n_arms(&self) -> usize {
+        self.arms.len()
+    }
+
+    /// Simulates `trials` in parallel batches; `progress` is told how many trials each
+    /// finished batch held. The batches come back in trial order.
+    pub fn run(&self, trials: Range<u64>, progress: &(dyn Fn(u64) + Sync)) -> Vec<Batch> {
+        let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
+        starts
+            .into_par_iter()
+            .map(|start| {
+                let batch = self.run_batch(start..(start + BATCH).min(trials.end));
+                progress(batch.n as u64);
+                batch
+            })
+            .collect()
+    }
+
+    /// Simulates one contiguous range of trials.
+    pub fn run_batch(&self, trials: Range<u64>) -> Batch {
+        let n = (trials.end - trials.start) as usize;
+        let (h1, n_arms) = (self.horizon + 1, self.n_arms());
+        let mut batch = Batch::new(trials.start, n, n_arms, self.varying.len(), h1);
+        let mut slot_clamped = vec![0u64; self.slots.len()];
+        let mut values: Vec<f64> = self
+            .slots
+            .iter()
+            .map(|s| if let Dist::Fixed(v) = s.dist { v } else { 0.0 })
+            .collect();
+        let mut u_inc = vec![0.0; h1];
+        let mut u_ab = vec![0.0; h1];
+        let mut p = [0.0f64; NSYM];
+        for (j, trial) in trials.enumerate() {
+            for (si, slot) in self.slots.iter().enumerate() {
+                if slot.dist.is_fixed() {
+                    continue;
+                }
+                let raw = slot.dist.sample(&mut rng::stream(slot.key, trial));
+                let (x, moved) = slot.domain.clamp(raw);
+                values[si] = x;
+                slot_clamped[si] += u64::from(moved);
+            }
+            fill_uniforms(&mut u_inc, self.incident_key, trial);
+            fill_uniforms(&mut u_ab, self.abandon_key, trial);
+            let z_gate =
+                crate::special::norm_inv(open01(rng::stream(self.gate_key, trial).next_u64()));
+            let shared = trial::Shared {
+                u_inc: &u_inc,
+                u_ab: &u_ab,
+                z_gate,
+            };
+            for (ai, arm) in self.arms.iter().enumerate() {
+                for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
+                    *dst = values[si];
+                }
+                let row = j * n_arms + ai;
+                let monthly = trial::Monthly {
+                    cum_cf: &mut batch.cum_cf[row * h1..(row + 1) * h1],
+                    adoption: &mut batch.adoption_sum[ai * h1..(ai + 1) * h1],
+                    revenue_base: &mut batch.revenue_base_sum[ai * h1..(ai + 1) * h1],
+                };
+                batch.outcomes.push(trial::simulate(
+                    &p,
+                    self.horizon,
+                    &self.discount,
+                    &shared,
+                    monthly,
+                ));
+                batch
+                    .inputs
+                    .extend(self.varying.iter().map(|&s| p[s as usize]));
+            }
+        }
+        for (ai, arm) in self.arms.iter().enumerate() {
+            for s in 0..NSYM {
+                batch.clamped[ai * NSYM + s] = slot_clamped[arm.slot[s]];
+            }
+        }
+        batch
+    }
+}
+
+/// `buf[t]` for `t = 1..`: the keyed monthly uniforms of one trial (calendar month `t`).
+#[inline]
+fn fill_uniforms(buf: &mut [f64], key: u64, trial: u64) {
+    let mut s = rng::stream(key, trial);
+    for u in buf.iter_mut().skip(1) {
+        *u = open01(s.next_u64());
+    }
+}
+
+/// The results of one batch of trials, rows ordered by trial then arm.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub first_trial: u64,
+    pub n: usize,
+    pub outcomes: Vec<Outcome>,
+    /// The arm's value of each varying parameter, `model.varying.len()` per row.
+    pub inputs: Vec<f64>,
+    /// Cumulative cash flow, `H + 1` per row.
+    pub cum_cf: Vec<f64>,
+    /// Sum over the batch's trials of adoption per arm and month, `H + 1` per arm.
+    pub adoption_sum: Vec<f64>,
+    /// Sum over the batch's trials of the revenue base per arm and month.
+    pub revenue_base_sum: Vec<f64>,
+    /// Clamped draws per arm and parameter, `NSYM` per arm.
+    pub clamped: Vec<u64>,
+}
+
+impl Batch {
+    fn new(first_trial: u64, n: usize, n_arms: usize, n_inputs: usize, h1: usize) -> Batch {
+        Batch {
+            first_trial,
+            n,
+            outcomes: Vec::with_capacity(n * n_arms),
+            inputs: Vec::with_capacity(n * n_arms * n_inputs),
+            cum_cf: vec![0.0; n * n_arms * h1],
+            adoption_sum: vec![0.0; n_arms * h1],
+            revenue_base_sum: vec![0.0; n_arms * h1],
+            clamped: vec![0; n_arms * NSYM],
+        }
+    }
+}

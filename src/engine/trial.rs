@@ -1,0 +1,246 @@
+//! One arm in one trial: the month-by-month recursion of MODEL.md section 3.
+
+use crate::scenario::{NSYM, Sym};
+use crate::special::poisson_inv;
+
+/// Channels of the value breakdown, in the order of MODEL.md section 3.
+pub const CHANNELS: [&str; 8] = [
+    "uplift",
+    "customers_lost",
+    "labour",
+    "kpi_value",
+    "running_cost",
+    "incident_cost",
+    "upfront",
+    "scale_up",
+];
+
+/// Sentinel for "no month" in month-valued outcomes.
+pub const NO_MONTH: u32 = u32::MAX;
+
+/// Everything one arm produces in one trial, apart from its monthly path.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Outcome {
+    pub net: f64,
+    pub npv: f64,
+    pub investment: f64,
+    /// `net / investment`, NaN when nothing was invested.
+    pub roi: f64,
+    /// First month with cumulative cash flow >= 0, or [`NO_MONTH`].
+    pub payback_month: u32,
+    pub dropped: bool,
+    /// Month after which the project was dropped, or [`NO_MONTH`].
+    pub dropped_month: u32,
+    /// First live month `G` (may exceed the horizon).
+    pub go_live_month: u32,
+    pub revenue_retained: f64,
+    pub adoption_final: f64,
+    pub incidents: u64,
+    pub kpi_final: f64,
+    /// Signed contributions to `net`, in [`CHANNELS`] order.
+    pub channels: [f64; 8],
+}
+
+/// Draws shared by every arm of a trial (common random numbers).
+pub struct Shared<'a> {
+    /// `U_inc(t)` at index `t` (index 0 unused).
+    pub u_inc: &'a [f64],
+    /// `U_ab(t)` at index `t` (index 0 unused).
+    pub u_ab: &'a [f64],
+    pub z_gate: f64,
+}
+
+/// Per-month outputs of one arm, written in place; each slice has `H + 1` entries.
+pub struct Monthly<'a> {
+    /// Cumulative undiscounted cash flow after month `t`.
+    pub cum_cf: &'a mut [f64],
+    /// Adoption `A_t`, added to a running sum.
+    pub adoption: &'a mut [f64],
+    /// Revenue base `M` after month `t`, added to a running sum.
+    pub revenue_base: &'a mut [f64],
+}
+
+#[inline]
+fn pos(w: f64, a: f64) -> f64 {
+    (1.0 - w * (1.0 - a)).max(0.0)
+}
+
+#[inline]
+fn neg(w: f64, a: f64) -> f64 {
+    1.0 + w * (1.0 - a)
+}
+
+/// Simulates one arm over `horizon` months. `p` holds the arm's drawn parameters indexed
+/// by [`Sym`]; `discount[t]` is `(1 + r_m)^t`.
+pub fn simulate(
+    p: &[f64; NSYM],
+    horizon: usize,
+    discount: &[f64],
+    shared: &Shared,
+    out: Monthly,
+) -> Outcome {
+    let v = |s: Sym| p[s as usize];
+    let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
+    let (k, i, e) = (v(Sym::Measurement), v(Sym::Integration), v(Sym::Ethics));
+    let m = v(Sym::GrossMargin);
+    let labour_base = v(Sym::ProcessCost);
+    let growth = 1.0 + v(Sym::RevenueGrowth);
+
+    // Alignment effects (MODEL.md section 2, [effects]).
+    let uplift_factor = pos(v(Sym::WUplift), s);
+    let u_r = v(Sym::RevenueUplift) * uplift_factor;
+    let sigma_r = v(Sym::LabourSaving) * pos(v(Sym::WLabour), i);
+    let c0_eff = v(Sym::UpfrontCost) * (1.0 + v(Sym::CostOverrun) * neg(v(Sym::WOverrun), f));
+    let d = v(Sym::BuildMonths);
+    let d_eff = d + (v(Sym::WDelay) * (1.0 - f) * d).round();
+    let cm_eff = v(Sym::MonthlyCost) * neg(v(Sym::WSilo), i);
+    let amax_eff = v(Sym::AdoptionCeiling) * pos(v(Sym::WCeiling), c);
+    let bass_p = v(Sym::AdoptionP);
+    let q_eff = v(Sym::AdoptionQ) * pos(v(Sym::WSpeed), c);
+    let lambda_eff = v(Sym::IncidentRate) * neg(v(Sym::WIncidents), f);
+    let chi_eff = (v(Sym::IncidentChurn) * neg(v(Sym::WTrust), e)).min(1.0);
+    let sigma_g = v(Sym::GateNoise) * neg(v(Sym::WNoise), k);
+    let h_eff = (v(Sym::AbandonHazard) * neg(v(Sym::WAbandon), s)).min(1.0);
+    let eps_s = v(Sym::Erosion) * (1.0 - s);
+    let kpi_unit =
+        v(Sym::KpiValuePerUnit) * v(Sym::KpiBaseline) * v(Sym::KpiChange) * uplift_factor;
+    let (incident_cost, pilot, phi, k0) = (
+        v(Sym::IncidentCost),
+        v(Sym::PilotMonths),
+        v(Sym::PilotScale),
+        v(Sym::PilotUpfrontShare),
+    );
+    let pilot = pilot as usize;
+    let go_live = d_eff + 1.0;
+    let go_live_month = if go_live > (u32::MAX - 1) as f64 {
+        u32::MAX - 1
+    } else {
+        go_live as u32
+    };
+    let g_month = go_live_month as usize;
+    let decay = (-(bass_p + q_eff)).exp();
+    let imitation_ratio = q_eff / bass_p;
+    let churn_keep = 1.0 - chi_eff;
+    let h = horizon;
+
+    // Month 0.
+    let (cf0, rest) = if pilot > 0 {
+        (-k0 * c0_eff, (1.0 - k0) * c0_eff)
+    } else {
+        (-c0_eff, 0.0)
+    };
+    let mut ch = [0.0f64; 8];
+    ch[6] = cf0;
+    let mut investment = -cf0;
+    let mut cum = cf0;
+    let mut npv = cf0;
+    let mut payback = NO_MONTH;
+    out.cum_cf[0] = cf0;
+    out.revenue_base[0] += 1.0;
+
+    let mut mm = 1.0f64;
+    let mut live = true;
+    let mut dropped_month = NO_MONTH;
+    let mut su_next = 0.0;
+    let mut r_base = v(Sym::MonthlyRevenue);
+    let mut e_tau = 1.0f64;
+    let mut a = 0.0f64;
+    let mut incidents = 0u64;
+    for t in 1..=h {
+        r_base *= growth;
+        let active = live && t >= g_month;
+        let tau = if active { t + 1 - g_month } else { 0 };
+        let scale = if tau <= pilot { phi } else { 1.0 };
+        // 1. Adoption.
+        a = if active {
+            e_tau *= decay;
+            amax_eff * ((1.0 - e_tau) / (1.0 + imitation_ratio * e_tau)) * scale
+        } else {
+            0.0
+        };
+        // 2. Incidents.
+        let mu = lambda_eff * a;
+        let n = if mu > 0.0 {
+            poisson_inv(shared.u_inc[t], mu)
+        } else {
+            0
+        };
+        incidents += u64::from(n);
+        // 3. Revenue base: erosion and churn while live; frozen once dropped.
+        if a > 0.0 || n > 0 {
+            mm *= (1.0 - eps_s * a) * churn_keep.powi(n as i32);
+        }
+        // 4.-6. Revenue and cash flow.
+        let rm = r_base * mm;
+        let r_t = rm * (1.0 + u_r * a);
+        let ls = sigma_r * labour_base * a;
+        let kv = kpi_unit * a;
+        let rc = if active { cm_eff * scale } else { 0.0 };
+        let ic = incident_cost * f64::from(n);
+        let su = su_next;
+        su_next = 0.0;
+        let cf = m * (r_t - r_base) + ls + kv - rc - ic - su;
+        ch[0] += m * rm * u_r * a;
+        ch[1] += m * r_base * (mm - 1.0);
+        ch[2] += ls;
+        ch[3] += kv;
+        ch[4] -= rc;
+        ch[5] -= ic;
+        ch[7] -= su;
+        investment += su + rc + ic;
+        cum += cf;
+        npv += cf / discount[t];
+        if payback == NO_MONTH && cum >= 0.0 {
+            payback = t as u32;
+        }
+        out.cum_cf[t] = cum;
+        out.adoption[t] += a;
+        out.revenue_base[t] += mm;
+        // 7. Pilot gate.
+        let mut passed = false;
+        if pilot > 0 && active && tau == pilot && t < h {
+            let rest_h = (h - t) as f64;
+            let nb = amax_eff
+                * (m * r_base * mm * u_r + sigma_r * labour_base + kpi_unit
+                    - incident_cost * lambda_eff
+                    - m * r_base * mm * (eps_s + chi_eff * lambda_eff) * rest_h / 2.0)
+                - cm_eff;
+            let measured = nb + sigma_g * nb.abs() * shared.z_gate;
+            if measured * rest_h >= rest {
+                passed = true;
+            } else {
+                live = false;
+                dropped_month = t as u32;
+            }
+        }
+        // 8. Abandonment.
+        if live && t >= g_month && shared.u_ab[t] < h_eff {
+            live = false;
+            dropped_month = t as u32;
+        }
+        // 9. Scale-up payment next month.
+        if passed && live && t < h {
+            su_next = rest;
+        }
+    }
+    let net = cum;
+    Outcome {
+        net,
+        npv,
+        investment,
+        roi: if investment == 0.0 {
+            f64::NAN
+        } else {
+            net / investment
+        },
+        payback_month: payback,
+        dropped: dropped_month != NO_MONTH,
+        dropped_month,
+        go_live_month,
+        revenue_retained: mm,
+        adoption_final: a,
+        incidents,
+        kpi_final: v(Sym::KpiBaseline) * (1.0 + v(Sym::KpiChange) * uplift_factor * a),
+        channels: ch,
+    }
+}

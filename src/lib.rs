@@ -1,0 +1,16 @@
+//! alignsim: a Monte Carlo simulator of what an AI-automation project returns to a small
+//! business, aligned versus misaligned with its strategy, people, data and metrics.
+//!
+//! The data flow is the module list: [`scenario`] reads and validates a TOML file,
+//! [`engine`] simulates trials in parallel, [`aggregate`] turns them into statistics with
+//! Polars, [`output`] writes the run folder.
+
+pub mod aggregate;
+pub mod cli;
+pub mod dist;
+pub mod engine;
+pub mod error;
+pub mod output;
+pub mod run;
+pub mod scenario;
+pub mod special;

@@ -1,0 +1,134 @@
+//! One writer per file format: JSON (serde), CSV and Parquet (Polars).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::aggregate::{ArmSummary, Stats, Summary};
+
+/// Provenance of a run: what was simulated, with what, and how long it took.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub alignsim_version: String,
+    pub model_version: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub trials: u64,
+    pub threads: usize,
+    pub wall_time_s: f64,
+    pub timestamp: String,
+    pub command: Vec<String>,
+}
+
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut w, value)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.write_all(b"\n")?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+pub fn write_parquet(path: &Path, df: &mut DataFrame) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    Context::with_context(ParquetWriter::new(file).finish(df), || {
+        format!("cannot write {}", path.display())
+    })?;
+    Ok(())
+}
+
+pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    Context::with_context(CsvWriter::new(&mut w).finish(df), || {
+        format!("cannot write {}", path.display())
+    })?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `summary.csv`: one flat row per arm, the same figures as summary.json.
+pub fn write_summary_csv(path: &Path, summary: &Summary) -> Result<()> {
+    let mut df = summary_frame(summary)?;
+    write_csv(path, &mut df)
+}
+
+fn summary_frame(summary: &Summary) -> Result<DataFrame> {
+    let arms = &summary.arms;
+    let mut cols = vec![
+        Column::new(
+            "arm".into(),
+            arms.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "label".into(),
+            arms.iter().map(|a| a.label.clone()).collect::<Vec<_>>(),
+        ),
+    ];
+    let mut num = |name: String, f: &dyn Fn(&ArmSummary) -> Option<f64>| {
+        cols.push(Column::new(
+            name.into(),
+            arms.iter().map(f).collect::<Vec<_>>(),
+        ));
+    };
+    for (metric, get) in [
+        (
+            "roi",
+            (|a: &ArmSummary| &a.roi) as fn(&ArmSummary) -> &Stats,
+        ),
+        ("npv", |a| &a.npv),
+        ("net", |a| &a.net),
+    ] {
+        for (stat, pick) in STAT_FIELDS {
+            num(format!("{metric}_{stat}"), &|a| pick(get(a)));
+        }
+    }
+    num("p_roi_negative".into(), &|a| a.p_roi_negative);
+    num("p_npv_negative".into(), &|a| a.p_npv_negative);
+    num("npv_var5".into(), &|a| a.npv_var5);
+    num("npv_cvar5".into(), &|a| a.npv_cvar5);
+    num("p_payback".into(), &|a| a.p_payback);
+    num("payback_median".into(), &|a| a.payback_median);
+    num("p_dropped".into(), &|a| a.p_dropped);
+    num("revenue_retained_mean".into(), &|a| a.revenue_retained_mean);
+    num("incidents_mean".into(), &|a| a.incidents_mean);
+    num("adoption_final_mean".into(), &|a| a.adoption_final_mean);
+    num("kpi_final_mean".into(), &|a| a.kpi_final_mean);
+    num("investment_mean".into(), &|a| a.investment_mean);
+    for (i, (name, _)) in arms
+        .first()
+        .map(|a| a.channels.entries())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        num(format!("channel_{name}"), &|a| a.channels.entries()[i].1);
+    }
+    num("roi_nan".into(), &|a| Some(a.roi_nan as f64));
+    num("clamped_total".into(), &|a| {
+        Some(a.clamped.values().sum::<u64>() as f64)
+    });
+    Ok(DataFrame::new(arms.len(), cols)?)
+}
+
+type StatPick = fn(&Stats) -> Option<f64>;
+const STAT_FIELDS: [(&str, StatPick); 10] = [
+    ("mean", |s| s.mean),
+    ("sd", |s| s.sd),
+    ("se", |s| s.se),
+    ("p5", |s| s.p5),
+    ("p10", |s| s.p10),
+    ("p25", |s| s.p25),
+    ("p50", |s| s.p50),
+    ("p75", |s| s.p75),
+    ("p90", |s| s.p90),
+    ("p95", |s| s.p95),
+];

@@ -1,0 +1,157 @@
+//! What a run prints: a compact table per arm, one plain-language sentence per pair of
+//! arms, and warnings about clamped draws.
+
+use crate::aggregate::{ArmSummary, PairSummary, Summary};
+use crate::dist::fmt_num;
+
+/// A money amount rounded to whole units with thousands separators.
+pub fn money(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| fmt_num(v.round() + 0.0))
+}
+
+/// A probability as a whole percentage, e.g. `93 %`; `<1 %` and `>99 %` at the extremes.
+pub fn pct(p: Option<f64>) -> String {
+    match p {
+        None => "-".into(),
+        Some(p) if p > 0.0 && p < 0.005 => "<1 %".into(),
+        Some(p) if p < 1.0 && p > 0.995 => ">99 %".into(),
+        Some(p) => format!("{:.0} %", 100.0 * p),
+    }
+}
+
+fn ratio_pct(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v))
+}
+
+fn months(x: Option<f64>) -> String {
+    x.map_or_else(
+        || "never".into(),
+        |m| {
+            if m.fract() == 0.0 {
+                format!("{m:.0}")
+            } else {
+                format!("{m:.1}")
+            }
+        },
+    )
+}
+
+/// The table printed after a run.
+pub fn table(summary: &Summary) -> String {
+    let header = [
+        "arm",
+        "NPV mean",
+        "NPV P5",
+        "NPV P50",
+        "NPV P95",
+        "ROI P50",
+        "P(NPV<0)",
+        "payback P50",
+        "P(dropped)",
+    ];
+    let rows: Vec<[String; 9]> = summary
+        .arms
+        .iter()
+        .map(|a| {
+            [
+                a.name.clone(),
+                money(a.npv.mean),
+                money(a.npv.p5),
+                money(a.npv.p50),
+                money(a.npv.p95),
+                ratio_pct(a.roi.p50),
+                pct(a.p_npv_negative),
+                months(a.payback_median),
+                pct(a.p_dropped),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    format!("{c:<w$}", w = widths[i])
+                } else {
+                    format!("{c:>w$}", w = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = format!(
+        "{}\n{} trials, {} months, seed {}, amounts in {} (NPV at {} a year)\n\n",
+        summary.title,
+        fmt_num(summary.trials as f64),
+        summary.horizon_months,
+        summary.seed,
+        summary.currency,
+        ratio_pct(Some(summary.discount_rate_annual)).replace(" %", " %"),
+    );
+    out.push_str(&line(header.iter().map(|s| s.to_string()).collect()));
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r.to_vec()));
+        out.push('\n');
+    }
+    out
+}
+
+fn arm_phrase(name: &str) -> String {
+    format!("the {} deployment", name.replace(['_', '-'], " "))
+}
+
+/// One sentence comparing two arms on the same simulated futures.
+pub fn pair_sentence(pair: &PairSummary, a: &ArmSummary, b: &ArmSummary) -> String {
+    let p = pair.p_a_npv_greater.unwrap_or(0.0);
+    let (lead, other, p_lead) = if p >= 0.5 { (a, b, p) } else { (b, a, 1.0 - p) };
+    format!(
+        "In {} of simulated futures {} ends ahead of {}; it loses money in {} of them, {} in {}.",
+        pct(Some(p_lead)),
+        arm_phrase(&lead.name),
+        arm_phrase(&other.name).replacen(" deployment", " one", 1),
+        pct(lead.p_npv_negative),
+        arm_phrase(&other.name).replacen(" deployment", " one", 1),
+        pct(other.p_npv_negative),
+    )
+}
+
+/// All pair sentences of a summary.
+pub fn sentences(summary: &Summary) -> Vec<String> {
+    summary
+        .pairs
+        .iter()
+        .filter_map(|pair| {
+            let a = summary.arms.iter().find(|x| x.name == pair.a)?;
+            let b = summary.arms.iter().find(|x| x.name == pair.b)?;
+            Some(pair_sentence(pair, a, b))
+        })
+        .collect()
+}
+
+/// Warnings for parameters whose draws were clamped to their domain more than 0.1 % of the time.
+pub fn clamp_warnings(summary: &Summary) -> Vec<String> {
+    let mut out = Vec::new();
+    for arm in &summary.arms {
+        for (path, &count) in &arm.clamped {
+            let share = count as f64 / summary.trials.max(1) as f64;
+            if share > 0.001 {
+                out.push(format!(
+                    "warning: arm {}: {:.2} % of the draws of {} fell outside its allowed range and were clamped to it; \
+                     consider a distribution that stays inside it",
+                    arm.name,
+                    100.0 * share,
+                    path
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,131 @@
+//! `alignsim run`: scenario -> engine -> aggregate -> run folder.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::aggregate::{self, Summary};
+use crate::cli::RunArgs;
+use crate::engine::Model;
+use crate::output::{self, Manifest, Staging};
+use crate::scenario::{self, LoadError, Loaded};
+
+/// What a finished run hands back to the caller.
+pub struct RunReport {
+    pub summary: Summary,
+    pub out_dir: PathBuf,
+}
+
+/// Loads a scenario, turning input problems into an error `main` maps to exit code 2.
+pub fn load(path: &Path) -> Result<Loaded> {
+    scenario::load(path).map_err(|e| match e {
+        LoadError::Input(errors) => anyhow::Error::new(errors),
+        LoadError::Io(e) => e,
+    })
+}
+
+pub fn run(args: &RunArgs) -> Result<RunReport> {
+    let started = Instant::now();
+    let Loaded {
+        mut scenario,
+        bytes,
+    } = load(&args.scenario)?;
+    if let Some(n) = args.trials {
+        scenario.trials = n;
+    }
+    if let Some(s) = args.seed {
+        scenario.seed = s;
+    }
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let model = Model::new(&scenario);
+
+    let progress = progress_bar(scenario.trials, args.quiet);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let batches = pool.install(|| model.run(0..scenario.trials, &|n| progress.inc(n)));
+    progress.finish_and_clear();
+
+    let (summary, mut frames) = aggregate::aggregate(&scenario, &model, &batches)?;
+    drop(batches);
+
+    let staging = Staging::new(&out_dir)?;
+    let dir = staging.path();
+    output::write_json(&dir.join("summary.json"), &summary)?;
+    output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
+    output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
+    output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
+    let manifest = Manifest {
+        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_version: aggregate::MODEL_VERSION.to_string(),
+        scenario_file: args.scenario.display().to_string(),
+        scenario_sha256: sha256_hex(&bytes),
+        seed: scenario.seed,
+        trials: scenario.trials,
+        threads,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        timestamp: rfc3339_now(),
+        command: std::env::args().collect(),
+    };
+    output::write_json(&dir.join("manifest.json"), &manifest)?;
+    staging.commit()?;
+    Ok(RunReport { summary, out_dir })
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} simulating [{bar:40}] {human_pos}/{human_len} trials ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -1,0 +1,142 @@
+//! Scenario files: a TOML file (MODEL.md sections 2, 4 and 7) read into a spanned tree,
+//! checked against the parameter table in one pass that reports every problem, then turned
+//! into a [`Scenario`] that nothing downstream needs to check again.
+
+pub mod schema;
+mod validate;
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::dist::Dist;
+use crate::error::InputErrors;
+pub use schema::{Domain, NSYM, PARAMS, ParamDef, Section, Sym};
+
+/// Largest scenario file read, in bytes: far beyond any hand-written scenario.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub title: String,
+    pub currency: String,
+    pub horizon_months: u32,
+    pub discount_rate_annual: f64,
+    pub trials: u64,
+    pub seed: u64,
+    pub kpi: Option<KpiLabels>,
+    pub arms: Vec<Arm>,
+}
+
+/// Names of the KPI from `[kpi]`, for tables and charts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiLabels {
+    pub name: String,
+    pub unit: String,
+}
+
+/// One deployment variant: every model parameter resolved to a distribution, with arm
+/// overrides, section values and defaults already applied.
+#[derive(Debug, Clone)]
+pub struct Arm {
+    pub name: String,
+    pub label: String,
+    /// Indexed by `Sym as usize`.
+    pub params: Vec<Dist>,
+}
+
+impl Arm {
+    pub fn param(&self, sym: Sym) -> &Dist {
+        &self.params[sym as usize]
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The file says something the model does not allow.
+    Input(InputErrors),
+    /// The file could not be read.
+    Io(anyhow::Error),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Input(e) => write!(f, "{e}"),
+            LoadError::Io(e) => write!(f, "{e:#}"),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A scenario together with the exact bytes it was read from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let label = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read scenario file {label}"))
+        .map_err(LoadError::Io)?;
+    if meta.is_dir() {
+        return Err(LoadError::Io(anyhow::anyhow!(
+            "{label} is a folder, not a scenario file"
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(input_error(
+            &label,
+            format!(
+                "the file is {} bytes; scenario files are limited to {} bytes (1 MiB)",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read scenario file {label}"))
+        .map_err(LoadError::Io)?;
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(input_error(
+                &label,
+                format!(
+                    "the file is not UTF-8 text (invalid byte at offset {}); scenario files are TOML",
+                    e.valid_up_to()
+                ),
+            ));
+        }
+    };
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
+    let scenario = parse(&label, stem, text).map_err(LoadError::Input)?;
+    Ok(Loaded { scenario, bytes })
+}
+
+/// Validates scenario text. `label` names the file in messages; `stem` is the default name.
+pub fn parse(label: &str, stem: &str, text: &str) -> Result<Scenario, InputErrors> {
+    validate::validate(text, stem).map_err(|errors| InputErrors {
+        file: label.to_string(),
+        source: text.to_string(),
+        errors,
+    })
+}
+
+fn input_error(label: &str, message: String) -> LoadError {
+    LoadError::Input(InputErrors {
+        file: label.to_string(),
+        source: String::new(),
+        errors: vec![crate::error::InputError::new(0..0, "", message)],
+    })
+}

@@ -1,0 +1,279 @@
+//! The parameters of the model (MODEL.md section 2): their symbols, the scenario section
+//! and key each lives under, their domains and defaults. Validation reads this table to
+//! know what a file may say; the engine reads it to know where each value goes.
+
+use std::fmt;
+
+/// The scenario sections that hold model parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Section {
+    Business,
+    Initiative,
+    Rollout,
+    Kpi,
+    Effects,
+    Alignment,
+}
+
+impl Section {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Section::Business => "business",
+            Section::Initiative => "initiative",
+            Section::Rollout => "rollout",
+            Section::Kpi => "kpi",
+            Section::Effects => "effects",
+            Section::Alignment => "alignment",
+        }
+    }
+
+    /// Whether an arm may override this section's keys (`[arms.NAME.initiative]` ...).
+    pub const fn per_arm(self) -> bool {
+        matches!(
+            self,
+            Section::Initiative | Section::Rollout | Section::Alignment
+        )
+    }
+}
+
+/// The set of values a parameter may take. Bounds may be open or closed; `integer` keys are
+/// rounded half away from zero after sampling.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Domain {
+    pub lo: f64,
+    pub lo_open: bool,
+    pub hi: f64,
+    pub hi_open: bool,
+    pub integer: bool,
+}
+
+impl Domain {
+    pub const REAL: Domain = Domain::new(f64::NEG_INFINITY, false, f64::INFINITY, false);
+    pub const NON_NEG: Domain = Domain::new(0.0, false, f64::INFINITY, false);
+    pub const POSITIVE: Domain = Domain::new(0.0, true, f64::INFINITY, false);
+    pub const UNIT: Domain = Domain::new(0.0, false, 1.0, false);
+    pub const UNIT_OPEN_HI: Domain = Domain::new(0.0, false, 1.0, true);
+    pub const UNIT_OPEN_LO: Domain = Domain::new(0.0, true, 1.0, false);
+    pub const ABOVE_MINUS_ONE: Domain = Domain::new(-1.0, true, f64::INFINITY, false);
+    pub const FROM_MINUS_ONE: Domain = Domain::new(-1.0, false, f64::INFINITY, false);
+    /// Month counts: whole numbers from 0 to 1200 (100 years, twice the longest horizon).
+    pub const MONTHS: Domain = Domain {
+        lo: 0.0,
+        lo_open: false,
+        hi: 1200.0,
+        hi_open: false,
+        integer: true,
+    };
+
+    pub const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool) -> Domain {
+        Domain {
+            lo,
+            lo_open,
+            hi,
+            hi_open,
+            integer: false,
+        }
+    }
+
+    pub fn contains(&self, x: f64) -> bool {
+        let above = if self.lo_open {
+            x > self.lo
+        } else {
+            x >= self.lo
+        };
+        let below = if self.hi_open {
+            x < self.hi
+        } else {
+            x <= self.hi
+        };
+        above && below && (!self.integer || x.fract() == 0.0)
+    }
+
+    /// Whether a closed interval `[a, b]` of a continuous distribution's support stays in
+    /// the domain. An endpoint may touch an open bound: it has probability zero, and a draw
+    /// that lands exactly there is clamped.
+    pub fn contains_support(&self, a: f64, b: f64) -> bool {
+        a >= self.lo && b <= self.hi
+    }
+
+    /// The nearest value inside the domain, and whether `x` had to move.
+    #[inline]
+    pub fn clamp(&self, x: f64) -> (f64, bool) {
+        let x = if self.integer { x.round() } else { x };
+        if x < self.lo || (self.lo_open && x <= self.lo) {
+            let lo = if self.lo_open {
+                self.lo.next_up()
+            } else {
+                self.lo
+            };
+            let lo = if self.integer { lo.ceil() } else { lo };
+            return (lo, true);
+        }
+        if x > self.hi || (self.hi_open && x >= self.hi) {
+            let hi = if self.hi_open {
+                self.hi.next_down()
+            } else {
+                self.hi
+            };
+            let hi = if self.integer { hi.floor() } else { hi };
+            return (hi, true);
+        }
+        (x, false)
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.integer {
+            "a whole number"
+        } else {
+            "a number"
+        };
+        match (self.lo.is_finite(), self.hi.is_finite()) {
+            (false, false) => write!(f, "{what}"),
+            (true, false) => write!(
+                f,
+                "{what} {} {}",
+                if self.lo_open { ">" } else { ">=" },
+                self.lo
+            ),
+            (false, true) => write!(
+                f,
+                "{what} {} {}",
+                if self.hi_open { "<" } else { "<=" },
+                self.hi
+            ),
+            (true, true) => write!(
+                f,
+                "{what} in {}{}, {}{}",
+                if self.lo_open { "(" } else { "[" },
+                self.lo,
+                self.hi,
+                if self.hi_open { ")" } else { "]" }
+            ),
+        }
+    }
+}
+
+macro_rules! symbols {
+    ($($sym:ident = ($section:ident, $key:literal, $domain:expr, $default:expr)),* $(,)?) => {
+        /// Every model parameter, one per symbol of MODEL.md section 2.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(u8)]
+        pub enum Sym { $($sym),* }
+
+        /// The definition of every parameter, indexed by `Sym as usize`.
+        pub const PARAMS: &[ParamDef] = &[
+            $(ParamDef { sym: Sym::$sym, section: Section::$section, key: $key, domain: $domain, default: $default }),*
+        ];
+    };
+}
+
+/// A model parameter: where it lives in the file, what it may be, its default.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamDef {
+    pub sym: Sym,
+    pub section: Section,
+    pub key: &'static str,
+    pub domain: Domain,
+    /// `None` means required.
+    pub default: Option<f64>,
+}
+
+impl ParamDef {
+    /// The parameter's path, such as `initiative.upfront_cost`; also its random stream's key.
+    pub fn path(&self) -> String {
+        format!("{}.{}", self.section.name(), self.key)
+    }
+}
+
+symbols! {
+    MonthlyRevenue = (Business, "monthly_revenue", Domain::POSITIVE, None),
+    RevenueGrowth = (Business, "revenue_growth", Domain::ABOVE_MINUS_ONE, None),
+    GrossMargin = (Business, "gross_margin", Domain::UNIT, None),
+    ProcessCost = (Business, "process_cost", Domain::NON_NEG, None),
+    UpfrontCost = (Initiative, "upfront_cost", Domain::NON_NEG, None),
+    CostOverrun = (Initiative, "cost_overrun", Domain::NON_NEG, None),
+    BuildMonths = (Initiative, "build_months", Domain::MONTHS, None),
+    MonthlyCost = (Initiative, "monthly_cost", Domain::NON_NEG, None),
+    LabourSaving = (Initiative, "labour_saving", Domain::UNIT, None),
+    RevenueUplift = (Initiative, "revenue_uplift", Domain::FROM_MINUS_ONE, None),
+    AdoptionCeiling = (Initiative, "adoption_ceiling", Domain::UNIT_OPEN_LO, None),
+    AdoptionP = (Initiative, "adoption_p", Domain::POSITIVE, None),
+    AdoptionQ = (Initiative, "adoption_q", Domain::NON_NEG, None),
+    IncidentRate = (Initiative, "incident_rate", Domain::NON_NEG, None),
+    IncidentCost = (Initiative, "incident_cost", Domain::NON_NEG, None),
+    IncidentChurn = (Initiative, "incident_churn", Domain::UNIT_OPEN_HI, None),
+    Erosion = (Initiative, "erosion", Domain::UNIT_OPEN_HI, None),
+    AbandonHazard = (Initiative, "abandon_hazard", Domain::UNIT, None),
+    PilotMonths = (Rollout, "pilot_months", Domain::MONTHS, Some(0.0)),
+    PilotScale = (Rollout, "pilot_scale", Domain::UNIT_OPEN_LO, Some(1.0)),
+    PilotUpfrontShare = (Rollout, "pilot_upfront_share", Domain::UNIT, Some(1.0)),
+    GateNoise = (Rollout, "gate_noise", Domain::NON_NEG, Some(0.0)),
+    KpiBaseline = (Kpi, "baseline", Domain::REAL, None),
+    KpiChange = (Kpi, "change", Domain::FROM_MINUS_ONE, None),
+    KpiValuePerUnit = (Kpi, "value_per_unit", Domain::REAL, Some(0.0)),
+    WUplift = (Effects, "uplift", Domain::NON_NEG, Some(0.8)),
+    WLabour = (Effects, "labour", Domain::NON_NEG, Some(0.5)),
+    WOverrun = (Effects, "overrun", Domain::NON_NEG, Some(1.0)),
+    WDelay = (Effects, "delay", Domain::NON_NEG, Some(1.0)),
+    WSilo = (Effects, "silo", Domain::NON_NEG, Some(0.3)),
+    WCeiling = (Effects, "ceiling", Domain::NON_NEG, Some(0.5)),
+    WSpeed = (Effects, "speed", Domain::NON_NEG, Some(0.5)),
+    WIncidents = (Effects, "incidents", Domain::NON_NEG, Some(2.0)),
+    WTrust = (Effects, "trust", Domain::NON_NEG, Some(1.5)),
+    WNoise = (Effects, "noise", Domain::NON_NEG, Some(3.0)),
+    WAbandon = (Effects, "abandon", Domain::NON_NEG, Some(2.0)),
+    Strategic = (Alignment, "strategic", Domain::UNIT, None),
+    Fit = (Alignment, "fit", Domain::UNIT, None),
+    Culture = (Alignment, "culture", Domain::UNIT, None),
+    Measurement = (Alignment, "measurement", Domain::UNIT, None),
+    Integration = (Alignment, "integration", Domain::UNIT, None),
+    Ethics = (Alignment, "ethics", Domain::UNIT, None),
+}
+
+/// Number of model parameters.
+pub const NSYM: usize = PARAMS.len();
+
+impl Sym {
+    pub fn def(self) -> &'static ParamDef {
+        &PARAMS[self as usize]
+    }
+}
+
+/// The parameter definitions of one section, in table order.
+pub fn section_params(section: Section) -> impl Iterator<Item = &'static ParamDef> {
+    PARAMS.iter().filter(move |d| d.section == section)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_indexed_by_symbol() {
+        for (i, d) in PARAMS.iter().enumerate() {
+            assert_eq!(d.sym as usize, i);
+        }
+    }
+
+    #[test]
+    fn clamping_respects_open_bounds() {
+        let (x, moved) = Domain::UNIT_OPEN_HI.clamp(1.5);
+        assert!(moved && x < 1.0 && x > 0.999_999);
+        assert_eq!(
+            Domain::POSITIVE.clamp(-3.0).0,
+            f64::MIN_POSITIVE * 0.0 + 0.0f64.next_up()
+        );
+        assert_eq!(Domain::MONTHS.clamp(2.5), (3.0, false));
+        assert_eq!(Domain::MONTHS.clamp(-2.5), (0.0, true));
+        assert_eq!(Domain::UNIT.clamp(0.3), (0.3, false));
+    }
+
+    #[test]
+    fn domains_describe_themselves() {
+        assert_eq!(Domain::UNIT_OPEN_LO.to_string(), "a number in (0, 1]");
+        assert_eq!(Domain::NON_NEG.to_string(), "a number >= 0");
+        assert_eq!(Domain::MONTHS.to_string(), "a whole number in [0, 1200]");
+    }
+}

@@ -1,0 +1,884 @@
+//! Checks a scenario's TOML tree against the parameter table and builds the [`Scenario`].
+//! Every problem is collected (not just the first) with the span it points at.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::schema::{Domain, PARAMS, ParamDef, Section, section_params};
+use super::{Arm, KpiLabels, Scenario};
+use crate::dist::{Dist, DistError, fmt_num};
+use crate::error::{InputError, did_you_mean};
+
+type Node<'i> = Spanned<DeValue<'i>>;
+
+const TOP_KEYS: &[&str] = &[
+    "scenario",
+    "business",
+    "initiative",
+    "rollout",
+    "kpi",
+    "effects",
+    "arms",
+];
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "title",
+    "currency",
+    "horizon_months",
+    "discount_rate_annual",
+    "trials",
+    "seed",
+];
+const ARM_KEYS: &[&str] = &["label", "alignment", "initiative", "rollout"];
+const FAMILIES: &[&str] = &[
+    "fixed",
+    "uniform",
+    "uniform_int",
+    "normal",
+    "lognormal",
+    "triangular",
+    "pert",
+    "beta",
+    "discrete",
+    "bernoulli",
+];
+/// Longest horizon the model accepts (50 years).
+pub const MAX_HORIZON: i64 = 600;
+/// Most trials one run may ask for.
+pub const MAX_TRIALS: i64 = 10_000_000_000;
+
+/// Validates `text`; `stem` (the file name without extension) is the default scenario name.
+pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        return Err(syntax
+            .iter()
+            .map(|e| {
+                let span = e.span().unwrap_or(0..0);
+                InputError::new(
+                    span,
+                    "",
+                    format!("TOML syntax error: {}", e.message().trim()),
+                )
+            })
+            .collect());
+    }
+    let mut cx = Checker::default();
+    let root = root.get_ref();
+    cx.known_keys(root, "", TOP_KEYS, |key| match key {
+        "alignment" => Some("alignment is set per arm: alignment = { strategic = .., fit = .., .. } under [arms.NAME]".into()),
+        "correlation" => Some("[[correlation]] entries are not part of this version of the scenario format".into()),
+        _ => None,
+    });
+    let meta = cx.scenario_meta(root.get("scenario"), stem);
+    let mut sections = HashMap::new();
+    for section in [
+        Section::Business,
+        Section::Initiative,
+        Section::Rollout,
+        Section::Kpi,
+        Section::Effects,
+    ] {
+        let values = cx.param_section(root.get(section.name()), section);
+        sections.insert(section, values);
+    }
+    let kpi = cx.kpi_labels(root.get("kpi"));
+    let arms = cx.arms(root.get("arms"));
+    let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
+    if !cx.errors.is_empty() {
+        cx.errors.sort_by_key(|e| e.span.start);
+        return Err(cx.errors);
+    }
+    let (name, title, currency, horizon, discount, trials, seed) = meta;
+    Ok(Scenario {
+        title: title.unwrap_or_else(|| name.clone()),
+        name,
+        currency,
+        horizon_months: horizon,
+        discount_rate_annual: discount,
+        trials,
+        seed,
+        kpi,
+        arms,
+    })
+}
+
+/// Values of one section's parameters: the distribution and the span it came from.
+type SectionValues = HashMap<&'static str, (Dist, Range<usize>)>;
+
+/// An arm as written, before section values and defaults are filled in.
+struct RawArm {
+    name: String,
+    label: String,
+    span: Range<usize>,
+    overrides: HashMap<(Section, &'static str), Dist>,
+}
+
+#[derive(Default)]
+struct Checker {
+    errors: Vec<InputError>,
+}
+
+impl Checker {
+    fn err(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(InputError::new(span, path, message));
+    }
+
+    /// Reports every key of `table` not in `allowed`, with a did-you-mean or a custom hint.
+    fn known_keys(
+        &mut self,
+        table: &DeTable,
+        prefix: &str,
+        allowed: &[&str],
+        hint: impl Fn(&str) -> Option<String>,
+    ) {
+        for (key, _) in table.iter() {
+            let k: &str = key.get_ref();
+            if allowed.contains(&k) {
+                continue;
+            }
+            let path = join(prefix, k);
+            let where_ = if prefix.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in [{prefix}]")
+            };
+            let mut e = InputError::new(
+                key.span(),
+                path,
+                format!("unknown key {where_}; allowed: {}", allowed.join(", ")),
+            );
+            if let Some(h) = hint(k) {
+                e = e.with_help(h);
+            } else if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
+                e = e.with_help(format!("did you mean `{s}`?"));
+            }
+            self.errors.push(e);
+        }
+    }
+
+    fn table<'a, 'i>(&mut self, node: &'a Node<'i>, path: &str) -> Option<&'a DeTable<'i>> {
+        match node.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("expected a table, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+        match node.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("expected a string in quotes, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A whole number in `lo..=hi`.
+    fn integer(&mut self, node: &Node, path: &str, lo: i64, hi: i64) -> Option<i64> {
+        let allowed = format!(
+            "a whole number from {} to {}",
+            fmt_num(lo as f64),
+            fmt_num(hi as f64)
+        );
+        let value = match node.get_ref() {
+            DeValue::Integer(i) => {
+                i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
+            }
+            DeValue::Float(f) => {
+                let x = parse_float(f.as_str());
+                match x {
+                    Some(x) if x.fract() == 0.0 && x.abs() < 9e15 => Some(x as i64),
+                    _ => {
+                        self.err(
+                            node.span(),
+                            path,
+                            format!("must be {allowed}, got {}", f.as_str()),
+                        );
+                        return None;
+                    }
+                }
+            }
+            other => {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("expected {allowed}, found {}", describe(other)),
+                );
+                return None;
+            }
+        };
+        match value {
+            Some(v) if (lo..=hi).contains(&v) => Some(v),
+            _ => {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("must be {allowed}, got {}", raw_number(node)),
+                );
+                None
+            }
+        }
+    }
+
+    /// A finite number (integer or float literal).
+    fn number(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let x = match node.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
+                .ok()
+                .map(|v| v as f64),
+            DeValue::Float(f) => parse_float(f.as_str()),
+            other => {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("expected a number, found {}", describe(other)),
+                );
+                return None;
+            }
+        };
+        match x {
+            Some(x) if x.is_finite() => Some(x),
+            _ => {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("must be a finite number, got {}", raw_number(node)),
+                );
+                None
+            }
+        }
+    }
+
+    fn scenario_meta(
+        &mut self,
+        node: Option<&Node>,
+        stem: &str,
+    ) -> (String, Option<String>, String, u32, f64, u64, u64) {
+        let mut name = stem.to_string();
+        let mut title = None;
+        let mut currency = "USD".to_string();
+        let mut horizon = None;
+        let mut discount = 0.0;
+        let mut trials = 100_000u64;
+        let mut seed = 0u64;
+        let Some(node) = node else {
+            self.err(
+                0..0,
+                "scenario.horizon_months",
+                "required: the [scenario] section with horizon_months (1 to 600) is missing",
+            );
+            return (name, title, currency, 1, discount, trials, seed);
+        };
+        let Some(t) = self.table(node, "scenario") else {
+            return (name, title, currency, 1, discount, trials, seed);
+        };
+        self.known_keys(t, "scenario", SCENARIO_KEYS, |_| None);
+        for (key, value) in t.iter() {
+            let path = join("scenario", key.get_ref());
+            match key.get_ref().as_ref() {
+                "name" => {
+                    if let Some(n) = self.string(value, &path) {
+                        if valid_name(&n) {
+                            name = n;
+                        } else {
+                            self.err(value.span(), path, format!(
+                                "{n:?} cannot name an output folder: use letters, digits, '-', '_' and '.', not starting with '.'"
+                            ));
+                        }
+                    }
+                }
+                "title" => title = self.string(value, &path),
+                "currency" => currency = self.string(value, &path).unwrap_or(currency),
+                "horizon_months" => {
+                    horizon = self.integer(value, &path, 1, MAX_HORIZON).map(|h| h as u32)
+                }
+                "discount_rate_annual" => {
+                    if let Some(r) = self.number(value, &path) {
+                        if r > -1.0 {
+                            discount = r;
+                        } else {
+                            self.err(
+                                value.span(),
+                                path,
+                                format!(
+                                    "must be a number > -1 (0.08 for 8 % a year), got {}",
+                                    fmt_num(r)
+                                ),
+                            );
+                        }
+                    }
+                }
+                "trials" => {
+                    trials = self
+                        .integer(value, &path, 1, MAX_TRIALS)
+                        .map_or(trials, |n| n as u64)
+                }
+                "seed" => {
+                    seed = self
+                        .integer(value, &path, 0, i64::MAX)
+                        .map_or(seed, |n| n as u64)
+                }
+                _ => {}
+            }
+        }
+        let horizon = match horizon {
+            Some(h) => h,
+            None => {
+                if t.get("horizon_months").is_none() {
+                    self.err(
+                        node.span(),
+                        "scenario.horizon_months",
+                        "required: a whole number of months from 1 to 600",
+                    );
+                }
+                1
+            }
+        };
+        (name, title, currency, horizon, discount, trials, seed)
+    }
+
+    /// Parses the parameter keys of a shared section (`[business]`, `[initiative]`, ...).
+    fn param_section(&mut self, node: Option<&Node>, section: Section) -> SectionValues {
+        let mut out = SectionValues::new();
+        let Some(node) = node else { return out };
+        let Some(t) = self.table(node, section.name()) else {
+            return out;
+        };
+        let mut allowed: Vec<&str> = section_params(section).map(|d| d.key).collect();
+        if section == Section::Kpi {
+            allowed.extend(["name", "unit"]);
+        }
+        self.known_keys(t, section.name(), &allowed, |_| None);
+        for def in section_params(section) {
+            if let Some(value) = t.get(def.key) {
+                if let Some(d) = self.param(value, def) {
+                    out.insert(def.key, (d, value.span()));
+                }
+            }
+        }
+        out
+    }
+
+    fn kpi_labels(&mut self, node: Option<&Node>) -> Option<KpiLabels> {
+        let DeValue::Table(t) = node?.get_ref() else {
+            return None;
+        };
+        let name = t
+            .get("name")
+            .and_then(|n| self.string(n, "kpi.name"))
+            .unwrap_or_else(|| "KPI".into());
+        let unit = t
+            .get("unit")
+            .and_then(|n| self.string(n, "kpi.unit"))
+            .unwrap_or_default();
+        Some(KpiLabels { name, unit })
+    }
+
+    /// A parameter value: a number or a distribution table, checked against the domain.
+    fn param(&mut self, node: &Node, def: &ParamDef) -> Option<Dist> {
+        let path = def.path();
+        let dist = match node.get_ref() {
+            DeValue::Integer(_) | DeValue::Float(_) => Dist::Fixed(self.number(node, &path)?),
+            DeValue::Table(t) => self.dist(t, node.span(), &path)?,
+            other => {
+                self.errors.push(
+                    InputError::new(node.span(), path, format!("expected a number or a distribution, found {}", describe(other)))
+                        .with_help("write a number, e.g. 0.4, or a distribution, e.g. { dist = \"pert\", min = 0.2, mode = 0.4, max = 0.55 }"),
+                );
+                return None;
+            }
+        };
+        self.check_domain(&dist, def.domain, node.span(), &path);
+        Some(dist)
+    }
+
+    fn check_domain(&mut self, dist: &Dist, domain: Domain, span: Range<usize>, path: &str) {
+        match dist {
+            Dist::Fixed(v) => {
+                if !domain.contains(*v) {
+                    self.err(span, path, format!("must be {domain}, got {}", fmt_num(*v)));
+                }
+            }
+            Dist::Discrete { .. } | Dist::UniformInt { .. } | Dist::Bernoulli(_) => {
+                // Every value of a discrete family has positive probability: each must be allowed.
+                let continuous = Domain {
+                    integer: false,
+                    ..domain
+                };
+                let (lo, hi) = dist.support();
+                let values = match dist {
+                    Dist::Discrete { values, .. } => values.clone(),
+                    _ => vec![lo, hi],
+                };
+                if let Some(v) = values.iter().find(|v| !continuous.contains(**v)) {
+                    self.err(
+                        span,
+                        path,
+                        format!(
+                            "value {} is outside the allowed range: {domain}",
+                            fmt_num(*v)
+                        ),
+                    );
+                }
+            }
+            Dist::Normal { .. } | Dist::LogNormal { .. } => {
+                let (what, centre) = dist.centre().expect("unbounded families have a centre");
+                let continuous = Domain {
+                    integer: false,
+                    ..domain
+                };
+                if !continuous.contains(centre) {
+                    self.err(
+                        span,
+                        path,
+                        format!(
+                            "the distribution's {what} {} lies outside the allowed range: {domain}",
+                            fmt_num(centre)
+                        ),
+                    );
+                }
+            }
+            _ => {
+                let (lo, hi) = dist.support();
+                if !domain.contains_support(lo, hi) {
+                    self.err(span, path, format!(
+                        "the distribution ranges from {} to {}, outside the allowed range: {domain}",
+                        fmt_num(lo),
+                        fmt_num(hi)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A distribution table such as `{ dist = "pert", min = 1, mode = 2, max = 4 }`.
+    fn dist(&mut self, t: &DeTable, span: Range<usize>, path: &str) -> Option<Dist> {
+        let Some(family_node) = t.get("dist") else {
+            self.errors.push(
+                InputError::new(span, path, "a distribution table needs a `dist` key")
+                    .with_help(format!("one of: {}", FAMILIES.join(", "))),
+            );
+            return None;
+        };
+        let family = self.string(family_node, &join(path, "dist"))?;
+        let Some(params) = family_params(&family) else {
+            let mut e = InputError::new(
+                family_node.span(),
+                join(path, "dist"),
+                format!(
+                    "unknown distribution {family:?}; allowed: {}",
+                    FAMILIES.join(", ")
+                ),
+            );
+            if let Some(s) = did_you_mean(&family, FAMILIES.iter().copied()) {
+                e = e.with_help(format!("did you mean \"{s}\"?"));
+            }
+            self.errors.push(e);
+            return None;
+        };
+        let before = self.errors.len();
+        let mut allowed = vec!["dist"];
+        allowed.extend(params);
+        self.known_keys(t, path, &allowed, |_| None);
+        let mut nums: HashMap<&str, f64> = HashMap::new();
+        let mut lists: HashMap<&str, Vec<f64>> = HashMap::new();
+        for &p in params {
+            let Some(node) = t.get(p) else { continue };
+            let ppath = join(path, p);
+            if matches!(p, "values" | "weights") {
+                if let Some(list) = self.number_list(node, &ppath) {
+                    lists.insert(p, list);
+                }
+            } else if let Some(x) = self.number(node, &ppath) {
+                nums.insert(p, x);
+            }
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        let built = build_dist(&family, &nums, &mut lists);
+        match built {
+            Ok(d) => Some(d),
+            Err(BuildError::Missing(keys)) => {
+                self.err(span, path, format!("{family} needs {keys}"));
+                None
+            }
+            Err(BuildError::Dist(e)) => {
+                let at = e.param.and_then(|p| t.get(p)).map_or(span, |n| n.span());
+                let mut ie = InputError::new(at, path, e.message);
+                ie.help = e.help;
+                self.errors.push(ie);
+                None
+            }
+        }
+    }
+
+    fn number_list(&mut self, node: &Node, path: &str) -> Option<Vec<f64>> {
+        let DeValue::Array(items) = node.get_ref() else {
+            self.err(
+                node.span(),
+                path,
+                format!(
+                    "expected a list of numbers like [1, 2, 3], found {}",
+                    describe(node.get_ref())
+                ),
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            out.push(self.number(item, path)?);
+        }
+        Some(out)
+    }
+
+    fn arms(&mut self, node: Option<&Node>) -> Vec<RawArm> {
+        let Some(node) = node else {
+            self.errors.push(
+                InputError::new(0..0, "arms", "no arms: a scenario needs at least one [arms.NAME] table")
+                    .with_help("add e.g. [arms.aligned] with label = \"..\" and alignment = { strategic = 0.8, fit = 0.8, culture = 0.8, measurement = 0.8, integration = 0.8, ethics = 0.8 }"),
+            );
+            return Vec::new();
+        };
+        let DeValue::Table(t) = node.get_ref() else {
+            self.errors.push(
+                InputError::new(
+                    node.span(),
+                    "arms",
+                    format!(
+                        "expected tables named after each arm, found {}",
+                        describe(node.get_ref())
+                    ),
+                )
+                .with_help("write [arms.aligned] and [arms.misaligned], not [[arms]]"),
+            );
+            return Vec::new();
+        };
+        if t.is_empty() {
+            self.err(
+                node.span(),
+                "arms",
+                "no arms: a scenario needs at least one [arms.NAME] table",
+            );
+        }
+        let mut out = Vec::new();
+        for (key, value) in t.iter() {
+            let name = key.get_ref().to_string();
+            let path = format!("arms.{name}");
+            if !valid_arm_name(&name) {
+                self.err(
+                    key.span(),
+                    path.clone(),
+                    "arm names use letters, digits, '-' and '_'",
+                );
+            }
+            if let Some(arm) = self.arm(name, &path, value) {
+                out.push(arm);
+            }
+        }
+        out
+    }
+
+    fn arm(&mut self, name: String, path: &str, node: &Node) -> Option<RawArm> {
+        let t = self.table(node, path)?;
+        self.known_keys(t, path, ARM_KEYS, |k| match k {
+            "business" => Some("business keys are shared by all arms and cannot be overridden per arm; set them in [business]".into()),
+            "kpi" | "effects" => Some(format!("[{k}] is shared by all arms and cannot be overridden per arm")),
+            _ => None,
+        });
+        let label = t
+            .get("label")
+            .and_then(|l| self.string(l, &join(path, "label")))
+            .unwrap_or_else(|| name.clone());
+        let mut overrides = HashMap::new();
+        for section in [Section::Alignment, Section::Initiative, Section::Rollout] {
+            let spath = join(path, section.name());
+            let Some(snode) = t.get(section.name()) else {
+                if section == Section::Alignment {
+                    self.errors.push(
+                        InputError::new(node.span(), spath, "required: the six alignment scores of this arm, each in [0, 1]")
+                            .with_help("alignment = { strategic = 0.8, fit = 0.8, culture = 0.8, measurement = 0.8, integration = 0.8, ethics = 0.8 }"),
+                    );
+                }
+                continue;
+            };
+            let Some(st) = self.table(snode, &spath) else {
+                continue;
+            };
+            let keys: Vec<&str> = section_params(section).map(|d| d.key).collect();
+            self.known_keys(st, &spath, &keys, |_| None);
+            let mut missing = Vec::new();
+            for def in section_params(section) {
+                match st.get(def.key) {
+                    Some(v) => {
+                        if let Some(d) = self.param(v, def) {
+                            overrides.insert((section, def.key), d);
+                        }
+                    }
+                    None if section == Section::Alignment => missing.push(def.key),
+                    None => {}
+                }
+            }
+            if !missing.is_empty() {
+                self.err(
+                    snode.span(),
+                    spath,
+                    format!(
+                        "missing alignment score{}: {} (each a number or distribution in [0, 1])",
+                        if missing.len() > 1 { "s" } else { "" },
+                        missing.join(", ")
+                    ),
+                );
+            }
+        }
+        Some(RawArm {
+            name,
+            label,
+            span: node.span(),
+            overrides,
+        })
+    }
+
+    /// Fills each arm's parameters: arm override, else section value, else default.
+    fn resolve(
+        &mut self,
+        sections: &HashMap<Section, SectionValues>,
+        has_kpi: bool,
+        raw: Vec<RawArm>,
+        arms_node: Option<&Node>,
+    ) -> Vec<Arm> {
+        let mut arms = Vec::with_capacity(raw.len());
+        let mut missing: Vec<(&ParamDef, Vec<String>)> = Vec::new();
+        for arm in &raw {
+            let mut params = Vec::with_capacity(PARAMS.len());
+            for def in PARAMS {
+                let found = arm
+                    .overrides
+                    .get(&(def.section, def.key))
+                    .cloned()
+                    .or_else(|| {
+                        sections
+                            .get(&def.section)
+                            .and_then(|s| s.get(def.key))
+                            .map(|(d, _)| d.clone())
+                    })
+                    .or_else(|| def.default.map(Dist::Fixed))
+                    .or_else(|| {
+                        (def.section == Section::Kpi && !has_kpi).then_some(Dist::Fixed(0.0))
+                    });
+                match found {
+                    Some(d) => params.push(d),
+                    None => {
+                        if def.section != Section::Alignment {
+                            match missing.iter_mut().find(|(d, _)| d.sym == def.sym) {
+                                Some((_, names)) => names.push(arm.name.clone()),
+                                None => missing.push((def, vec![arm.name.clone()])),
+                            }
+                        }
+                        params.push(Dist::Fixed(f64::NAN));
+                    }
+                }
+            }
+            arms.push(Arm {
+                name: arm.name.clone(),
+                label: arm.label.clone(),
+                params,
+            });
+        }
+        for (def, names) in missing {
+            let span = arms_node.map_or(0..0, |_| {
+                raw.first().map_or(0..0, |a| a.span.start..a.span.start)
+            });
+            let mut message = format!("required: {} ({})", def.path(), def.domain);
+            if def.section.per_arm() {
+                if names.len() < raw.len() {
+                    message.push_str(&format!(
+                        ", set in [{}] or in arm {}",
+                        def.section.name(),
+                        names.join(", ")
+                    ));
+                } else {
+                    message.push_str(&format!(
+                        ", set in [{}] or in every arm",
+                        def.section.name()
+                    ));
+                }
+            } else {
+                message.push_str(&format!(", set in [{}]", def.section.name()));
+            }
+            self.errors.push(InputError::new(span, def.path(), message));
+        }
+        arms
+    }
+}
+
+enum BuildError {
+    Missing(String),
+    Dist(DistError),
+}
+
+impl From<DistError> for BuildError {
+    fn from(e: DistError) -> Self {
+        BuildError::Dist(e)
+    }
+}
+
+fn family_params(family: &str) -> Option<&'static [&'static str]> {
+    Some(match family {
+        "fixed" => &["value"],
+        "uniform" | "uniform_int" => &["min", "max"],
+        "normal" => &["mean", "sd"],
+        "lognormal" => &["mu", "sigma", "median", "p90", "p10", "mean", "sd"],
+        "triangular" => &["min", "mode", "max"],
+        "pert" => &["min", "mode", "max", "lambda"],
+        "beta" => &["alpha", "beta", "min", "max"],
+        "discrete" => &["values", "weights"],
+        "bernoulli" => &["p"],
+        _ => return None,
+    })
+}
+
+fn build_dist(
+    family: &str,
+    n: &HashMap<&str, f64>,
+    lists: &mut HashMap<&str, Vec<f64>>,
+) -> Result<Dist, BuildError> {
+    let need = |keys: &[&str]| -> Result<Vec<f64>, BuildError> {
+        let missing: Vec<&str> = keys
+            .iter()
+            .copied()
+            .filter(|k| !n.contains_key(k))
+            .collect();
+        if missing.is_empty() {
+            Ok(keys.iter().map(|k| n[k]).collect())
+        } else {
+            Err(BuildError::Missing(missing.join(", ")))
+        }
+    };
+    Ok(match family {
+        "fixed" => Dist::Fixed(need(&["value"])?[0]),
+        "uniform" => {
+            let v = need(&["min", "max"])?;
+            Dist::uniform(v[0], v[1])?
+        }
+        "uniform_int" => {
+            let v = need(&["min", "max"])?;
+            Dist::uniform_int(v[0], v[1])?
+        }
+        "normal" => {
+            let v = need(&["mean", "sd"])?;
+            Dist::normal(v[0], v[1])?
+        }
+        "lognormal" => {
+            let mut given: Vec<&str> = ["mu", "sigma", "median", "p90", "p10", "mean", "sd"]
+                .into_iter()
+                .filter(|k| n.contains_key(k))
+                .collect();
+            given.sort_unstable();
+            match given.as_slice() {
+                ["mu", "sigma"] => Dist::lognormal(n["mu"], n["sigma"])?,
+                ["median", "p90"] => Dist::lognormal_median_p90(n["median"], n["p90"])?,
+                ["p10", "p90"] => Dist::lognormal_p10_p90(n["p10"], n["p90"])?,
+                ["mean", "sd"] => Dist::lognormal_mean_sd(n["mean"], n["sd"])?,
+                _ => {
+                    return Err(BuildError::Missing(format!(
+                        "exactly one pair of (mu, sigma), (median, p90), (p10, p90) or (mean, sd); got {}",
+                        if given.is_empty() {
+                            "none".to_string()
+                        } else {
+                            given.join(", ")
+                        }
+                    )));
+                }
+            }
+        }
+        "triangular" => {
+            let v = need(&["min", "mode", "max"])?;
+            Dist::triangular(v[0], v[1], v[2])?
+        }
+        "pert" => {
+            let v = need(&["min", "mode", "max"])?;
+            Dist::pert(v[0], v[1], v[2], n.get("lambda").copied().unwrap_or(4.0))?
+        }
+        "beta" => {
+            let v = need(&["alpha", "beta"])?;
+            Dist::beta(
+                v[0],
+                v[1],
+                n.get("min").copied().unwrap_or(0.0),
+                n.get("max").copied().unwrap_or(1.0),
+            )?
+        }
+        "discrete" => {
+            let Some(values) = lists.remove("values") else {
+                return Err(BuildError::Missing("values".into()));
+            };
+            Dist::discrete(values, lists.remove("weights"))?
+        }
+        "bernoulli" => Dist::bernoulli(need(&["p"])?[0])?,
+        _ => unreachable!("family checked by family_params"),
+    })
+}
+
+fn parse_float(s: &str) -> Option<f64> {
+    let s = s.replace('_', "");
+    s.parse::<f64>().ok()
+}
+
+fn raw_number(node: &Node) -> String {
+    match node.get_ref() {
+        DeValue::Integer(i) => i.to_string(),
+        DeValue::Float(f) => f.as_str().to_string(),
+        other => describe(other),
+    }
+}
+
+fn describe(v: &DeValue) -> String {
+    match v {
+        DeValue::String(s) => format!("a string ({s:?})"),
+        DeValue::Integer(i) => format!("the number {i}"),
+        DeValue::Float(f) => format!("the number {}", f.as_str()),
+        DeValue::Boolean(b) => format!("a boolean ({b})"),
+        DeValue::Datetime(d) => format!("a date ({d})"),
+        DeValue::Array(_) => "a list".to_string(),
+        DeValue::Table(_) => "a table".to_string(),
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && !n.starts_with('.')
+        && n.len() <= 100
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+fn valid_arm_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() <= 64
+        && n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+}

@@ -1,0 +1,245 @@
+//! Special functions the samplers need: the standard normal quantile (Wichura's AS241,
+//! about 16 significant digits) and the Poisson inverse CDF of MODEL.md section 3.
+
+/// Numerator and denominator coefficients of AS241 (PPND16), lowest degree first.
+const A: [f64; 8] = [
+    3.387_132_872_796_366_608,
+    1.331_416_678_917_843_774_5e2,
+    1.971_590_950_306_551_442_7e3,
+    1.373_169_376_550_946_112_5e4,
+    4.592_195_393_154_987_145_7e4,
+    6.726_577_092_700_870_085_3e4,
+    3.343_057_558_358_812_810_5e4,
+    2.509_080_928_730_122_672_7e3,
+];
+const B: [f64; 8] = [
+    1.0,
+    4.231_333_070_160_091_125_2e1,
+    6.871_870_074_920_579_083e2,
+    5.394_196_021_424_751_107_7e3,
+    2.121_379_430_158_659_586_7e4,
+    3.930_789_580_009_271_061e4,
+    2.872_908_573_572_194_267_4e4,
+    5.226_495_278_852_854_561e3,
+];
+const C: [f64; 8] = [
+    1.423_437_110_749_683_577_34,
+    4.630_337_846_156_545_295_9,
+    5.769_497_221_460_691_405_5,
+    3.647_848_324_763_204_605_04,
+    1.270_458_252_452_368_382_58,
+    2.417_807_251_774_506_117_7e-1,
+    2.272_384_498_926_918_458_33e-2,
+    7.745_450_142_783_414_076_4e-4,
+];
+const D: [f64; 8] = [
+    1.0,
+    2.053_191_626_637_758_821_87,
+    1.676_384_830_183_803_849_4,
+    6.897_673_349_851_000_045_5e-1,
+    1.481_039_764_274_800_745_9e-1,
+    1.519_866_656_361_645_719_66e-2,
+    5.475_938_084_995_344_946e-4,
+    1.050_750_071_644_416_843_24e-9,
+];
+const E: [f64; 8] = [
+    6.657_904_643_501_103_777_2,
+    5.463_784_911_164_114_369_9,
+    1.784_826_539_917_291_335_8,
+    2.965_605_718_285_048_912_3e-1,
+    2.653_218_952_657_612_309_3e-2,
+    1.242_660_947_388_078_438_6e-3,
+    2.711_555_568_743_487_578_15e-5,
+    2.010_334_399_292_288_132_65e-7,
+];
+const F: [f64; 8] = [
+    1.0,
+    5.998_322_065_558_879_376_9e-1,
+    1.369_298_809_227_358_053_1e-1,
+    1.487_536_129_085_061_485_25e-2,
+    7.868_691_311_456_132_591e-4,
+    1.846_318_317_510_054_681_8e-5,
+    1.421_511_758_316_445_888_7e-7,
+    2.044_263_103_389_939_785_64e-15,
+];
+
+#[inline]
+fn poly(c: &[f64; 8], x: f64) -> f64 {
+    c.iter().rev().fold(0.0, |acc, &k| acc * x + k)
+}
+
+/// The standard normal quantile: the z with `Phi(z) = p`, for `p` in (0, 1).
+/// Returns minus or plus infinity at 0 and 1.
+#[inline]
+pub fn norm_inv(p: f64) -> f64 {
+    let q = p - 0.5;
+    if q.abs() <= 0.425 {
+        let r = 0.180_625 - q * q;
+        return q * poly(&A, r) / poly(&B, r);
+    }
+    let tail = if q < 0.0 { p } else { 1.0 - p };
+    if tail <= 0.0 {
+        return if q < 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+    }
+    let r = (-tail.ln()).sqrt();
+    let z = if r <= 5.0 {
+        let r = r - 1.6;
+        poly(&C, r) / poly(&D, r)
+    } else {
+        let r = r - 5.0;
+        poly(&E, r) / poly(&F, r)
+    };
+    if q < 0.0 { -z } else { z }
+}
+
+/// `PoissonInverseCdf(u, mu)`: the smallest integer `n >= 0` with
+/// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3).
+///
+/// Up to `mu = 600` the probabilities are summed upwards from zero. Above that `exp(-mu)`
+/// would underflow, so the walk starts at the mode with the mode's probability computed in
+/// log space and sums outward, which stays exact to rounding.
+pub fn poisson_inv(u: f64, mu: f64) -> u32 {
+    if mu <= 0.0 || u <= 0.0 {
+        return 0;
+    }
+    if mu <= 600.0 {
+        let mut p = (-mu).exp();
+        let mut cdf = p;
+        let mut n = 0u32;
+        // The cap guards against rounding leaving cdf a hair below u near 1.
+        let cap = (mu + 40.0 * mu.sqrt() + 40.0) as u32;
+        while cdf < u && n < cap {
+            n += 1;
+            p *= mu / f64::from(n);
+            cdf += p;
+        }
+        return n;
+    }
+    poisson_inv_large(u, mu)
+}
+
+/// Large-mean branch of [`poisson_inv`]: the CDF at the mode by summing the probabilities
+/// below it (they fall off geometrically, so the sum stops after a few hundred terms), then a
+/// walk from the mode in the direction of `u`.
+fn poisson_inv_large(u: f64, mu: f64) -> u32 {
+    let mode = mu.floor();
+    let log_pmf_mode = -mu + mode * mu.ln() - ln_factorial(mode);
+    let pmf_mode = log_pmf_mode.exp();
+    // CDF at the mode: sum pmf(mode), pmf(mode - 1), ... until the terms vanish.
+    let mut cdf_mode = pmf_mode;
+    let mut p = pmf_mode;
+    let mut k = mode;
+    while k > 0.0 {
+        p *= k / mu;
+        k -= 1.0;
+        cdf_mode += p;
+        if p < cdf_mode * 1e-17 {
+            break;
+        }
+    }
+    if u <= cdf_mode {
+        // Walk down: the answer is the smallest n whose cdf still reaches u.
+        let mut cdf = cdf_mode;
+        let mut p = pmf_mode;
+        let mut n = mode;
+        while n > 0.0 {
+            let below = cdf - p;
+            if below < u {
+                break;
+            }
+            cdf = below;
+            p *= n / mu;
+            n -= 1.0;
+        }
+        n as u32
+    } else {
+        let mut cdf = cdf_mode;
+        let mut p = pmf_mode;
+        let mut n = mode;
+        let cap = mu + 40.0 * mu.sqrt() + 40.0;
+        while cdf < u && n < cap {
+            n += 1.0;
+            p *= mu / n;
+            cdf += p;
+        }
+        n as u32
+    }
+}
+
+/// `ln(n!)` for a whole number `n >= 0`: Stirling's series, exact to rounding above 20,
+/// and the plain product below.
+fn ln_factorial(n: f64) -> f64 {
+    if n < 20.0 {
+        let mut acc = 1.0f64;
+        let mut k = 2.0;
+        while k <= n {
+            acc *= k;
+            k += 1.0;
+        }
+        return acc.ln();
+    }
+    let x = n + 1.0;
+    let inv = 1.0 / x;
+    let inv2 = inv * inv;
+    (x - 0.5) * x.ln() - x
+        + 0.5 * (2.0 * std::f64::consts::PI).ln()
+        + inv * (1.0 / 12.0 - inv2 * (1.0 / 360.0 - inv2 * (1.0 / 1260.0 - inv2 / 1680.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantile_reference_values() {
+        let cases = [
+            (0.5, 0.0),
+            (0.975, 1.959_963_984_540_054),
+            (0.025, -1.959_963_984_540_054),
+            (0.9, 1.281_551_565_544_600_4),
+            (0.841_344_746_068_542_9, 1.0),
+            (1e-10, -6.361_340_902_404_056),
+        ];
+        for (p, want) in cases {
+            let got = norm_inv(p);
+            assert!(
+                (got - want).abs() <= 1e-13 * want.abs().max(1.0),
+                "p={p}: {got} vs {want}"
+            );
+        }
+        assert_eq!(norm_inv(0.0), f64::NEG_INFINITY);
+        assert_eq!(norm_inv(1.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn poisson_inverse_matches_cumulative_sums() {
+        // mu = 2: cdf(0) = 0.1353, cdf(1) = 0.4060, cdf(2) = 0.6767, cdf(3) = 0.8571
+        assert_eq!(poisson_inv(0.1, 2.0), 0);
+        assert_eq!(poisson_inv(0.2, 2.0), 1);
+        assert_eq!(poisson_inv(0.5, 2.0), 2);
+        assert_eq!(poisson_inv(0.8, 2.0), 3);
+        assert_eq!(poisson_inv(0.5, 0.0), 0);
+    }
+
+    #[test]
+    fn poisson_large_mean_is_continuous_with_small_branch() {
+        // Both branches must agree where they meet.
+        for &u in &[0.001, 0.1, 0.5, 0.9, 0.999] {
+            let a = poisson_inv(u, 600.0);
+            let b = poisson_inv_large(u, 600.0);
+            assert_eq!(a, b, "u={u}");
+        }
+        let median = poisson_inv(0.5, 10_000.0);
+        assert!((9_990..=10_010).contains(&median), "{median}");
+    }
+
+    #[test]
+    fn ln_factorial_matches_product() {
+        let exact: f64 = (1..=30).map(|k| (k as f64).ln()).sum();
+        assert!((ln_factorial(30.0) - exact).abs() < 1e-10);
+    }
+}
