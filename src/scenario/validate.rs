@@ -69,7 +69,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let mut cx = Checker::default();
     let root = root.get_ref();
     cx.known_keys(root, "", TOP_KEYS, |key| match key {
-        "alignment" => Some("alignment is set per arm: alignment = { strategic = .., fit = .., .. } under [arms.NAME]".into()),
+        "alignment" => Some("alignment is set per arm: write alignment = { strategic = .., fit = .., .. } under [arms.NAME]".into()),
         "correlation" => Some("[[correlation]] entries are not part of this version of the scenario format".into()),
         _ => None,
     });
@@ -120,6 +120,11 @@ struct RawArm {
 #[derive(Default)]
 struct Checker {
     errors: Vec<InputError>,
+    /// Paths written in the file (valid or not) or suggested for a misspelt key: a missing
+    /// value there is already explained by another error.
+    mentioned: std::collections::HashSet<String>,
+    /// Span of each section table, for errors about keys missing from it.
+    section_spans: HashMap<Section, Range<usize>>,
 }
 
 impl Checker {
@@ -146,16 +151,22 @@ impl Checker {
             } else {
                 format!("in [{prefix}]")
             };
-            let mut e = InputError::new(
-                key.span(),
-                path,
-                format!("unknown key {where_}; allowed: {}", allowed.join(", ")),
-            );
-            if let Some(h) = hint(k) {
-                e = e.with_help(h);
-            } else if let Some(s) = did_you_mean(k, allowed.iter().copied()) {
-                e = e.with_help(format!("did you mean `{s}`?"));
-            }
+            let e = if let Some(message) = hint(k) {
+                InputError::new(key.span(), path, message)
+            } else {
+                let e = InputError::new(
+                    key.span(),
+                    path,
+                    format!("unknown key {where_}; allowed: {}", allowed.join(", ")),
+                );
+                match did_you_mean(k, allowed.iter().copied()) {
+                    Some(s) => {
+                        self.mentioned.insert(join(prefix, s));
+                        e.with_help(format!("did you mean `{s}`?"))
+                    }
+                    None => e,
+                }
+            };
             self.errors.push(e);
         }
     }
@@ -356,6 +367,7 @@ impl Checker {
     fn param_section(&mut self, node: Option<&Node>, section: Section) -> SectionValues {
         let mut out = SectionValues::new();
         let Some(node) = node else { return out };
+        self.section_spans.insert(section, node.span());
         let Some(t) = self.table(node, section.name()) else {
             return out;
         };
@@ -392,6 +404,7 @@ impl Checker {
     /// A parameter value: a number or a distribution table, checked against the domain.
     fn param(&mut self, node: &Node, def: &ParamDef) -> Option<Dist> {
         let path = def.path();
+        self.mentioned.insert(path.clone());
         let dist = match node.get_ref() {
             DeValue::Integer(_) | DeValue::Float(_) => Dist::Fixed(self.number(node, &path)?),
             DeValue::Table(t) => self.dist(t, node.span(), &path)?,
@@ -701,9 +714,15 @@ impl Checker {
             });
         }
         for (def, names) in missing {
-            let span = arms_node.map_or(0..0, |_| {
-                raw.first().map_or(0..0, |a| a.span.start..a.span.start)
-            });
+            if self.mentioned.contains(&def.path()) {
+                continue;
+            }
+            let span = match self.section_spans.get(&def.section) {
+                Some(s) => s.clone(),
+                None => arms_node
+                    .and(raw.first())
+                    .map_or(0..0, |a| a.span.start..a.span.start),
+            };
             let mut message = format!("required: {} ({})", def.path(), def.domain);
             if def.section.per_arm() {
                 if names.len() < raw.len() {

@@ -1,0 +1,34 @@
+//! All integration tests of alignsim in one binary.
+
+mod cli;
+mod determinism;
+mod distributions;
+mod fixed;
+mod fixtures;
+
+use alignsim::engine::{Batch, Model};
+use alignsim::scenario::{self, Scenario};
+
+/// Parses scenario text that must be valid.
+pub fn scenario(text: &str) -> Scenario {
+    match scenario::parse("test.toml", "test", text) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario does not validate:\n{}", e.render(false)),
+    }
+}
+
+/// Simulates `trials` trials of a scenario on the current thread pool.
+pub fn simulate(sc: &Scenario, trials: u64) -> (Model, Vec<Batch>) {
+    let model = Model::new(sc);
+    let batches = model.run(0..trials, &|_| {});
+    (model, batches)
+}
+
+/// The bakery scenario shipped with the repository.
+pub fn bakery_text() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/bakery.toml"
+    ))
+    .expect("bakery.toml")
+}
