@@ -1,1 +1,51 @@
-fn main() {}
+//! Engine throughput on the shipped bakery scenario (2 arms, 36 months), with one thread
+//! and with every core, against the bare cost of drawing the same random numbers.
+//!
+//! Run with `cargo bench --bench engine`. Divan reports items (trials) per second.
+
+use std::hint::black_box;
+
+use alignsim::engine::Model;
+use divan::Bencher;
+use divan::counter::ItemsCount;
+
+const TRIALS: u64 = 200_000;
+
+fn main() {
+    divan::main();
+}
+
+fn bakery() -> Model {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bakery.toml");
+    let loaded =
+        alignsim::scenario::load(std::path::Path::new(path)).expect("bakery.toml validates");
+    Model::new(&loaded.scenario)
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+}
+
+/// The full engine: draws, monthly recursion of both arms, per-trial outputs.
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn engine(bencher: Bencher, threads: usize) {
+    let model = bakery();
+    let pool = pool(threads);
+    bencher
+        .counter(ItemsCount::new(TRIALS))
+        .bench(|| pool.install(|| black_box(model.run(0..TRIALS, &|_| {}))));
+}
+
+/// Only the keyed random draws the engine makes for the same trials (parameters, monthly
+/// uniforms, gate normal), with no simulation: the floor the engine is measured against.
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn draws_only(bencher: Bencher, threads: usize) {
+    let model = bakery();
+    let pool = pool(threads);
+    bencher
+        .counter(ItemsCount::new(TRIALS))
+        .bench(|| pool.install(|| black_box(model.draw_only(0..TRIALS))));
+}

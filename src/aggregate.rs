@@ -5,13 +5,14 @@
 //! back as one serialisable [`Summary`] plus the frames.
 
 use std::collections::BTreeMap;
+use std::mem::take;
 
 use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
-use crate::scenario::{PARAMS, Scenario};
+use crate::scenario::{NSYM, PARAMS, Scenario};
 
 /// Quantile levels reported for each headline distribution.
 const LEVELS: [(&str, f64); 7] = [
@@ -158,112 +159,242 @@ pub struct Frames {
     pub monthly: DataFrame,
 }
 
-/// Builds the per-trial frame from the engine's batches.
-pub fn trials_frame(model: &Model, batches: &[Batch], has_kpi: bool) -> Result<DataFrame> {
-    let rows: usize = batches.iter().map(|b| b.outcomes.len()).sum();
-    let n_arms = model.n_arms();
-    let mut trial = Vec::with_capacity(rows);
-    let mut arm = Vec::with_capacity(rows);
-    for b in batches {
-        for j in 0..b.n {
-            for a in &model.arms {
-                trial.push(b.first_trial + j as u64);
-                arm.push(a.name.as_str());
-            }
-        }
-    }
-    let outcomes = || batches.iter().flat_map(|b| b.outcomes.iter());
-    let month = |m: u32| (m != NO_MONTH).then_some(m);
-    let mut cols = vec![
-        Column::new("trial".into(), trial),
-        Column::new("arm".into(), arm),
-    ];
-    for (k, sym) in model.varying.iter().enumerate() {
-        let n_in = model.varying.len();
-        let vals: Vec<f64> = batches
-            .iter()
-            .flat_map(|b| b.inputs.iter().skip(k).step_by(n_in).copied())
-            .collect();
-        cols.push(Column::new(PARAMS[*sym as usize].path().into(), vals));
-    }
-    let f = |get: fn(&crate::engine::Outcome) -> f64| -> Vec<f64> { outcomes().map(get).collect() };
-    cols.push(Column::new("net".into(), f(|o| o.net)));
-    cols.push(Column::new("npv".into(), f(|o| o.npv)));
-    cols.push(Column::new("investment".into(), f(|o| o.investment)));
-    cols.push(Column::new(
-        "roi".into(),
-        outcomes()
-            .map(|o| o.roi.is_finite().then_some(o.roi))
-            .collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "payback_month".into(),
-        outcomes()
-            .map(|o| month(o.payback_month))
-            .collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "dropped".into(),
-        outcomes().map(|o| o.dropped).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "dropped_month".into(),
-        outcomes()
-            .map(|o| month(o.dropped_month))
-            .collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "go_live_month".into(),
-        outcomes().map(|o| o.go_live_month).collect::<Vec<_>>(),
-    ));
-    cols.push(Column::new(
-        "revenue_retained".into(),
-        f(|o| o.revenue_retained),
-    ));
-    cols.push(Column::new(
-        "adoption_final".into(),
-        f(|o| o.adoption_final),
-    ));
-    cols.push(Column::new(
-        "incidents".into(),
-        outcomes().map(|o| o.incidents).collect::<Vec<_>>(),
-    ));
-    let kpi: Vec<Option<f64>> = outcomes().map(|o| has_kpi.then_some(o.kpi_final)).collect();
-    cols.push(Column::new("kpi_final".into(), kpi));
-    for (c, name) in CHANNELS.iter().enumerate() {
-        cols.push(Column::new(
-            format!("channel_{name}").into(),
-            outcomes().map(|o| o.channels[c]).collect::<Vec<_>>(),
-        ));
-    }
-    debug_assert_eq!(rows % n_arms.max(1), 0);
-    Ok(DataFrame::new(rows, cols).context("building the per-trial frame".into())?)
+/// Collects the engine's batches, in trial order, into columns. Each batch is reduced to
+/// its rows as it arrives and can be dropped at once.
+pub struct Accumulator<'m> {
+    model: &'m Model,
+    has_kpi: bool,
+    n: u64,
+    trial: Vec<u64>,
+    arm: Vec<u32>,
+    inputs: Vec<Vec<f64>>,
+    net: Vec<f64>,
+    npv: Vec<f64>,
+    investment: Vec<f64>,
+    roi: Vec<Option<f64>>,
+    payback: Vec<Option<u32>>,
+    dropped: Vec<bool>,
+    dropped_month: Vec<Option<u32>>,
+    go_live: Vec<u32>,
+    retained: Vec<f64>,
+    adoption_final: Vec<f64>,
+    incidents: Vec<u64>,
+    kpi: Vec<Option<f64>>,
+    channels: Vec<Vec<f64>>,
+    /// Cumulative cash flow after month `t`, one column per month.
+    months: Vec<Vec<f64>>,
+    adoption_sum: Vec<f64>,
+    revenue_base_sum: Vec<f64>,
+    /// Clamped draws per arm and parameter.
+    clamped: Vec<u64>,
 }
 
-/// Aggregates a run: the summary and the frames it was computed from.
+impl<'m> Accumulator<'m> {
+    pub fn new(model: &'m Model, has_kpi: bool) -> Self {
+        let h1 = model.horizon + 1;
+        let n_arms = model.n_arms();
+        Accumulator {
+            model,
+            has_kpi,
+            n: 0,
+            trial: Vec::new(),
+            arm: Vec::new(),
+            inputs: vec![Vec::new(); model.varying.len()],
+            net: Vec::new(),
+            npv: Vec::new(),
+            investment: Vec::new(),
+            roi: Vec::new(),
+            payback: Vec::new(),
+            dropped: Vec::new(),
+            dropped_month: Vec::new(),
+            go_live: Vec::new(),
+            retained: Vec::new(),
+            adoption_final: Vec::new(),
+            incidents: Vec::new(),
+            kpi: Vec::new(),
+            channels: vec![Vec::new(); CHANNELS.len()],
+            months: vec![Vec::new(); h1],
+            adoption_sum: vec![0.0; n_arms * h1],
+            revenue_base_sum: vec![0.0; n_arms * h1],
+            clamped: vec![0; n_arms * NSYM],
+        }
+    }
+
+    /// Adds one batch; batches must arrive in trial order.
+    pub fn push(&mut self, b: &Batch) {
+        let n_arms = self.model.n_arms();
+        let h1 = self.model.horizon + 1;
+        let month = |m: u32| (m != NO_MONTH).then_some(m);
+        for (row, o) in b.outcomes.iter().enumerate() {
+            self.trial.push(b.first_trial + (row / n_arms) as u64);
+            self.arm.push((row % n_arms) as u32);
+            self.net.push(o.net);
+            self.npv.push(o.npv);
+            self.investment.push(o.investment);
+            self.roi.push(o.roi.is_finite().then_some(o.roi));
+            self.payback.push(month(o.payback_month));
+            self.dropped.push(o.dropped);
+            self.dropped_month.push(month(o.dropped_month));
+            self.go_live.push(o.go_live_month);
+            self.retained.push(o.revenue_retained);
+            self.adoption_final.push(o.adoption_final);
+            self.incidents.push(o.incidents);
+            self.kpi.push(self.has_kpi.then_some(o.kpi_final));
+            for (c, v) in self.channels.iter_mut().zip(o.channels) {
+                c.push(v);
+            }
+            for (t, col) in self.months.iter_mut().enumerate() {
+                col.push(b.cum_cf[row * h1 + t]);
+            }
+        }
+        let k = self.inputs.len();
+        for (j, col) in self.inputs.iter_mut().enumerate() {
+            col.extend(b.inputs.iter().skip(j).step_by(k.max(1)));
+        }
+        // Sums in batch order: the same bits for any thread count.
+        for (acc, x) in self.adoption_sum.iter_mut().zip(&b.adoption_sum) {
+            *acc += x;
+        }
+        for (acc, x) in self.revenue_base_sum.iter_mut().zip(&b.revenue_base_sum) {
+            *acc += x;
+        }
+        for (acc, x) in self.clamped.iter_mut().zip(&b.clamped) {
+            *acc += x;
+        }
+        self.n += b.n as u64;
+    }
+
+    fn arm_names(&self) -> Vec<&'m str> {
+        let names: Vec<&str> = self.model.arms.iter().map(|a| a.name.as_str()).collect();
+        self.arm.iter().map(|&i| names[i as usize]).collect()
+    }
+
+    /// The per-trial frame: one row per trial and arm.
+    fn trials_frame(&mut self) -> Result<DataFrame> {
+        let rows = self.trial.len();
+        let mut cols = vec![
+            Column::new("trial".into(), take(&mut self.trial)),
+            Column::new("arm".into(), self.arm_names()),
+        ];
+        for (sym, vals) in self.model.varying.iter().zip(&mut self.inputs) {
+            cols.push(Column::new(PARAMS[*sym as usize].path().into(), take(vals)));
+        }
+        cols.extend([
+            Column::new("net".into(), take(&mut self.net)),
+            Column::new("npv".into(), take(&mut self.npv)),
+            Column::new("investment".into(), take(&mut self.investment)),
+            Column::new("roi".into(), take(&mut self.roi)),
+            Column::new("payback_month".into(), take(&mut self.payback)),
+            Column::new("dropped".into(), take(&mut self.dropped)),
+            Column::new("dropped_month".into(), take(&mut self.dropped_month)),
+            Column::new("go_live_month".into(), take(&mut self.go_live)),
+            Column::new("revenue_retained".into(), take(&mut self.retained)),
+            Column::new("adoption_final".into(), take(&mut self.adoption_final)),
+            Column::new("incidents".into(), take(&mut self.incidents)),
+            Column::new("kpi_final".into(), take(&mut self.kpi)),
+        ]);
+        for (name, vals) in CHANNELS.iter().zip(&mut self.channels) {
+            cols.push(Column::new(format!("channel_{name}").into(), take(vals)));
+        }
+        Ok(DataFrame::new(rows, cols).context("building the per-trial frame".into())?)
+    }
+
+    /// Aggregates everything pushed so far.
+    pub fn finish(mut self, sc: &Scenario) -> Result<(Summary, Frames)> {
+        let monthly = self.monthly_frame()?;
+        let trials = self.trials_frame()?;
+        let arms = arm_stats(sc, self.model, &self.clamped, &trials)?;
+        let pairs = pair_stats(self.model, &trials)?;
+        let summary = Summary {
+            scenario: sc.name.clone(),
+            title: sc.title.clone(),
+            currency: sc.currency.clone(),
+            horizon_months: sc.horizon_months,
+            trials: self.n,
+            seed: sc.seed,
+            arms,
+            pairs,
+            model_version: MODEL_VERSION.to_string(),
+            discount_rate_annual: sc.discount_rate_annual,
+            kpi: sc.kpi.as_ref().map(|k| KpiInfo {
+                name: k.name.clone(),
+                unit: k.unit.clone(),
+            }),
+        };
+        Ok((summary, Frames { trials, monthly }))
+    }
+
+    /// Per arm and month: bands of cumulative cash flow, mean adoption and revenue base.
+    fn monthly_frame(&mut self) -> Result<DataFrame> {
+        let h1 = self.model.horizon + 1;
+        let rows = self.arm.len();
+        let mut cols = vec![Column::new("arm".into(), self.arm_names())];
+        for (t, vals) in self.months.iter_mut().enumerate() {
+            cols.push(Column::new(format!("m{t}").into(), std::mem::take(vals)));
+        }
+        let wide = DataFrame::new(rows, cols)?;
+        let mut exprs = Vec::new();
+        for t in 0..h1 {
+            for (label, q) in BANDS {
+                exprs.push(
+                    col(format!("m{t}"))
+                        .quantile(lit(q), QuantileMethod::Linear)
+                        .alias(format!("{label}_{t}")),
+                );
+            }
+        }
+        let bands = wide
+            .lazy()
+            .group_by_stable([col("arm")])
+            .agg(exprs)
+            .collect()
+            .context("computing monthly bands".into())?;
+        let n = self.n as f64;
+        let mut arm_col = Vec::new();
+        let mut month = Vec::new();
+        let mut band_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); BANDS.len()];
+        let mut adoption = Vec::new();
+        let mut revenue_base = Vec::new();
+        for (ai, arm) in self.model.arms.iter().enumerate() {
+            for t in 0..h1 {
+                arm_col.push(arm.name.clone());
+                month.push(t as u32);
+                for (bi, (label, _)) in BANDS.iter().enumerate() {
+                    band_vals[bi].push(bands.column(&format!("{label}_{t}"))?.f64()?.get(ai));
+                }
+                adoption.push(self.adoption_sum[ai * h1 + t] / n);
+                revenue_base.push(self.revenue_base_sum[ai * h1 + t] / n);
+            }
+        }
+        let mut cols = vec![
+            Column::new("arm".into(), arm_col),
+            Column::new("month".into(), month),
+        ];
+        for (bi, (label, _)) in BANDS.iter().enumerate() {
+            cols.push(Column::new(
+                (*label).into(),
+                std::mem::take(&mut band_vals[bi]),
+            ));
+        }
+        cols.push(Column::new("adoption_mean".into(), adoption));
+        cols.push(Column::new("revenue_base_mean".into(), revenue_base));
+        Ok(DataFrame::new(self.model.arms.len() * h1, cols)
+            .context("building the monthly frame".into())?)
+    }
+}
+
+/// Builds the per-trial frame from batches (a convenience for tests and tools).
+pub fn trials_frame(model: &Model, batches: &[Batch], has_kpi: bool) -> Result<DataFrame> {
+    let mut acc = Accumulator::new(model, has_kpi);
+    batches.iter().for_each(|b| acc.push(b));
+    acc.trials_frame()
+}
+
+/// Aggregates a run held in memory.
 pub fn aggregate(sc: &Scenario, model: &Model, batches: &[Batch]) -> Result<(Summary, Frames)> {
-    let trials = trials_frame(model, batches, sc.kpi.is_some())?;
-    let arms = arm_stats(sc, model, batches, &trials)?;
-    let pairs = pair_stats(model, &trials)?;
-    let monthly = monthly_frame(model, batches)?;
-    let n: u64 = batches.iter().map(|b| b.n as u64).sum();
-    let summary = Summary {
-        scenario: sc.name.clone(),
-        title: sc.title.clone(),
-        currency: sc.currency.clone(),
-        horizon_months: sc.horizon_months,
-        trials: n,
-        seed: sc.seed,
-        arms,
-        pairs,
-        model_version: MODEL_VERSION.to_string(),
-        discount_rate_annual: sc.discount_rate_annual,
-        kpi: sc.kpi.as_ref().map(|k| KpiInfo {
-            name: k.name.clone(),
-            unit: k.unit.clone(),
-        }),
-    };
-    Ok((summary, Frames { trials, monthly }))
+    let mut acc = Accumulator::new(model, sc.kpi.is_some());
+    batches.iter().for_each(|b| acc.push(b));
+    acc.finish(sc)
 }
 
 fn f64col(name: &str) -> Expr {
@@ -295,7 +426,7 @@ fn share(pred: Expr) -> Expr {
 fn arm_stats(
     sc: &Scenario,
     model: &Model,
-    batches: &[Batch],
+    clamped_counts: &[u64],
     trials: &DataFrame,
 ) -> Result<Vec<ArmSummary>> {
     let h = f64::from(sc.horizon_months);
@@ -377,10 +508,7 @@ fn arm_stats(
         let mut clamped = BTreeMap::new();
         for def in PARAMS {
             if !model.slots[arm.slot[def.sym as usize]].dist.is_fixed() {
-                let count: u64 = batches
-                    .iter()
-                    .map(|b| b.clamped[i * crate::scenario::NSYM + def.sym as usize])
-                    .sum();
+                let count = clamped_counts[i * NSYM + def.sym as usize];
                 clamped.insert(def.path(), count);
             }
         }
@@ -485,75 +613,4 @@ fn pair_stats(model: &Model, trials: &DataFrame) -> Result<Vec<PairSummary>> {
         }
     }
     Ok(out)
-}
-
-/// Per arm and month: bands of cumulative cash flow, mean adoption and revenue base.
-fn monthly_frame(model: &Model, batches: &[Batch]) -> Result<DataFrame> {
-    let h1 = model.horizon + 1;
-    let rows: usize = batches.iter().map(|b| b.outcomes.len()).sum();
-    let mut cols = vec![Column::new(
-        "arm".into(),
-        batches
-            .iter()
-            .flat_map(|b| (0..b.n).flat_map(|_| model.arms.iter().map(|a| a.name.as_str())))
-            .collect::<Vec<_>>(),
-    )];
-    for t in 0..h1 {
-        let v: Vec<f64> = batches
-            .iter()
-            .flat_map(|b| b.cum_cf.iter().skip(t).step_by(h1).copied())
-            .collect();
-        cols.push(Column::new(format!("m{t}").into(), v));
-    }
-    let wide = DataFrame::new(rows, cols)?;
-    let mut exprs = Vec::new();
-    for t in 0..h1 {
-        for (label, q) in BANDS {
-            exprs.push(
-                col(format!("m{t}"))
-                    .quantile(lit(q), QuantileMethod::Linear)
-                    .alias(format!("{label}_{t}")),
-            );
-        }
-    }
-    let bands = wide
-        .lazy()
-        .group_by_stable([col("arm")])
-        .agg(exprs)
-        .collect()
-        .context("computing monthly bands".into())?;
-    let n: f64 = batches.iter().map(|b| b.n as f64).sum();
-    let mut arm_col = Vec::new();
-    let mut month = Vec::new();
-    let mut band_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); BANDS.len()];
-    let mut adoption = Vec::new();
-    let mut revenue_base = Vec::new();
-    for (ai, arm) in model.arms.iter().enumerate() {
-        for t in 0..h1 {
-            arm_col.push(arm.name.clone());
-            month.push(t as u32);
-            for (bi, (label, _)) in BANDS.iter().enumerate() {
-                band_vals[bi].push(bands.column(&format!("{label}_{t}"))?.f64()?.get(ai));
-            }
-            // Sums in batch order: the same bits for any thread count.
-            let sum = |f: fn(&Batch) -> &Vec<f64>| {
-                batches.iter().fold(0.0, |acc, b| acc + f(b)[ai * h1 + t])
-            };
-            adoption.push(sum(|b| &b.adoption_sum) / n);
-            revenue_base.push(sum(|b| &b.revenue_base_sum) / n);
-        }
-    }
-    let mut cols = vec![
-        Column::new("arm".into(), arm_col),
-        Column::new("month".into(), month),
-    ];
-    for (bi, (label, _)) in BANDS.iter().enumerate() {
-        cols.push(Column::new(
-            (*label).into(),
-            std::mem::take(&mut band_vals[bi]),
-        ));
-    }
-    cols.push(Column::new("adoption_mean".into(), adoption));
-    cols.push(Column::new("revenue_base_mean".into(), revenue_base));
-    Ok(DataFrame::new(model.arms.len() * h1, cols).context("building the monthly frame".into())?)
 }

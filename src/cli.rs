@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Monte Carlo simulation of what an AI-automation project returns, and how much that
 /// depends on strategic alignment.
@@ -23,6 +23,36 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Draw the charts and report.html of a run folder again, without simulating.
+    Report(ReportArgs),
+}
+
+/// Which chart files to write into the run folder's `charts/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChartFormat {
+    Png,
+    Svg,
+    Both,
+    None,
+}
+
+impl ChartFormat {
+    pub fn png(self) -> bool {
+        matches!(self, ChartFormat::Png | ChartFormat::Both)
+    }
+
+    pub fn svg(self) -> bool {
+        matches!(self, ChartFormat::Svg | ChartFormat::Both)
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Run folder written by `alignsim run`, e.g. output/bakery.
+    pub run_dir: PathBuf,
+    /// Chart files to write (report.html always embeds its charts).
+    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
+    pub charts: ChartFormat,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -41,6 +71,9 @@ pub struct RunArgs {
     /// Run folder to write (default: output/<scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Chart files to write into the run folder's charts/ (report.html always embeds its charts).
+    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
+    pub charts: ChartFormat,
     /// No progress bar and no table: only errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,

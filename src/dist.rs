@@ -1,18 +1,17 @@
 //! Probability distributions of MODEL.md section 4. Constructors validate and return
 //! `Result`; sampling cannot fail.
 //!
-//! Sampling is by inverse CDF of one keyed uniform wherever the quantile function has a
-//! closed form (uniform, uniform_int, normal, lognormal, triangular, discrete, bernoulli),
-//! so that two arms which give the same parameter different distributions are coupled
-//! comonotonically. Beta and PERT have no closed-form quantile; they are drawn with
-//! rand_distr's `Beta` sampler fed from the same keyed stream, which couples arms strongly
-//! (identical specs give identical values) but not comonotonically.
+//! Every family is sampled by its inverse CDF at one keyed uniform, so two arms that give
+//! the same parameter different distributions are coupled comonotonically (the highest
+//! draw of one goes with the highest of the other), and stratified or correlated uniforms
+//! carry over to any family unchanged. Beta and PERT use [`crate::betaq`], a checked
+//! interpolation table of the exact quantile.
 
 use std::fmt;
 
 use rand::Rng;
-use rand_distr::Distribution;
 
+use crate::betaq::BetaQuantile;
 use crate::special::norm_inv;
 
 /// `z` of the 90th percentile of the standard normal.
@@ -51,7 +50,7 @@ pub enum Dist {
         min: f64,
         max: f64,
         pert: Option<(f64, f64)>,
-        sampler: rand_distr::Beta<f64>,
+        quantile: BetaQuantile,
     },
     Discrete {
         values: Vec<f64>,
@@ -386,19 +385,14 @@ impl Dist {
                 min,
             ));
         }
-        let sampler = rand_distr::Beta::new(alpha, beta).map_err(|e| {
-            DistError::at(
-                "alpha",
-                format!("beta({alpha}, {beta}) cannot be sampled: {e}"),
-            )
-        })?;
+        let quantile = BetaQuantile::new(alpha, beta);
         Ok(Dist::Beta {
             alpha,
             beta,
             min,
             max,
             pert: None,
-            sampler,
+            quantile,
         })
     }
 
@@ -480,15 +474,11 @@ impl Dist {
     pub fn sample<R: Rng>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Fixed(v) => *v,
-            Dist::Beta {
-                min, max, sampler, ..
-            } => min + (max - min) * sampler.sample(rng),
             _ => self.quantile(open01(rng.next_u64())),
         }
     }
 
-    /// The inverse CDF at `u` in (0, 1). For beta and PERT (no closed form) this is not
-    /// available and the method panics: use [`Dist::sample`].
+    /// The inverse CDF at `u` in (0, 1).
     pub fn quantile(&self, u: f64) -> f64 {
         match self {
             Dist::Fixed(v) => *v,
@@ -512,7 +502,9 @@ impl Dist {
                 values[i.min(values.len() - 1)]
             }
             Dist::Bernoulli(p) => f64::from(u < *p),
-            Dist::Beta { .. } => unreachable!("beta has no closed-form quantile; use sample"),
+            Dist::Beta {
+                min, max, quantile, ..
+            } => min + (max - min) * quantile.quantile(u),
         }
     }
 

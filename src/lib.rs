@@ -6,11 +6,14 @@
 //! Polars, [`output`] writes the run folder.
 
 pub mod aggregate;
+pub mod betaq;
 pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod output;
+pub mod plot;
+pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod special;

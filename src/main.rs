@@ -18,6 +18,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => run_command(args),
         Command::Validate { scenarios } => validate_command(scenarios),
+        Command::Report(args) => report_command(args),
     };
     match result {
         Ok(code) => code,
@@ -37,6 +38,16 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
         }
         println!("\nResults written to {}", report.out_dir.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> {
+    let formats = alignsim::plot::Formats {
+        png: args.charts.png(),
+        svg: args.charts.svg(),
+    };
+    let path = alignsim::report::rerender(&args.run_dir, formats)?;
+    println!("Report written to {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,9 +8,11 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::aggregate::{self, Summary};
-use crate::cli::RunArgs;
+use crate::cli::{ChartFormat, RunArgs};
 use crate::engine::Model;
 use crate::output::{self, Manifest, Staging};
+use crate::plot::{Formats, RunData};
+use crate::report;
 use crate::scenario::{self, LoadError, Loaded};
 
 /// What a finished run hands back to the caller.
@@ -51,11 +53,11 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
-    let batches = pool.install(|| model.run(0..scenario.trials, &|n| progress.inc(n)));
+    let mut acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
+    pool.install(|| model.run_each(0..scenario.trials, &|n| progress.inc(n), |b| acc.push(&b)));
     progress.finish_and_clear();
 
-    let (summary, mut frames) = aggregate::aggregate(&scenario, &model, &batches)?;
-    drop(batches);
+    let (summary, mut frames) = acc.finish(&scenario)?;
 
     let staging = Staging::new(&out_dir)?;
     let dir = staging.path();
@@ -76,8 +78,44 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         command: std::env::args().collect(),
     };
     output::write_json(&dir.join("manifest.json"), &manifest)?;
+    write_report(
+        dir,
+        &bytes,
+        &summary,
+        &frames,
+        &scenario,
+        manifest,
+        args.charts,
+    )?;
     staging.commit()?;
     Ok(RunReport { summary, out_dir })
+}
+
+/// Keeps the scenario file in the run folder (so `alignsim report` can list the
+/// assumptions later) and writes the charts and report.html.
+fn write_report(
+    dir: &Path,
+    bytes: &[u8],
+    summary: &Summary,
+    frames: &aggregate::Frames,
+    scenario: &scenario::Scenario,
+    manifest: Manifest,
+    charts: ChartFormat,
+) -> Result<()> {
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    let data = RunData::from_frames(
+        summary.clone(),
+        &frames.trials,
+        &frames.monthly,
+        Some(scenario.clone()),
+        Some(manifest),
+    )?;
+    let formats = Formats {
+        png: charts.png(),
+        svg: charts.svg(),
+    };
+    report::write_into(dir, &data, formats)
 }
 
 fn default_threads() -> usize {

@@ -16,6 +16,8 @@ pub use trial::{CHANNELS, NO_MONTH, Outcome};
 
 /// Trials per batch. Results never depend on it; it only sets the grain of parallelism.
 pub const BATCH: u64 = 2048;
+/// Batches simulated in parallel before they are handed on in order.
+pub const WINDOW: usize = 32;
 
 /// One distinct thing to draw per trial: a parameter path with one distribution. Arms that
 /// give a parameter the same distribution share its slot (and so its value).
@@ -114,15 +116,32 @@ impl Model {
     /// Simulates `trials` in parallel batches; `progress` is told how many trials each
     /// finished batch held. The batches come back in trial order.
     pub fn run(&self, trials: Range<u64>, progress: &(dyn Fn(u64) + Sync)) -> Vec<Batch> {
+        let mut out = Vec::new();
+        self.run_each(trials, progress, |b| out.push(b));
+        out
+    }
+
+    /// Simulates `trials` and hands every batch to `consume`, in trial order, as soon as
+    /// it and all batches before it are done. At most [`WINDOW`] batches are in memory at
+    /// once, so memory does not grow with the number of trials.
+    pub fn run_each(
+        &self,
+        trials: Range<u64>,
+        progress: &(dyn Fn(u64) + Sync),
+        mut consume: impl FnMut(Batch),
+    ) {
         let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
-        starts
-            .into_par_iter()
-            .map(|start| {
-                let batch = self.run_batch(start..(start + BATCH).min(trials.end));
-                progress(batch.n as u64);
-                batch
-            })
-            .collect()
+        for window in starts.chunks(WINDOW) {
+            let batches: Vec<Batch> = window
+                .par_iter()
+                .map(|&start| {
+                    let batch = self.run_batch(start..(start + BATCH).min(trials.end));
+                    progress(batch.n as u64);
+                    batch
+                })
+                .collect();
+            batches.into_iter().for_each(&mut consume);
+        }
     }
 
     /// Simulates one contiguous range of trials.
@@ -186,6 +205,39 @@ impl Model {
             }
         }
         batch
+    }
+}
+
+impl Model {
+    /// Makes exactly the keyed draws that simulating `trials` makes (every random
+    /// parameter, the monthly uniforms, the gate normal) and nothing else; returns their
+    /// sum so the work cannot be optimised away. The baseline of the engine benchmark.
+    pub fn draw_only(&self, trials: Range<u64>) -> f64 {
+        let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
+        let sums: Vec<f64> = starts
+            .into_par_iter()
+            .map(|start| {
+                let mut buf = vec![0.0; self.horizon + 1];
+                let mut acc = 0.0;
+                for trial in start..(start + BATCH).min(trials.end) {
+                    for slot in self.slots.iter().filter(|s| !s.dist.is_fixed()) {
+                        acc += slot
+                            .domain
+                            .clamp(slot.dist.sample(&mut rng::stream(slot.key, trial)))
+                            .0;
+                    }
+                    fill_uniforms(&mut buf, self.incident_key, trial);
+                    acc += buf[self.horizon];
+                    fill_uniforms(&mut buf, self.abandon_key, trial);
+                    acc += buf[self.horizon];
+                    acc += crate::special::norm_inv(open01(
+                        rng::stream(self.gate_key, trial).next_u64(),
+                    ));
+                }
+                acc
+            })
+            .collect();
+        sums.iter().sum()
     }
 }
 

@@ -155,3 +155,61 @@ fn discrete_and_bernoulli() {
     check_mean(&xs, 0.3, 0.21f64.sqrt(), "bernoulli");
     assert!(xs.iter().all(|&x| x == 0.0 || x == 1.0));
 }
+
+/// Two-sample Kolmogorov-Smirnov statistic of two sorted samples.
+fn ks(a: &[f64], b: &[f64]) -> f64 {
+    let (mut i, mut j, mut d) = (0usize, 0usize, 0.0f64);
+    while i < a.len() && j < b.len() {
+        if a[i] <= b[j] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+        d = d.max((i as f64 / a.len() as f64 - j as f64 / b.len() as f64).abs());
+    }
+    d
+}
+
+#[test]
+fn samplers_agree_with_rand_distr_reference_samplers() {
+    // KS critical value at the 0.1 % level for two samples of n: 1.949 * sqrt(2 / n).
+    use rand::SeedableRng;
+    use rand_distr::Distribution;
+    let mut reference_rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+    let n = 100_000usize;
+    let critical = 1.949 * (2.0 / n as f64).sqrt();
+    let pert = rand_distr::Pert::new(10_000.0, 32_000.0)
+        .with_mode(16_000.0)
+        .unwrap();
+    let tri = rand_distr::Triangular::new(30.0, 200.0, 80.0).unwrap();
+    let logn = rand_distr::LogNormal::new(0.0, 0.8).unwrap();
+    let cases: [(
+        &str,
+        Dist,
+        Box<dyn Fn(&mut rand_xoshiro::Xoshiro256PlusPlus) -> f64>,
+    ); 3] = [
+        (
+            "pert",
+            Dist::pert(10_000.0, 16_000.0, 32_000.0, 4.0).unwrap(),
+            Box::new(move |r| pert.sample(r)),
+        ),
+        (
+            "triangular",
+            Dist::triangular(30.0, 80.0, 200.0).unwrap(),
+            Box::new(move |r| tri.sample(r)),
+        ),
+        (
+            "lognormal",
+            Dist::lognormal(0.0, 0.8).unwrap(),
+            Box::new(move |r| logn.sample(r)),
+        ),
+    ];
+    for (what, ours, reference) in cases {
+        let mut a: Vec<f64> = draws(&ours, what).into_iter().take(n).collect();
+        let mut b: Vec<f64> = (0..n).map(|_| reference(&mut reference_rng)).collect();
+        a.sort_by(f64::total_cmp);
+        b.sort_by(f64::total_cmp);
+        let d = ks(&a, &b);
+        assert!(d < critical, "{what}: KS distance {d} >= {critical}");
+    }
+}

@@ -1,0 +1,116 @@
+//! The ROI risk (exceedance) curve: for every return x, the chance that the project
+//! returns at least x, `P(roi >= x)`, one line per arm. The break-even line at ROI 0 marks
+//! where each curve stands, and the chance of a loss, `P(roi < 0)`, is written beside it.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style::*;
+use super::{Chart, DrawResult, RunData};
+
+/// Points on each curve.
+const STEPS: usize = 600;
+/// Vertical room each break-even label needs, in pixels.
+const LABEL_GAP: i32 = 34;
+
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &RunData,
+) -> DrawResult<(), DB> {
+    let rois: Vec<Vec<f64>> = data.arms.iter().map(|a| sorted(&a.roi)).collect();
+    let title = Chart::RoiRiskCurve.heading(data);
+    let area = frame(root, &title, &subtitle(data, None), &legend(data))?;
+    let Some((lo, hi)) = central_range(&rois, 0.005, true) else {
+        return no_data(
+            &area,
+            "No trial put money in, so there is no return to show.",
+        );
+    };
+    let x = padded(lo, hi, 0.04);
+    let mut chart = plot_area(&area, x.clone(), -0.01..1.04, 130)?;
+    let x_desc = format!(
+        "Return on investment over {} months (net result / money put in)",
+        data.summary.horizon_months
+    );
+    mesh(
+        &mut chart,
+        &x_desc,
+        "Chance of at least this return",
+        &|v| fmt_signed_pct(*v),
+        &|v| fmt_pct(*v),
+    )?;
+    vline(&mut chart, 0.0, ZERO.stroke_width(2), Some((12, 8)))?;
+    for (i, roi) in rois.iter().enumerate() {
+        let points = exceedance(roi, x.start, x.end);
+        chart.draw_series(LineSeries::new(points, arm_colour(i).stroke_width(4)))?;
+    }
+    break_even_labels(root, &chart, &rois)
+}
+
+fn legend(data: &RunData) -> Vec<LegendItem> {
+    let mut items: Vec<LegendItem> = data
+        .summary
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let loss = a.p_roi_negative.map_or_else(|| "-".into(), fmt_prob);
+            LegendItem::new(
+                Swatch::Line(arm_colour(i)),
+                format!("{}: loses money in {loss} of futures", a.name),
+            )
+        })
+        .collect();
+    items.push(LegendItem::new(
+        Swatch::Dashed(ZERO),
+        "break-even (ROI 0 %)",
+    ));
+    items
+}
+
+/// `(x, P(value >= x))` on a regular grid over `lo..hi`, from sorted values.
+fn exceedance(sorted: &[f64], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let n = sorted.len() as f64;
+    (0..=STEPS)
+        .map(|k| {
+            let x = lo + (hi - lo) * k as f64 / STEPS as f64;
+            let below = sorted.partition_point(|v| *v < x) as f64;
+            (x, (n - below) / n)
+        })
+        .collect()
+}
+
+/// A dot where each curve crosses break-even, labelled with that arm's chance of a loss;
+/// labels that would collide are pushed apart vertically.
+fn break_even_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Plot<'_, DB>,
+    rois: &[Vec<f64>],
+) -> DrawResult<(), DB> {
+    let mut marks: Vec<(usize, f64, (i32, i32))> = rois
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_empty())
+        .map(|(i, r)| {
+            let p_gain = (r.len() - r.partition_point(|v| *v < 0.0)) as f64 / r.len() as f64;
+            (i, 1.0 - p_gain, chart.backend_coord(&(0.0, p_gain)))
+        })
+        .collect();
+    marks.sort_by_key(|m| m.2.1);
+    let mut last_y = i32::MIN;
+    for (i, p_loss, (px, py)) in marks {
+        let colour = arm_colour(i);
+        root.draw(&Circle::new((px, py), 9, colour.filled()))?;
+        root.draw(&Circle::new((px, py), 9, WHITE.stroke_width(2)))?;
+        let label_y = (py - 22).max(last_y + LABEL_GAP);
+        last_y = label_y;
+        let style = coloured(bold(NOTE_SIZE), colour).pos(Pos::new(HPos::Left, VPos::Center));
+        root.draw(&Text::new(
+            format!("loss: {}", fmt_prob(p_loss)),
+            (px + 18, label_y),
+            style,
+        ))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,162 @@
+//! Where the money comes from and where it goes: the mean contribution of each channel of
+//! MODEL.md section 3 (uplift, customers lost, labour saving, KPI value, running cost,
+//! incident cost, upfront and scale-up payments) to the net result, as grouped horizontal
+//! bars per arm, with the mean net result they add up to in the bottom row.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style::*;
+use super::{Chart, DrawResult, RunData};
+
+/// Share of a category's height its bars fill.
+const GROUP: f64 = 0.78;
+
+/// A channel as a client reads it.
+pub fn channel_label(name: &str, kpi: Option<&str>) -> String {
+    match name {
+        "uplift" => "Extra sales".into(),
+        "customers_lost" => "Customers lost".into(),
+        "labour" => "Labour saved".into(),
+        "kpi_value" => kpi.map_or_else(|| "KPI value".into(), |k| format!("Value of {k}")),
+        "running_cost" => "Running costs".into(),
+        "incident_cost" => "Incident costs".into(),
+        "upfront" => "Upfront payment".into(),
+        "scale_up" => "Scale-up payment".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// One row of the chart: its label and the value of each arm.
+struct Row {
+    label: String,
+    values: Vec<f64>,
+}
+
+fn rows(data: &RunData) -> Vec<Row> {
+    let arms = &data.summary.arms;
+    let kpi = data.summary.kpi.as_ref().map(|k| k.name.as_str());
+    let Some(first) = arms.first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<Row> = first
+        .channels
+        .entries()
+        .iter()
+        .enumerate()
+        .map(|(c, (name, _))| Row {
+            label: channel_label(name, kpi),
+            values: arms
+                .iter()
+                .map(|a| a.channels.entries()[c].1.unwrap_or(0.0))
+                .collect(),
+        })
+        .filter(|r| r.values.iter().any(|v| v.abs() > 1e-9))
+        .collect();
+    out.push(Row {
+        label: "Net result".into(),
+        values: arms.iter().map(|a| a.net.mean.unwrap_or(0.0)).collect(),
+    });
+    out
+}
+
+pub(super) fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    data: &RunData,
+) -> DrawResult<(), DB> {
+    let title = Chart::ValueBreakdown.heading(data);
+    let sub = subtitle(data, Some("mean over all futures"));
+    let area = frame(root, &title, &sub, &legend(data))?;
+    let rows = rows(data);
+    let (lo, hi) = rows
+        .iter()
+        .flat_map(|r| r.values.iter())
+        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let pad = 0.2 * (hi - lo).max(1.0);
+    let x = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + if hi > 0.0 { pad } else { 0.0 });
+    let n = rows.len() as f64;
+    let mut chart = plot_area(&area, x, -0.5..n - 0.5, 300)?;
+    let x_desc = format!(
+        "Mean contribution to the net result over {} months, {}",
+        data.summary.horizon_months, data.summary.currency
+    );
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .x_label_formatter(&|v| fmt_money(*v))
+        .x_labels(9)
+        .y_labels(0)
+        .disable_y_mesh()
+        .max_light_lines(1)
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(GRID_FINE.stroke_width(1))
+        .axis_style(AXIS.stroke_width(2))
+        .label_style(muted(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .draw()?;
+    hline(&mut chart, 0.5, AXIS.stroke_width(2), Some((8, 6)))?;
+    vline(&mut chart, 0.0, ZERO.stroke_width(2), None)?;
+    for (k, row) in rows.iter().enumerate() {
+        let centre = n - 1.0 - k as f64;
+        draw_row(root, &mut chart, row, centre, k + 1 == rows.len())?;
+    }
+    Ok(())
+}
+
+/// The bars of one row, their values, and the row's label left of the axis.
+fn draw_row<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &mut Plot<'_, DB>,
+    row: &Row,
+    centre: f64,
+    is_total: bool,
+) -> DrawResult<(), DB> {
+    let h = GROUP / row.values.len().max(1) as f64;
+    for (i, v) in row.values.iter().enumerate() {
+        let top = centre + GROUP / 2.0 - i as f64 * h;
+        let (y0, y1) = (top - h * 0.92, top);
+        let c = arm_colour(i);
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y0), (*v, y1)],
+            c.filled(),
+        )))?;
+        let (px, py) = chart.backend_coord(&(*v, (y0 + y1) / 2.0));
+        let (dx, anchor) = if *v >= 0.0 {
+            (10, HPos::Left)
+        } else {
+            (-10, HPos::Right)
+        };
+        let style = if is_total {
+            bold(NOTE_SIZE)
+        } else {
+            font(NOTE_SIZE)
+        };
+        root.draw(&Text::new(
+            fmt_money(*v),
+            (px + dx, py),
+            coloured(style, c).pos(Pos::new(anchor, VPos::Center)),
+        ))?;
+    }
+    let x0 = chart.x_range().start;
+    let (px, py) = chart.backend_coord(&(x0, centre));
+    let style = if is_total {
+        bold(DESC_SIZE)
+    } else {
+        font(DESC_SIZE)
+    };
+    root.draw(&Text::new(
+        row.label.clone(),
+        (px - 16, py),
+        style.pos(Pos::new(HPos::Right, VPos::Center)),
+    ))
+}
+
+fn legend(data: &RunData) -> Vec<LegendItem> {
+    data.summary
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(i, a)| LegendItem::new(Swatch::Fill(arm_colour(i).mix(1.0)), a.name.clone()))
+        .collect()
+}

@@ -1,0 +1,290 @@
+//! What the simulation assumed: every parameter of every plan with its distribution
+//! written readably ("PERT 10,000 / 16,000 / 32,000"), section by section, and what the
+//! six alignment scores of MODEL.md mean and which effects they drive.
+
+use std::fmt::Write as _;
+
+use super::html::{chip, escape};
+use crate::dist::Dist;
+use crate::plot::RunData;
+use crate::scenario::{ParamDef, Scenario, Section, Sym, schema::section_params};
+
+/// The unit a parameter is written in.
+#[derive(Clone, Copy)]
+enum Unit {
+    Money,
+    MoneyPerMonth,
+    Share,
+    PerMonth,
+    Months,
+    Kpi,
+    Weight,
+    Score,
+}
+
+/// A parameter in a reader's words, and its unit.
+fn describe(sym: Sym) -> (&'static str, Unit) {
+    use Sym::*;
+    use Unit::*;
+    match sym {
+        MonthlyRevenue => ("Revenue per month today", MoneyPerMonth),
+        RevenueGrowth => ("Baseline revenue growth per month", Share),
+        GrossMargin => ("Gross margin: gross profit per unit of revenue", Share),
+        ProcessCost => (
+            "Monthly cost of the process the system takes over",
+            MoneyPerMonth,
+        ),
+        UpfrontCost => ("Upfront cost: implementation, integration, training", Money),
+        CostOverrun => ("Base overrun of the upfront cost", Share),
+        BuildMonths => ("Months from decision to go-live", Months),
+        MonthlyCost => (
+            "Running cost from go-live: subscription, maintenance",
+            MoneyPerMonth,
+        ),
+        LabourSaving => ("Share of the process cost saved at full adoption", Share),
+        RevenueUplift => ("Revenue change at full adoption", Share),
+        AdoptionCeiling => (
+            "Share of the process that ever runs through the system",
+            Share,
+        ),
+        AdoptionP => ("Adoption speed: innovation coefficient (Bass p)", PerMonth),
+        AdoptionQ => ("Adoption speed: imitation coefficient (Bass q)", PerMonth),
+        IncidentRate => (
+            "Incidents per month at full adoption (mixed-up orders, stock-outs)",
+            PerMonth,
+        ),
+        IncidentCost => ("Direct cost of one incident", Money),
+        IncidentChurn => ("Share of customers lost for good per incident", Share),
+        Erosion => (
+            "Monthly loss of customers when the system works against what the business stands for",
+            Share,
+        ),
+        AbandonHazard => ("Monthly chance that a live project is dropped", Share),
+        PilotMonths => (
+            "Pilot length in live months (0: everything at once)",
+            Months,
+        ),
+        PilotScale => ("Scale during the pilot", Share),
+        PilotUpfrontShare => ("Share of the upfront cost paid before the pilot", Share),
+        GateNoise => ("Error of the pilot's measurement, with perfect KPIs", Share),
+        KpiBaseline => ("KPI level today", Kpi),
+        KpiChange => ("Relative KPI change at full adoption", Share),
+        KpiValuePerUnit => (
+            "Monthly gross profit per unit of KPI (0: tracked, not valued)",
+            MoneyPerMonth,
+        ),
+        WUplift => (
+            "Strategic alignment: weight on realised uplift and KPI change",
+            Weight,
+        ),
+        WLabour => ("Integration: weight on realised labour saving", Weight),
+        WOverrun => ("Technology fit: weight on cost overrun", Weight),
+        WDelay => ("Technology fit: weight on delay", Weight),
+        WSilo => ("Integration: weight on running cost", Weight),
+        WCeiling => ("Culture: weight on the adoption ceiling", Weight),
+        WSpeed => ("Culture: weight on adoption speed", Weight),
+        WIncidents => ("Technology fit: weight on incidents", Weight),
+        WTrust => ("Ethics: weight on customers lost per incident", Weight),
+        WNoise => (
+            "Measurement: weight on the pilot's measurement error",
+            Weight,
+        ),
+        WAbandon => ("Strategic alignment: weight on abandonment", Weight),
+        Strategic => ("Strategic alignment", Score),
+        Fit => ("Technology fit and data", Score),
+        Culture => ("Culture and staff buy-in", Score),
+        Measurement => ("Measurement: clear KPIs", Score),
+        Integration => ("Integration across the business", Score),
+        Ethics => ("Ethics and customer trust", Score),
+    }
+}
+
+fn unit_text(unit: Unit, sc: &Scenario) -> String {
+    let kpi_unit = sc.kpi.as_ref().map_or("", |k| k.unit.as_str());
+    match unit {
+        Unit::Money => sc.currency.clone(),
+        Unit::MoneyPerMonth => format!("{} / month", sc.currency),
+        Unit::Share => "share (1 = 100 %)".into(),
+        Unit::PerMonth => "per month".into(),
+        Unit::Months => "months".into(),
+        Unit::Kpi => kpi_unit.to_string(),
+        Unit::Weight => "weight".into(),
+        Unit::Score => "score, 0 to 1".into(),
+    }
+}
+
+const SECTIONS: [(Section, &str); 6] = [
+    (Section::Business, "The business (the same for every plan)"),
+    (Section::Initiative, "The AI system"),
+    (Section::Rollout, "Roll-out: pilot and go/no-go gate"),
+    (Section::Kpi, "The KPI the system is meant to move"),
+    (Section::Alignment, "Alignment scores"),
+    (
+        Section::Effects,
+        "How strongly alignment acts (model weights)",
+    ),
+];
+
+pub fn section(data: &RunData) -> String {
+    let mut out =
+        String::from("<section id=\"assumptions\">\n<h2>What the simulation assumed</h2>\n");
+    let Some(sc) = &data.scenario else {
+        out.push_str(
+            "<p class=\"warn\">This run folder holds no readable scenario.toml, so the assumptions \
+             cannot be listed. Run the scenario again to include them.</p>\n</section>\n",
+        );
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "<p>Every number below is an input of the simulation. A single number is fixed; a \
+         distribution means the value is uncertain and is drawn anew in every simulated future \
+         (PERT and triangular: lowest / most likely / highest; lognormal: median and the value \
+         that 1 in 10 futures exceed). Horizon {} months; money counted at {} a year for NPV.</p>",
+        sc.horizon_months,
+        escape(&crate::output::text::pct(Some(sc.discount_rate_annual)))
+    );
+    for (section, title) in SECTIONS {
+        if section == Section::Kpi && sc.kpi.is_none() {
+            continue;
+        }
+        out.push_str(&section_table(sc, section, title));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn section_table(sc: &Scenario, section: Section, title: &str) -> String {
+    let per_arm = section.per_arm() && sc.arms.len() > 1;
+    let mut out = format!(
+        "<h3>{}</h3>\n<table class=\"params\">\n<thead><tr><th>Parameter</th><th>Unit</th>",
+        escape(title)
+    );
+    if per_arm {
+        for (i, arm) in sc.arms.iter().enumerate() {
+            let _ = write!(out, "<th>{}{}</th>", chip(i), escape(&arm.name));
+        }
+    } else {
+        out.push_str("<th>Value</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for def in section_params(section) {
+        out.push_str(&param_row(sc, def, per_arm));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+fn param_row(sc: &Scenario, def: &ParamDef, per_arm: bool) -> String {
+    let (label, unit) = describe(def.sym);
+    let mut row = format!(
+        "<tr><td>{}<span class=\"path\">{}</span></td><td>{}</td>",
+        escape(label),
+        escape(&def.path()),
+        escape(&unit_text(unit, sc))
+    );
+    let dists: Vec<&Dist> = sc.arms.iter().map(|a| a.param(def.sym)).collect();
+    let same = dists.windows(2).all(|w| w[0] == w[1]);
+    match dists.first() {
+        Some(d) if !per_arm || same => {
+            let class = if per_arm { " class=\"same\"" } else { "" };
+            let span = if per_arm { sc.arms.len() } else { 1 };
+            let _ = write!(
+                row,
+                "<td colspan=\"{span}\"{class}>{}</td>",
+                escape(&d.to_string())
+            );
+        }
+        _ => {
+            for d in dists {
+                let _ = write!(row, "<td>{}</td>", escape(&d.to_string()));
+            }
+        }
+    }
+    row.push_str("</tr>\n");
+    row
+}
+
+/// The six alignment dimensions: the question each asks, and what it changes in the model.
+const DIMENSIONS: [(Sym, &str, &str); 6] = [
+    (
+        Sym::Strategic,
+        "Does the project serve what the business stands for and its goals?",
+        "How much of the promised extra sales and KPI gain is realised; how many customers drift \
+         away when the system works against the business's character; how likely the project is dropped.",
+    ),
+    (
+        Sym::Fit,
+        "Does the technology fit the business's processes and data?",
+        "Cost overruns, delays to go-live, and how often things go wrong (mixed-up orders, phantom stock-outs).",
+    ),
+    (
+        Sym::Culture,
+        "Do the staff want it, and are they trained for it?",
+        "How far and how fast the system is actually used.",
+    ),
+    (
+        Sym::Measurement,
+        "Are there clear KPIs and a way to measure the return?",
+        "How accurately a pilot shows what the system is worth, and so how good the go/no-go decision is.",
+    ),
+    (
+        Sym::Integration,
+        "Do departments work together on it, without silos?",
+        "How much of the promised labour saving is realised, and running costs.",
+    ),
+    (
+        Sym::Ethics,
+        "Does it keep customers' trust?",
+        "How many customers each incident drives away for good.",
+    ),
+];
+
+pub fn alignment_section(data: &RunData) -> String {
+    let mut out = String::from(
+        "<section id=\"alignment\">\n<h2>What the alignment scores mean</h2>\n<p>Each plan is scored \
+         from 0 (not at all) to 1 (fully) on six dimensions of alignment between the AI project and \
+         the business. The scores do not add value by themselves: they scale the effects listed here, \
+         with the weights given under the assumptions.</p>\n",
+    );
+    let Some(sc) = &data.scenario else {
+        out.push_str("</section>\n");
+        return out;
+    };
+    out.push_str("<table class=\"alignment\">\n<thead><tr><th>Dimension</th><th>What it changes in the simulation</th>");
+    for (i, arm) in sc.arms.iter().enumerate() {
+        let _ = write!(out, "<th>{}{}</th>", chip(i), escape(&arm.name));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for (sym, question, effect) in DIMENSIONS {
+        let (name, _) = describe(sym);
+        let _ = write!(
+            out,
+            "<tr><td><strong>{}</strong><br/>{}<span class=\"path\">alignment.{}</span></td><td>{}</td>",
+            escape(name),
+            escape(question),
+            sym.def().key,
+            escape(effect)
+        );
+        for (i, arm) in sc.arms.iter().enumerate() {
+            out.push_str(&score_cell(arm.param(sym), i));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+    out
+}
+
+/// A score with a small bar showing its level (its mean, when it is a distribution).
+fn score_cell(d: &Dist, arm: usize) -> String {
+    let level = match d {
+        Dist::Fixed(v) => *v,
+        other => other.mean(),
+    };
+    let width = (100.0 * level).clamp(0.0, 100.0);
+    format!(
+        "<td class=\"n\" style=\"--arm:{}\"><span class=\"meter\"><span style=\"width:{width:.0}%\"></span></span>{}</td>",
+        crate::plot::arm_colour_hex(arm),
+        escape(&d.to_string())
+    )
+}

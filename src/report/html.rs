@@ -1,0 +1,209 @@
+//! The page skeleton, its style sheet, the chart figures and the small markup helpers the
+//! sections share. Markup is kept well-formed XML (every element closed, every attribute
+//! quoted, only XML's own entities) so that it can be checked with an XML parser.
+
+use std::fmt::Write as _;
+
+use super::{assumptions, headline, method, tables};
+use crate::plot::{self, Chart, RunData};
+
+/// Escapes text for use in HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A headline figure, tagged with the summary field it shows and its exact value so that
+/// tests (and curious readers of the source) can tie it to `summary.json`.
+pub fn figure(key: &str, value: Option<f64>, text: &str) -> String {
+    let raw = value.map_or_else(|| "null".to_string(), |v| format!("{v}"));
+    format!(
+        "<span class=\"fig\" data-key=\"{}\" data-value=\"{}\">{}</span>",
+        escape(key),
+        raw,
+        escape(text)
+    )
+}
+
+/// A small colour square in an arm's chart colour.
+pub fn chip(arm: usize) -> String {
+    format!(
+        "<span class=\"chip\" style=\"background:{}\"></span>",
+        plot::arm_colour_hex(arm)
+    )
+}
+
+/// The whole page.
+pub fn render(data: &RunData, svgs: &[(Chart, String)]) -> String {
+    let s = &data.summary;
+    let mut page = String::with_capacity(64 * 1024 + svgs.iter().map(|c| c.1.len()).sum::<usize>());
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    let _ = writeln!(page, "<title>{}: alignsim report</title>", escape(&s.title));
+    let _ = writeln!(page, "<style>{}</style>\n</head>\n<body>\n<main>", CSS);
+    page.push_str(&header(data));
+    page.push_str(&headline::section(data));
+    page.push_str(&tables::section(data));
+    page.push_str(&charts(data, svgs));
+    page.push_str(&assumptions::alignment_section(data));
+    page.push_str(&assumptions::section(data));
+    page.push_str(&method::section(data));
+    page.push_str(
+        "<footer>Made with alignsim, a Monte Carlo simulator of AI-automation projects. ",
+    );
+    page.push_str("Every figure is a model result under the assumptions listed above, not a forecast.</footer>\n");
+    page.push_str("</main>\n</body>\n</html>\n");
+    page
+}
+
+fn header(data: &RunData) -> String {
+    let s = &data.summary;
+    let when = data
+        .manifest
+        .as_ref()
+        .map(|m| format!(" \u{b7} simulated {}", escape(&m.timestamp)))
+        .unwrap_or_default();
+    format!(
+        "<header>\n<p class=\"kicker\">Return on an AI-automation project: aligned versus misaligned</p>\n\
+         <h1>{}</h1>\n<p class=\"sub\">{} possible futures over {} months \u{b7} amounts in {}{}</p>\n</header>\n",
+        escape(&s.title),
+        crate::dist::fmt_num(s.trials as f64),
+        s.horizon_months,
+        escape(&s.currency),
+        when
+    )
+}
+
+/// How to read each chart, in one or two sentences.
+fn caption(chart: Chart) -> &'static str {
+    match chart {
+        Chart::RoiRiskCurve => {
+            "For every return on the horizontal axis, each line gives the chance of doing at \
+             least that well. Where a line meets the dashed break-even line is the chance of getting \
+             the money back; the label by the dot is the chance of a loss. Further right and higher \
+             is better."
+        }
+        Chart::NpvDistribution => {
+            "How the net present value (every payment in and out, in today's money) spreads \
+             over the simulated futures. The solid line is the average; the dashed line is a bad \
+             case that only one future in twenty falls below."
+        }
+        Chart::CashflowFan => {
+            "The cash position month by month. The line is the middle future; the darker band \
+             holds half of all futures, the lighter band nine in ten. Below zero, the project has \
+             cost more than it has brought in so far. Dashed: go-live; dotted: the pilot's \
+             go/no-go decision."
+        }
+        Chart::PaybackCurve => {
+            "The chance that the project has earned back everything paid for it, by each month. \
+             Where a line crosses 50 % is the median payback month; where it ends is the share \
+             of futures that pay back within the horizon."
+        }
+        Chart::ValueBreakdown => {
+            "The average gain or cost from each source over the horizon (not discounted). The \
+             bars of each plan add up to its net result in the bottom row."
+        }
+        Chart::PairedDifference => {
+            "Both plans are simulated in the same futures: same customers, same luck. Each bar \
+             counts how often the first plan ends ahead (right of zero) or behind (left) the second, \
+             and by how much."
+        }
+    }
+}
+
+fn charts(data: &RunData, svgs: &[(Chart, String)]) -> String {
+    let mut out = String::from("<section id=\"charts\">\n<h2>The charts</h2>\n");
+    for (chart, svg) in svgs {
+        let _ = write!(
+            out,
+            "<figure id=\"chart-{stem}\" class=\"chart\">\n<div class=\"svg\">{svg}</div>\n\
+             <figcaption><strong>{heading}.</strong> {cap} <span class=\"files\">Files: charts/{stem}.png, charts/{stem}.svg</span></figcaption>\n</figure>\n",
+            stem = chart.file_stem(),
+            svg = inline_svg(svg),
+            heading = escape(&chart.heading(data)),
+            cap = caption(*chart),
+        );
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// An SVG document as an inline element: no XML declaration, scaled to the page width.
+fn inline_svg(svg: &str) -> String {
+    let body = match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    };
+    let mut out = body.trim().to_string();
+    if !out.contains("viewBox") {
+        out = out.replacen(
+            "<svg ",
+            &format!("<svg viewBox=\"0 0 {} {}\" ", plot::WIDTH, plot::HEIGHT),
+            1,
+        );
+    }
+    out.replacen(
+        "<svg ",
+        "<svg role=\"img\" preserveAspectRatio=\"xMidYMid meet\" ",
+        1,
+    )
+}
+
+const CSS: &str = r#"
+:root { --ink: #1f2328; --muted: #5a616b; --rule: #dfe3e8; --soft: #f5f7f9; --accent: #0072b2; }
+* { box-sizing: border-box; }
+html { font-size: 16px; }
+body { margin: 0; background: #eef1f4; color: var(--ink);
+  font-family: "DejaVu Sans", "Segoe UI", "Helvetica Neue", Arial, sans-serif; line-height: 1.5; }
+main { max-width: 1180px; margin: 0 auto; background: #fff; padding: 40px 56px 32px; }
+header { border-bottom: 3px solid var(--ink); padding-bottom: 14px; margin-bottom: 26px; }
+.kicker { text-transform: uppercase; letter-spacing: .08em; font-size: .78rem; color: var(--muted); margin: 0; }
+h1 { font-size: 2.1rem; line-height: 1.2; margin: 6px 0 6px; }
+h2 { font-size: 1.45rem; margin: 38px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--rule); }
+h3 { font-size: 1.1rem; margin: 24px 0 8px; }
+.sub { color: var(--muted); margin: 0; }
+p { margin: 8px 0 12px; max-width: 72em; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 16px; margin: 14px 0; }
+.card { border: 1px solid var(--rule); border-left: 6px solid var(--arm, var(--accent)); border-radius: 6px; padding: 14px 18px; background: #fff; }
+.card h3 { margin: 0 0 2px; font-size: 1.05rem; }
+.card .label { color: var(--muted); font-size: .9rem; margin: 0 0 10px; }
+.stats { display: grid; grid-template-columns: repeat(3, 1fr); gap: 8px; }
+.stat .big { display: block; font-size: 1.55rem; font-weight: 700; line-height: 1.2; }
+.stat .what { display: block; font-size: .8rem; color: var(--muted); line-height: 1.3; }
+.verdict { background: var(--soft); border-radius: 6px; padding: 14px 18px; font-size: 1.12rem; margin: 16px 0; }
+.verdict .fig { font-weight: 700; }
+ul.plain { padding-left: 1.2em; }
+ul.plain li { margin: 6px 0; }
+table { border-collapse: collapse; width: 100%; margin: 10px 0 18px; font-size: .92rem; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--rule); vertical-align: top; }
+thead th { border-bottom: 2px solid var(--ink); font-size: .85rem; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tbody tr:nth-child(even) { background: var(--soft); }
+td.same { color: var(--muted); }
+.path { display: block; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .75rem; color: var(--muted); }
+.chip { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .4em; vertical-align: baseline; }
+figure.chart { margin: 22px 0 30px; border: 1px solid var(--rule); border-radius: 6px; padding: 10px 12px 12px; break-inside: avoid; page-break-inside: avoid; }
+figure.chart .svg svg { display: block; width: 100%; height: auto; }
+figcaption { font-size: .92rem; color: var(--ink); margin-top: 6px; }
+figcaption .files { display: block; color: var(--muted); font-size: .78rem; margin-top: 4px; }
+.meter { display: inline-block; width: 90px; height: 9px; background: var(--rule); border-radius: 5px; margin-right: 8px; vertical-align: middle; overflow: hidden; }
+.meter span { display: block; height: 100%; background: var(--arm, var(--accent)); }
+.note { color: var(--muted); font-size: .88rem; }
+.warn { background: #fff4e5; border-left: 4px solid #e69f00; padding: 8px 12px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; font-size: .92rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--rule); color: var(--muted); font-size: .82rem; }
+@media print { body { background: #fff; } main { padding: 0; max-width: none; } h2 { break-after: avoid; } }
+@media (max-width: 720px) { main { padding: 20px; } .stats { grid-template-columns: 1fr; } }
+"#;

@@ -1,0 +1,66 @@
+//! `report.html`: one self-contained page (inline SVG charts and CSS, no scripts, nothing
+//! fetched from the network) that a consultant can email to a client. It is written by
+//! `alignsim run` next to the charts, and `alignsim report RUN_DIR` renders charts and
+//! page again from the run folder's files without simulating.
+//!
+//! The page is built from [`RunData`] only. Every piece of user text (titles, labels,
+//! names, units) is HTML-escaped, and the markup is well-formed XML as well as HTML.
+
+mod assumptions;
+mod headline;
+mod html;
+mod method;
+mod tables;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::output::Staging;
+use crate::plot::{self, Formats, RunData};
+
+pub use html::{escape, render};
+
+/// File name of the report inside a run folder.
+pub const REPORT_FILE: &str = "report.html";
+/// Folder of the chart files inside a run folder.
+pub const CHARTS_DIR: &str = "charts";
+
+/// Writes `charts/` (as `formats` asks) and `report.html` into a run folder that is still
+/// being staged, so nothing needs to be moved into place here.
+pub fn write_into(dir: &Path, data: &RunData, formats: Formats) -> Result<()> {
+    let svgs = plot::render_all_svg(data)?;
+    if formats.png || formats.svg {
+        plot::write_charts(&dir.join(CHARTS_DIR), data, &svgs, formats)?;
+    }
+    let path = dir.join(REPORT_FILE);
+    fs::write(&path, render(data, &svgs))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Renders the charts and the report of an existing run folder again. New charts are
+/// drawn into a staging folder that replaces `charts/` only once complete, and the report
+/// is written under a temporary name and renamed, so a failure leaves the old files whole.
+/// With neither PNG nor SVG asked for, the existing charts are left alone.
+pub fn rerender(run_dir: &Path, formats: Formats) -> Result<PathBuf> {
+    if !run_dir.is_dir() {
+        anyhow::bail!("{} is not a run folder", run_dir.display());
+    }
+    let data = RunData::load(run_dir)?;
+    let svgs = plot::render_all_svg(&data)?;
+    if formats.png || formats.svg {
+        let staging = Staging::new(&run_dir.join(CHARTS_DIR))?;
+        plot::write_charts(staging.path(), &data, &svgs, formats)?;
+        staging.commit()?;
+    }
+    let path = run_dir.join(REPORT_FILE);
+    let tmp = run_dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
+    fs::write(&tmp, render(&data, &svgs))
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    if let Err(e) = fs::rename(&tmp, &path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot move the report into {}", path.display()));
+    }
+    Ok(path)
+}
