@@ -151,6 +151,10 @@ pub struct Summary {
     pub model_version: String,
     pub discount_rate_annual: f64,
     pub kpi: Option<KpiInfo>,
+    /// `monte_carlo` or `latin_hypercube`.
+    pub sampling: String,
+    /// Spearman correlations imposed between inputs: `[path a, path b, rho]`.
+    pub correlations: Vec<(String, String, f64)>,
 }
 
 /// The frames behind a summary: per-trial rows and monthly bands.
@@ -320,6 +324,11 @@ impl<'m> Accumulator<'m> {
                 name: k.name.clone(),
                 unit: k.unit.clone(),
             }),
+            sampling: match self.model.sampling {
+                crate::engine::Sampling::MonteCarlo => "monte_carlo".into(),
+                crate::engine::Sampling::LatinHypercube { .. } => "latin_hypercube".into(),
+            },
+            correlations: correlation_pairs(sc),
         };
         Ok((summary, Frames { trials, monthly }))
     }
@@ -381,6 +390,26 @@ impl<'m> Accumulator<'m> {
         Ok(DataFrame::new(self.model.arms.len() * h1, cols)
             .context("building the monthly frame".into())?)
     }
+}
+
+fn correlation_pairs(sc: &Scenario) -> Vec<(String, String, f64)> {
+    let Some(c) = &sc.correlation else {
+        return Vec::new();
+    };
+    let n = c.paths.len();
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            if c.spearman[i * n + j] != 0.0 {
+                out.push((
+                    c.paths[i].clone(),
+                    c.paths[j].clone(),
+                    c.spearman[i * n + j],
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Builds the per-trial frame from batches (a convenience for tests and tools).

@@ -27,6 +27,15 @@ pub enum Command {
     Report(ReportArgs),
 }
 
+/// Sampling method of `--sampling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingArg {
+    /// Independent keyed draws.
+    Mc,
+    /// Latin hypercube sampling.
+    Lhs,
+}
+
 /// Which chart files to write into the run folder's `charts/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChartFormat {
@@ -74,6 +83,10 @@ pub struct RunArgs {
     /// Chart files to write into the run folder's charts/ (report.html always embeds its charts).
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
     pub charts: ChartFormat,
+    /// How uncertain inputs are sampled: plain Monte Carlo, or Latin hypercube (every
+    /// input's range stratified into as many equal slices as there are trials).
+    #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
+    pub sampling: SamplingArg,
     /// No progress bar and no table: only errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,

@@ -8,8 +8,9 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::aggregate::{self, Summary};
+use crate::cli::SamplingArg;
 use crate::cli::{ChartFormat, RunArgs};
-use crate::engine::Model;
+use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
 use crate::plot::{Formats, RunData};
 use crate::report;
@@ -46,7 +47,12 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let threads = args.threads.map_or_else(default_threads, usize::from);
-    let model = Model::new(&scenario);
+    let mut model = Model::new(&scenario);
+    if args.sampling == SamplingArg::Lhs {
+        model.sampling = Sampling::LatinHypercube {
+            trials: scenario.trials,
+        };
+    }
 
     let progress = progress_bar(scenario.trials, args.quiet);
     let pool = rayon::ThreadPoolBuilder::new()

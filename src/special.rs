@@ -243,3 +243,25 @@ mod tests {
         assert!((ln_factorial(30.0) - exact).abs() < 1e-10);
     }
 }
+
+/// The standard normal CDF `Phi(x)`.
+#[inline]
+pub fn norm_cdf(x: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2)
+}
+
+#[cfg(test)]
+mod cdf_tests {
+    use super::*;
+
+    #[test]
+    fn cdf_inverts_the_quantile() {
+        for p in [1e-9, 0.01, 0.3, 0.5, 0.77, 0.999] {
+            assert!(
+                (norm_cdf(norm_inv(p)) - p).abs() <= 1e-10 * p,
+                "{p}: {}",
+                norm_cdf(norm_inv(p))
+            );
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! recursion per arm, parallel over fixed batches of trials with rayon. It knows neither
 //! Polars nor plotters: it hands back plain batches, in trial order.
 
+pub mod copula;
 pub mod rng;
 pub mod trial;
 
@@ -19,14 +20,36 @@ pub const BATCH: u64 = 2048;
 /// Batches simulated in parallel before they are handed on in order.
 pub const WINDOW: usize = 32;
 
-/// One distinct thing to draw per trial: a parameter path with one distribution. Arms that
-/// give a parameter the same distribution share its slot (and so its value).
+/// A random input: a parameter path whose keyed uniform is drawn once per trial and shared
+/// by every arm, whatever distribution each arm maps it through.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    /// Key of the path's random stream; replacing it gives an independent draw (used by
+    /// variance-based sensitivity to build its resampled matrices).
+    pub key: u64,
+}
+
+/// One distinct value per trial: a parameter path with one distribution. Arms that give a
+/// parameter the same distribution share its slot (and so its value).
 #[derive(Debug, Clone)]
 pub struct Slot {
     pub path: String,
-    pub key: u64,
+    /// Index into [`Model::inputs`]; `None` for fixed values.
+    pub input: Option<usize>,
     pub dist: Dist,
     pub domain: Domain,
+}
+
+/// How each input's uniform is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// Independent keyed uniforms.
+    MonteCarlo,
+    /// Latin hypercube over `trials` trials: each input's range is cut into `trials` equal
+    /// strata and every stratum is used exactly once, in an order given by a keyed
+    /// permutation of the trial numbers (so any trial is computed on its own).
+    LatinHypercube { trials: u64 },
 }
 
 /// One arm compiled for the engine.
@@ -45,8 +68,12 @@ pub struct Model {
     pub seed: u64,
     /// `(1 + r_m)^t` for `t = 0..=H`.
     pub discount: Vec<f64>,
+    pub inputs: Vec<Input>,
     pub slots: Vec<Slot>,
     pub arms: Vec<ArmModel>,
+    pub sampling: Sampling,
+    /// Rank correlation imposed on some inputs (Gaussian copula), if any.
+    pub copula: Option<copula::Copula>,
     /// Parameters that vary between trials in at least one arm, in table order.
     pub varying: Vec<Sym>,
     incident_key: u64,
@@ -57,6 +84,7 @@ pub struct Model {
 impl Model {
     pub fn new(sc: &Scenario) -> Model {
         let mut slots: Vec<Slot> = Vec::new();
+        let mut inputs: Vec<Input> = Vec::new();
         let arms = sc
             .arms
             .iter()
@@ -69,8 +97,19 @@ impl Model {
                         match slots.iter().position(|s| s.path == path && s.dist == *dist) {
                             Some(i) => i,
                             None => {
+                                let input = (!dist.is_fixed()).then(|| {
+                                    inputs.iter().position(|i| i.path == path).unwrap_or_else(
+                                        || {
+                                            inputs.push(Input {
+                                                key: rng::key(sc.seed, &path),
+                                                path: path.clone(),
+                                            });
+                                            inputs.len() - 1
+                                        },
+                                    )
+                                });
                                 slots.push(Slot {
-                                    key: rng::key(sc.seed, &path),
+                                    input,
                                     path,
                                     dist: dist.clone(),
                                     domain: def.domain,
@@ -100,9 +139,15 @@ impl Model {
             horizon,
             seed: sc.seed,
             discount: (0..=horizon).map(|t| (1.0 + r_m).powi(t as i32)).collect(),
+            copula: sc
+                .correlation
+                .as_ref()
+                .map(|c| copula::Copula::for_inputs(c, &inputs)),
+            inputs,
             slots,
             arms,
             varying,
+            sampling: Sampling::MonteCarlo,
             incident_key: rng::key(sc.seed, rng::INCIDENT_STREAM),
             abandon_key: rng::key(sc.seed, rng::ABANDON_STREAM),
             gate_key: rng::key(sc.seed, rng::GATE_STREAM),
@@ -157,16 +202,16 @@ impl Model {
             .collect();
         let mut u_inc = vec![0.0; h1];
         let mut u_ab = vec![0.0; h1];
+        let mut u = vec![0.0; self.inputs.len()];
         let mut p = [0.0f64; NSYM];
         for (j, trial) in trials.enumerate() {
+            self.input_uniforms(trial, &mut u);
             for (si, slot) in self.slots.iter().enumerate() {
-                if slot.dist.is_fixed() {
-                    continue;
+                if let Some(k) = slot.input {
+                    let (x, moved) = slot.domain.clamp(slot.dist.quantile(u[k]));
+                    values[si] = x;
+                    slot_clamped[si] += u64::from(moved);
                 }
-                let raw = slot.dist.sample(&mut rng::stream(slot.key, trial));
-                let (x, moved) = slot.domain.clamp(raw);
-                values[si] = x;
-                slot_clamped[si] += u64::from(moved);
             }
             fill_uniforms(&mut u_inc, self.incident_key, trial);
             fill_uniforms(&mut u_ab, self.abandon_key, trial);
@@ -209,6 +254,24 @@ impl Model {
 }
 
 impl Model {
+    /// The uniform of every input in one trial: keyed, stratified under Latin hypercube
+    /// sampling, then correlated by the copula if the scenario asks for it.
+    #[inline]
+    pub fn input_uniforms(&self, trial: u64, u: &mut [f64]) {
+        for (ui, input) in u.iter_mut().zip(&self.inputs) {
+            let v = open01(rng::stream(input.key, trial).next_u64());
+            *ui = match self.sampling {
+                Sampling::MonteCarlo => v,
+                Sampling::LatinHypercube { trials } => {
+                    (rng::permute(input.key, trial, trials) as f64 + v) / trials as f64
+                }
+            };
+        }
+        if let Some(c) = &self.copula {
+            c.apply(u);
+        }
+    }
+
     /// Makes exactly the keyed draws that simulating `trials` makes (every random
     /// parameter, the monthly uniforms, the gate normal) and nothing else; returns their
     /// sum so the work cannot be optimised away. The baseline of the engine benchmark.
@@ -219,12 +282,13 @@ impl Model {
             .map(|start| {
                 let mut buf = vec![0.0; self.horizon + 1];
                 let mut acc = 0.0;
+                let mut u = vec![0.0; self.inputs.len()];
                 for trial in start..(start + BATCH).min(trials.end) {
-                    for slot in self.slots.iter().filter(|s| !s.dist.is_fixed()) {
-                        acc += slot
-                            .domain
-                            .clamp(slot.dist.sample(&mut rng::stream(slot.key, trial)))
-                            .0;
+                    self.input_uniforms(trial, &mut u);
+                    for slot in &self.slots {
+                        if let Some(k) = slot.input {
+                            acc += slot.domain.clamp(slot.dist.quantile(u[k])).0;
+                        }
                     }
                     fill_uniforms(&mut buf, self.incident_key, trial);
                     acc += buf[self.horizon];

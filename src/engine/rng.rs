@@ -63,3 +63,50 @@ mod tests {
         assert_eq!(mix64(GOLDEN), 0xE220_A839_7B1D_CDAF);
     }
 }
+
+/// A keyed bijection of `0..n`: the position of `trial` in a random permutation of the
+/// trials, computed for one trial at a time (a balanced Feistel network on the smallest
+/// even number of bits that covers `n`, walking the cycle until the result is below `n`).
+/// Latin hypercube sampling uses it to give each trial its own stratum without ever
+/// holding the permutation.
+pub fn permute(key: u64, trial: u64, n: u64) -> u64 {
+    if n <= 1 {
+        return 0;
+    }
+    let bits = (64 - (n - 1).leading_zeros()).max(2);
+    let half = bits.div_ceil(2);
+    let mask = (1u64 << half) - 1;
+    let mut x = trial;
+    loop {
+        let (mut left, mut right) = (x >> half, x & mask);
+        for round in 0..4u64 {
+            let f = mix64(key ^ mix64(right ^ (round << 56))) & mask;
+            (left, right) = (right, left ^ f);
+        }
+        x = (left << half) | right;
+        if x < n {
+            return x;
+        }
+    }
+}
+
+#[cfg(test)]
+mod permute_tests {
+    use super::*;
+
+    #[test]
+    fn permute_is_a_bijection() {
+        for n in [1u64, 2, 3, 7, 100, 1000, 4097] {
+            let mut seen = vec![false; n as usize];
+            for t in 0..n {
+                let p = permute(12345, t, n) as usize;
+                assert!(!seen[p], "n={n}: {p} twice");
+                seen[p] = true;
+            }
+        }
+        assert_ne!(
+            (0..100).map(|t| permute(1, t, 100)).collect::<Vec<_>>(),
+            (0..100).collect::<Vec<_>>()
+        );
+    }
+}

@@ -104,7 +104,7 @@ fn unit_text(unit: Unit, sc: &Scenario) -> String {
     match unit {
         Unit::Money => sc.currency.clone(),
         Unit::MoneyPerMonth => format!("{} / month", sc.currency),
-        Unit::Share => "share (1 = 100 %)".into(),
+        Unit::Share => "share".into(),
         Unit::PerMonth => "per month".into(),
         Unit::Months => "months".into(),
         Unit::Kpi => kpi_unit.to_string(),
@@ -140,7 +140,8 @@ pub fn section(data: &RunData) -> String {
         "<p>Every number below is an input of the simulation. A single number is fixed; a \
          distribution means the value is uncertain and is drawn anew in every simulated future \
          (PERT and triangular: lowest / most likely / highest; lognormal: median and the value \
-         that 1 in 10 futures exceed). Horizon {} months; money counted at {} a year for NPV.</p>",
+         that 1 in 10 futures exceed). Shares are written as fractions: 0.3 means 30 %. Values \
+         in grey apply to every plan. Horizon {} months; money counted at {} a year for NPV.</p>",
         sc.horizon_months,
         escape(&crate::output::text::pct(Some(sc.discount_rate_annual)))
     );
@@ -283,7 +284,7 @@ fn score_cell(d: &Dist, arm: usize) -> String {
     };
     let width = (100.0 * level).clamp(0.0, 100.0);
     format!(
-        "<td class=\"n\" style=\"--arm:{}\"><span class=\"meter\"><span style=\"width:{width:.0}%\"></span></span>{}</td>",
+        "<td class=\"score\" style=\"--arm:{}\"><span class=\"meter\"><span style=\"width:{width:.0}%\"></span></span>{}</td>",
         crate::plot::arm_colour_hex(arm),
         escape(&d.to_string())
     )

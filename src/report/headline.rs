@@ -129,15 +129,18 @@ fn sentence(s: &Summary, arm: &ArmSummary) -> String {
         .p_dropped
         .filter(|p| *p >= 0.005)
         .map_or_else(String::new, |p| {
-            format!("; it is dropped before the end in {} of them", pct(Some(p)))
+            format!(
+                "; it is dropped before the end in {} of them",
+                escape(&pct(Some(p)))
+            )
         });
     format!(
         "<strong>{}</strong> ({}): loses money in {} of the futures{odds}, counting money at {} a \
          year. {payback}{dropped}. In a bad case (one future in twenty) the result is {} {} or worse.",
         escape(&arm.name),
         escape(&arm.label),
-        pct(arm.p_npv_negative),
-        pct(Some(s.discount_rate_annual)),
+        escape(&pct(arm.p_npv_negative)),
+        escape(&pct(Some(s.discount_rate_annual))),
         money(arm.npv_var5),
         escape(&s.currency),
     )

@@ -127,10 +127,9 @@ fn charts(data: &RunData, svgs: &[(Chart, String)]) -> String {
         let _ = write!(
             out,
             "<figure id=\"chart-{stem}\" class=\"chart\">\n<div class=\"svg\">{svg}</div>\n\
-             <figcaption><strong>{heading}.</strong> {cap} <span class=\"files\">Files: charts/{stem}.png, charts/{stem}.svg</span></figcaption>\n</figure>\n",
+             <figcaption>{cap}</figcaption>\n</figure>\n",
             stem = chart.file_stem(),
-            svg = inline_svg(svg),
-            heading = escape(&chart.heading(data)),
+            svg = inline_svg(svg, &chart.heading(data)),
             cap = caption(*chart),
         );
     }
@@ -138,8 +137,9 @@ fn charts(data: &RunData, svgs: &[(Chart, String)]) -> String {
     out
 }
 
-/// An SVG document as an inline element: no XML declaration, scaled to the page width.
-fn inline_svg(svg: &str) -> String {
+/// An SVG document as an inline element: no XML declaration, scaled to the page width,
+/// labelled for screen readers.
+fn inline_svg(svg: &str, label: &str) -> String {
     let body = match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,
@@ -152,11 +152,11 @@ fn inline_svg(svg: &str) -> String {
             1,
         );
     }
-    out.replacen(
-        "<svg ",
-        "<svg role=\"img\" preserveAspectRatio=\"xMidYMid meet\" ",
-        1,
-    )
+    let attrs = format!(
+        "<svg role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMidYMid meet\" ",
+        escape(label)
+    );
+    out.replacen("<svg ", &attrs, 1)
 }
 
 const CSS: &str = r#"
@@ -188,6 +188,14 @@ table { border-collapse: collapse; width: 100%; margin: 10px 0 18px; font-size: 
 th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--rule); vertical-align: top; }
 thead th { border-bottom: 2px solid var(--ink); font-size: .85rem; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.summary th:first-child { width: 44%; }
+th.arm { text-align: right; }
+.armlabel { display: block; font-weight: 400; color: var(--muted); font-size: .8rem; line-height: 1.3; }
+table.params { table-layout: fixed; }
+table.params th:first-child { width: 40%; }
+table.params th:nth-child(2) { width: 12%; }
+table.alignment th:first-child { width: 27%; }
+td.score { white-space: nowrap; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) { background: var(--soft); }
 td.same { color: var(--muted); }
 .path { display: block; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .75rem; color: var(--muted); }
@@ -195,7 +203,6 @@ td.same { color: var(--muted); }
 figure.chart { margin: 22px 0 30px; border: 1px solid var(--rule); border-radius: 6px; padding: 10px 12px 12px; break-inside: avoid; page-break-inside: avoid; }
 figure.chart .svg svg { display: block; width: 100%; height: auto; }
 figcaption { font-size: .92rem; color: var(--ink); margin-top: 6px; }
-figcaption .files { display: block; color: var(--muted); font-size: .78rem; margin-top: 4px; }
 .meter { display: inline-block; width: 90px; height: 9px; background: var(--rule); border-radius: 5px; margin-right: 8px; vertical-align: middle; overflow: hidden; }
 .meter span { display: block; height: 100%; background: var(--arm, var(--accent)); }
 .note { color: var(--muted); font-size: .88rem; }

@@ -61,11 +61,11 @@ fn errors_table(s: &Summary) -> String {
             escape(&a.name),
             money(a.npv.mean),
             escape(&margin(a.npv.se, money)),
-            pct(a.p_npv_negative),
+            escape(&pct(a.p_npv_negative)),
             margin(a.p_npv_negative_se, prob),
-            pct(a.p_payback),
+            escape(&pct(a.p_payback)),
             margin(a.p_payback_se, prob),
-            pct(a.p_dropped),
+            escape(&pct(a.p_dropped)),
             margin(a.p_dropped_se, prob),
         );
     }

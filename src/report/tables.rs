@@ -118,17 +118,19 @@ pub fn section(data: &crate::plot::RunData) -> String {
         out,
         "<p class=\"note\">Amounts in {}. NPV counts money at {} a year; everything else is not discounted.</p>",
         escape(&s.currency),
-        pct(Some(s.discount_rate_annual))
+        escape(&pct(Some(s.discount_rate_annual)))
     );
     out.push_str("<table class=\"summary\">\n<thead><tr><th>Figure</th>");
     for (i, a) in s.arms.iter().enumerate() {
-        let _ = write!(out, "<th class=\"n\">{}{}</th>", chip(i), escape(&a.name));
+        let _ = write!(
+            out,
+            "<th class=\"arm\">{}{}<span class=\"armlabel\">{}</span></th>",
+            chip(i),
+            escape(&a.name),
+            escape(&a.label)
+        );
     }
-    out.push_str("</tr></thead>\n<tbody>\n<tr><td>Plan</td>");
-    for a in &s.arms {
-        let _ = write!(out, "<td class=\"n\">{}</td>", escape(&a.label));
-    }
-    out.push_str("</tr>\n");
+    out.push_str("</tr></thead>\n<tbody>\n");
     for (label, cell) in rows(s) {
         let _ = write!(out, "<tr><td>{}</td>", escape(&label));
         for a in &s.arms {
@@ -163,7 +165,7 @@ fn pairs(s: &Summary) -> String {
             "<tr><td>{} versus {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&p.a),
             escape(&p.b),
-            pct(p.p_a_npv_greater),
+            escape(&pct(p.p_a_npv_greater)),
             escape(&interval(&p.npv_diff, money)),
             escape(&interval(&p.roi_diff, points)),
         );

@@ -28,6 +28,27 @@ pub struct Scenario {
     pub seed: u64,
     pub kpi: Option<KpiLabels>,
     pub arms: Vec<Arm>,
+    /// Rank correlations between random parameters (`[[correlation]]`), if any.
+    pub correlation: Option<Correlation>,
+}
+
+/// Spearman rank correlations imposed between parameter paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// Parameter paths, such as `initiative.upfront_cost`, in matrix order.
+    pub paths: Vec<String>,
+    /// Spearman correlation matrix, row-major `n x n`, unit diagonal.
+    pub spearman: Vec<f64>,
+}
+
+impl Correlation {
+    /// The Pearson matrix of the Gaussian copula that yields [`Correlation::spearman`].
+    pub fn pearson(&self) -> Vec<f64> {
+        self.spearman
+            .iter()
+            .map(|&r| crate::engine::copula::pearson_of_spearman(r))
+            .collect()
+    }
 }
 
 /// Names of the KPI from `[kpi]`, for tables and charts.

@@ -8,13 +8,14 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::schema::{Domain, PARAMS, ParamDef, Section, section_params};
-use super::{Arm, KpiLabels, Scenario};
+use super::{Arm, Correlation, KpiLabels, Scenario};
 use crate::dist::{Dist, DistError, fmt_num};
 use crate::error::{InputError, did_you_mean};
 
 type Node<'i> = Spanned<DeValue<'i>>;
 
 const TOP_KEYS: &[&str] = &[
+    "correlation",
     "scenario",
     "business",
     "initiative",
@@ -70,7 +71,6 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let root = root.get_ref();
     cx.known_keys(root, "", TOP_KEYS, |key| match key {
         "alignment" => Some("alignment is set per arm: write alignment = { strategic = .., fit = .., .. } under [arms.NAME]".into()),
-        "correlation" => Some("[[correlation]] entries are not part of this version of the scenario format".into()),
         _ => None,
     });
     let meta = cx.scenario_meta(root.get("scenario"), stem);
@@ -88,6 +88,9 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let kpi = cx.kpi_labels(root.get("kpi"));
     let arms = cx.arms(root.get("arms"));
     let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
+    let correlation = root
+        .get("correlation")
+        .and_then(|node| cx.correlation(node, &arms));
     if !cx.errors.is_empty() {
         cx.errors.sort_by_key(|e| e.span.start);
         return Err(cx.errors);
@@ -103,6 +106,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         seed,
         kpi,
         arms,
+        correlation,
     })
 }
 
@@ -743,6 +747,269 @@ impl Checker {
             self.errors.push(InputError::new(span, def.path(), message));
         }
         arms
+    }
+}
+
+/// Most parameters one scenario may correlate.
+pub const MAX_CORRELATED: usize = 64;
+
+impl Checker {
+    /// `[[correlation]]` entries: pairs (`between` + `rho`) or blocks (`params` + `matrix`)
+    /// of Spearman rank correlations, merged into one matrix that must be positive definite.
+    fn correlation(&mut self, node: &Node, arms: &[Arm]) -> Option<Correlation> {
+        let DeValue::Array(entries) = node.get_ref() else {
+            self.errors.push(
+                InputError::new(node.span(), "correlation", format!("expected [[correlation]] entries, found {}", describe(node.get_ref())))
+                    .with_help("[[correlation]]\nbetween = [\"initiative.upfront_cost\", \"initiative.cost_overrun\"]\nrho = 0.5"),
+            );
+            return None;
+        };
+        let before = self.errors.len();
+        let mut paths: Vec<String> = Vec::new();
+        let mut pairs: Vec<(usize, usize, f64, Range<usize>)> = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let path = format!("correlation[{i}]");
+            let Some(t) = self.table(entry, &path) else {
+                continue;
+            };
+            self.known_keys(t, &path, &["between", "rho", "params", "matrix"], |_| None);
+            let names = match (t.get("between"), t.get("params")) {
+                (Some(b), None) => self.path_list(b, &join(&path, "between"), arms, Some(2)),
+                (None, Some(p)) => self.path_list(p, &join(&path, "params"), arms, None),
+                _ => {
+                    self.err(entry.span(), path.clone(), "needs either between = [two parameter paths] with rho, or params = [paths] with matrix");
+                    continue;
+                }
+            };
+            let Some(names) = names else { continue };
+            let idx: Vec<usize> = names
+                .iter()
+                .map(|n| {
+                    paths.iter().position(|p| p == n).unwrap_or_else(|| {
+                        paths.push(n.clone());
+                        paths.len() - 1
+                    })
+                })
+                .collect();
+            if let Some(r) = t.get("rho") {
+                if t.get("between").is_none() || t.get("matrix").is_some() {
+                    self.err(
+                        r.span(),
+                        join(&path, "rho"),
+                        "rho goes with between = [two paths]; use matrix with params",
+                    );
+                    continue;
+                }
+                if let Some(rho) = self.rho(r, &join(&path, "rho")) {
+                    pairs.push((idx[0], idx[1], rho, r.span()));
+                }
+            } else if let Some(m) = t.get("matrix") {
+                self.matrix(m, &join(&path, "matrix"), &idx, &mut pairs);
+            } else {
+                self.err(entry.span(), path, "missing the correlation: rho = a number in [-1, 1] (or matrix = [[..]] with params)");
+            }
+        }
+        if self.errors.len() > before {
+            return None;
+        }
+        let n = paths.len();
+        if n > MAX_CORRELATED {
+            self.err(
+                node.span(),
+                "correlation",
+                format!("at most {MAX_CORRELATED} parameters can be correlated, got {n}"),
+            );
+            return None;
+        }
+        let mut spearman = vec![0.0; n * n];
+        let mut set = vec![false; n * n];
+        for i in 0..n {
+            spearman[i * n + i] = 1.0;
+        }
+        for (a, b, rho, span) in pairs {
+            if set[a * n + b] && spearman[a * n + b] != rho {
+                self.err(
+                    span,
+                    "correlation",
+                    format!(
+                        "{} and {} are given two different correlations ({} and {})",
+                        paths[a],
+                        paths[b],
+                        fmt_num(spearman[a * n + b]),
+                        fmt_num(rho)
+                    ),
+                );
+                return None;
+            }
+            for (x, y) in [(a, b), (b, a)] {
+                spearman[x * n + y] = rho;
+                set[x * n + y] = true;
+            }
+        }
+        let c = Correlation { paths, spearman };
+        if let Err(k) = crate::engine::copula::cholesky(&c.pearson(), n) {
+            self.errors.push(
+                InputError::new(node.span(), "correlation", format!(
+                    "the correlations are not consistent with each other (the matrix is not positive definite; the problem shows at {})",
+                    c.paths[k]
+                ))
+                .with_help("weaken the strongest correlations, or check their signs: if A goes with B and B with C, A cannot go strongly against C"),
+            );
+            return None;
+        }
+        Some(c)
+    }
+
+    /// A list of distinct parameter paths that are random in at least one arm.
+    fn path_list(
+        &mut self,
+        node: &Node,
+        path: &str,
+        arms: &[Arm],
+        len: Option<usize>,
+    ) -> Option<Vec<String>> {
+        let DeValue::Array(items) = node.get_ref() else {
+            self.err(
+                node.span(),
+                path,
+                format!(
+                    "expected a list of parameter paths, found {}",
+                    describe(node.get_ref())
+                ),
+            );
+            return None;
+        };
+        if let Some(n) = len {
+            if items.len() != n {
+                self.err(
+                    node.span(),
+                    path,
+                    format!("needs exactly {n} parameter paths, got {}", items.len()),
+                );
+                return None;
+            }
+        }
+        let all: Vec<String> = PARAMS.iter().map(|d| d.path()).collect();
+        let mut out: Vec<String> = Vec::new();
+        for item in items.iter() {
+            let name = self.string(item, path)?;
+            let Some(def) = PARAMS.iter().find(|d| d.path() == name) else {
+                let mut e = InputError::new(
+                    item.span(),
+                    path,
+                    format!("{name:?} is not a parameter path such as initiative.upfront_cost"),
+                );
+                if let Some(s) = did_you_mean(&name, all.iter().map(String::as_str)) {
+                    e = e.with_help(format!("did you mean \"{s}\"?"));
+                }
+                self.errors.push(e);
+                return None;
+            };
+            if arms.iter().all(|a| a.param(def.sym).is_fixed()) {
+                self.err(item.span(), path, format!("{name} is a fixed number in every arm; only uncertain parameters (distributions) can be correlated"));
+                return None;
+            }
+            if out.contains(&name) {
+                self.err(item.span(), path, format!("{name} is listed twice"));
+                return None;
+            }
+            out.push(name);
+        }
+        Some(out)
+    }
+
+    fn rho(&mut self, node: &Node, path: &str) -> Option<f64> {
+        let r = self.number(node, path)?;
+        if (-1.0..=1.0).contains(&r) {
+            Some(r)
+        } else {
+            self.err(
+                node.span(),
+                path,
+                format!("a rank correlation must be in [-1, 1], got {}", fmt_num(r)),
+            );
+            None
+        }
+    }
+
+    fn matrix(
+        &mut self,
+        node: &Node,
+        path: &str,
+        idx: &[usize],
+        pairs: &mut Vec<(usize, usize, f64, Range<usize>)>,
+    ) {
+        let n = idx.len();
+        let DeValue::Array(rows) = node.get_ref() else {
+            self.err(
+                node.span(),
+                path,
+                format!(
+                    "expected a {n} x {n} matrix like [[1, 0.3], [0.3, 1]], found {}",
+                    describe(node.get_ref())
+                ),
+            );
+            return;
+        };
+        let mut m = Vec::with_capacity(n * n);
+        for row in rows.iter() {
+            let Some(values) = self.number_list(row, path) else {
+                return;
+            };
+            if values.len() != n {
+                self.err(
+                    row.span(),
+                    path,
+                    format!(
+                        "each row needs {n} numbers (one per parameter in params), got {}",
+                        values.len()
+                    ),
+                );
+                return;
+            }
+            m.extend(values);
+        }
+        if rows.len() != n {
+            self.err(
+                node.span(),
+                path,
+                format!(
+                    "needs {n} rows (one per parameter in params), got {}",
+                    rows.len()
+                ),
+            );
+            return;
+        }
+        for i in 0..n {
+            if m[i * n + i] != 1.0 {
+                self.err(
+                    node.span(),
+                    path,
+                    format!(
+                        "the diagonal must be 1, got {} in row {}",
+                        fmt_num(m[i * n + i]),
+                        i + 1
+                    ),
+                );
+                return;
+            }
+            for j in 0..i {
+                let (a, b) = (m[i * n + j], m[j * n + i]);
+                if a != b {
+                    self.err(node.span(), path, format!("the matrix must be symmetric: row {} column {} is {}, row {} column {} is {}", i + 1, j + 1, fmt_num(a), j + 1, i + 1, fmt_num(b)));
+                    return;
+                }
+                if !(-1.0..=1.0).contains(&a) {
+                    self.err(
+                        node.span(),
+                        path,
+                        format!("a rank correlation must be in [-1, 1], got {}", fmt_num(a)),
+                    );
+                    return;
+                }
+                pairs.push((idx[i], idx[j], a, node.span()));
+            }
+        }
     }
 }
 

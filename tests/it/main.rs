@@ -5,6 +5,7 @@ mod determinism;
 mod distributions;
 mod fixed;
 mod fixtures;
+mod sampling;
 
 use alignsim::engine::{Batch, Model};
 use alignsim::scenario::{self, Scenario};
