@@ -129,6 +129,13 @@ pub struct PairSummary {
     pub roi_diff: Interval,
 }
 
+/// A `--precision` run's target (see [`crate::convergence`]) and outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Precision {
+    pub target: f64,
+    pub converged: bool,
+}
+
 /// The labels of the scenario's KPI.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct KpiInfo {
@@ -153,6 +160,8 @@ pub struct Summary {
     pub kpi: Option<KpiInfo>,
     /// `monte_carlo` or `latin_hypercube`.
     pub sampling: String,
+    /// The `--precision` target and whether it was met, when the run used one.
+    pub precision: Option<Precision>,
     /// Spearman correlations imposed between inputs: `[path a, path b, rho]`.
     pub correlations: Vec<(String, String, f64)>,
 }
@@ -329,6 +338,7 @@ impl<'m> Accumulator<'m> {
                 crate::engine::Sampling::LatinHypercube { .. } => "latin_hypercube".into(),
             },
             correlations: correlation_pairs(sc),
+            precision: None,
         };
         Ok((summary, Frames { trials, monthly }))
     }

@@ -25,6 +25,14 @@ pub enum Command {
     },
     /// Draw the charts and report.html of a run folder again, without simulating.
     Report(ReportArgs),
+    /// Rank what drives each arm's result (tornado, Sobol indices) and what it is worth
+    /// to know each input before deciding (EVPI).
+    Sensitivity(SensitivityArgs),
+    /// Simulate a scenario at a grid of values of one or two parameters (what-if), or run
+    /// a batch file that says what to vary.
+    Sweep(SweepArgs),
+    /// Find the value of one parameter at which an arm reaches a target, by bisection.
+    Breakeven(BreakevenArgs),
 }
 
 /// Sampling method of `--sampling`.
@@ -83,11 +91,107 @@ pub struct RunArgs {
     /// Chart files to write into the run folder's charts/ (report.html always embeds its charts).
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
     pub charts: ChartFormat,
+    /// Keep adding trials until, for every arm, the 95 % interval of the mean NPV is within
+    /// X of the mean (relative: 0.01 = 1 %) and that of P(loss) within X (absolute: 0.01 =
+    /// one percentage point), or --max-trials is reached. The file's `trials` is then ignored.
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<f64>,
+    /// Most trials a --precision run may use.
+    #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(10_000..=10_000_000_000))]
+    pub max_trials: u64,
     /// How uncertain inputs are sampled: plain Monte Carlo, or Latin hypercube (every
     /// input's range stratified into as many equal slices as there are trials).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
     pub sampling: SamplingArg,
     /// No progress bar and no table: only errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// Scenario file with --vary, or a batch file (scenarios/whatif/*.toml).
+    pub file: PathBuf,
+    /// PATH=START:STOP:STEPS (STEPS values, both ends included) or PATH=V1,V2,..; once or
+    /// twice, e.g. --vary arms.misaligned.alignment.strategic=0.2:1:9.
+    #[arg(long, value_name = "PATH=START:STOP:STEPS")]
+    pub vary: Vec<String>,
+    /// Trials per point (overrides the scenario's and the batch file's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    pub trials: Option<u64>,
+    /// Random seed, the same for every point (overrides the scenario's and the batch file's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Sweep folder to write (default: output/<scenario name>-sweep, or output/<batch name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Chart files to write into the sweep folder's charts/.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
+    pub charts: ChartFormat,
+    /// No progress bar and no table: only errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BreakevenArgs {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The parameter path to vary, e.g. arms.misaligned.alignment.strategic.
+    #[arg(long, value_name = "PATH")]
+    pub vary: String,
+    /// The arm whose target is sought (may be left out when the scenario has one arm).
+    #[arg(long)]
+    pub arm: Option<String>,
+    /// NAME=LEVEL with NAME one of p_npv_positive, p_roi_positive, p_payback, mean_npv.
+    #[arg(long, default_value = "p_npv_positive=0.5")]
+    pub target: crate::sweep::breakeven::TargetLevel,
+    /// Low end of the search range (default: the key's lower bound, if it has one).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lo: Option<f64>,
+    /// High end of the search range (default: the key's upper bound, if it has one).
+    #[arg(long, allow_negative_numbers = true)]
+    pub hi: Option<f64>,
+    /// Trials per evaluation (overrides the scenario's `trials`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    pub trials: Option<u64>,
+    /// Random seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Print the answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML), e.g. scenarios/bakery.toml.
+    pub scenario: PathBuf,
+    /// Trials behind the tornado and EVPI (overrides the scenario's `trials`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    pub trials: Option<u64>,
+    /// Random seed (overrides the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Base sample size N of the Sobol indices: N x (random inputs + 2) trials are simulated.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
+    pub sobol_n: u64,
+    /// Folder to write (default: output/<scenario name>-sensitivity).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Chart files to write into the folder's charts/.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
+    pub charts: ChartFormat,
+    /// No progress bar and no findings: only errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -100,5 +204,15 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+}
+
+/// A `--precision` target: a number in (0, 1).
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "expected a number between 0 and 1 (0.01 = 1 %), got {s:?}"
+        )),
     }
 }

@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod betaq;
 pub mod cli;
+pub mod convergence;
 pub mod dist;
 pub mod engine;
 pub mod error;
@@ -16,4 +17,6 @@ pub mod plot;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod special;
+pub mod sweep;

@@ -19,6 +19,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run_command(args),
         Command::Validate { scenarios } => validate_command(scenarios),
         Command::Report(args) => report_command(args),
+        Command::Sensitivity(args) => sensitivity_command(args),
+        Command::Sweep(args) => sweep_command(args),
+        Command::Breakeven(args) => breakeven_command(args),
     };
     match result {
         Ok(code) => code,
@@ -30,6 +33,9 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
     let report = run::run(args)?;
     for w in text::clamp_warnings(&report.summary) {
         eprintln!("{w}");
+    }
+    if let Some(line) = text::precision_line(&report.summary) {
+        eprintln!("{line}");
     }
     if !args.quiet {
         println!("{}", text::table(&report.summary));
@@ -48,6 +54,37 @@ fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> 
     };
     let path = alignsim::report::rerender(&args.run_dir, formats)?;
     println!("Report written to {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sweep_command(args: &alignsim::cli::SweepArgs) -> anyhow::Result<ExitCode> {
+    let report = alignsim::sweep::cmd::sweep(args)?;
+    if !args.quiet {
+        print!("{}", alignsim::sweep::cmd::printed(&report.sweep));
+        println!("\nResults written to {}", report.out_dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn breakeven_command(args: &alignsim::cli::BreakevenArgs) -> anyhow::Result<ExitCode> {
+    let solved = alignsim::sweep::cmd::breakeven(args)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&solved)?);
+    } else {
+        print!("{}", alignsim::sweep::cmd::solved_text(&solved));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sensitivity_command(args: &alignsim::cli::SensitivityArgs) -> anyhow::Result<ExitCode> {
+    let done = alignsim::sensitivity::command::run(args)?;
+    if !args.quiet {
+        print!(
+            "{}",
+            alignsim::sensitivity::command::text(&done.sensitivity)
+        );
+        println!("\nResults written to {}", done.out_dir.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -73,6 +110,9 @@ fn validate_command(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
 fn report(e: &anyhow::Error) -> ExitCode {
     if let Some(input) = e.downcast_ref::<InputErrors>() {
         eprint!("{}", input.render(std::io::stderr().is_terminal()));
+        ExitCode::from(EXIT_INPUT)
+    } else if let Some(usage) = e.downcast_ref::<run::UsageError>() {
+        eprintln!("error: {usage}");
         ExitCode::from(EXIT_INPUT)
     } else {
         eprintln!("error: {e:#}");

@@ -7,14 +7,27 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::aggregate::{self, Summary};
+use crate::aggregate::{self, Precision, Summary};
 use crate::cli::SamplingArg;
 use crate::cli::{ChartFormat, RunArgs};
+use crate::convergence::{self, Tracker};
 use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
 use crate::plot::{Formats, RunData};
 use crate::report;
 use crate::scenario::{self, LoadError, Loaded};
+
+/// A command-line combination the program cannot honour: bad input, exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// What a finished run hands back to the caller.
 pub struct RunReport {
@@ -48,22 +61,52 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let threads = args.threads.map_or_else(default_threads, usize::from);
     let mut model = Model::new(&scenario);
+    if args.sampling == SamplingArg::Lhs && args.precision.is_some() {
+        anyhow::bail!(UsageError(
+            "--sampling lhs cannot be combined with --precision: Latin hypercube strata are cut for a trial count fixed in advance".into()
+        ));
+    }
     if args.sampling == SamplingArg::Lhs {
         model.sampling = Sampling::LatinHypercube {
             trials: scenario.trials,
         };
     }
 
-    let progress = progress_bar(scenario.trials, args.quiet);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
     let mut acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
-    pool.install(|| model.run_each(0..scenario.trials, &|n| progress.inc(n), |b| acc.push(&b)));
+    let mut tracker = Tracker::new(model.n_arms());
+    let budget = args.precision.map_or(scenario.trials, |_| args.max_trials);
+    let progress = progress_bar(budget, args.quiet);
+    let mut done = 0;
+    while done < budget {
+        let add = match args.precision {
+            None => budget,
+            Some(_) => convergence::next_round(done, budget),
+        };
+        pool.install(|| {
+            model.run_each(done..done + add, &|n| progress.inc(n), |b| {
+                tracker.push(&b);
+                acc.push(&b);
+            })
+        });
+        done += add;
+        if args.precision.is_some_and(|x| tracker.converged(x)) {
+            break;
+        }
+    }
     progress.finish_and_clear();
+    scenario.trials = done;
+    let converged = args.precision.map(|x| tracker.converged(x));
+    let trace = tracker.finish();
 
-    let (summary, mut frames) = acc.finish(&scenario)?;
+    let (mut summary, mut frames) = acc.finish(&scenario)?;
+    summary.precision = args.precision.map(|target| Precision {
+        target,
+        converged: converged == Some(true),
+    });
 
     let staging = Staging::new(&out_dir)?;
     let dir = staging.path();
@@ -71,6 +114,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
     output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
     output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
+    output::write_json(&dir.join("convergence.json"), &trace)?;
     let manifest = Manifest {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model_version: aggregate::MODEL_VERSION.to_string(),
@@ -84,6 +128,8 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         command: std::env::args().collect(),
     };
     output::write_json(&dir.join("manifest.json"), &manifest)?;
+    let sensitivity = crate::sensitivity::of_run(&scenario, &model, &frames.trials)?;
+    output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
     write_report(
         dir,
         &bytes,

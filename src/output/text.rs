@@ -155,3 +155,22 @@ pub fn clamp_warnings(summary: &Summary) -> Vec<String> {
     }
     out
 }
+
+/// What a `--precision` run achieved, in one line.
+pub fn precision_line(summary: &Summary) -> Option<String> {
+    let p = summary.precision.as_ref()?;
+    let n = fmt_num(summary.trials as f64);
+    Some(if p.converged {
+        format!(
+            "Stopped after {n} trials: every arm's mean NPV is known to within {} % and its probability of loss to within {} percentage points (95 % intervals).",
+            fmt_num(100.0 * p.target),
+            fmt_num(100.0 * p.target)
+        )
+    } else {
+        format!(
+            "warning: reached --max-trials ({n} trials) before every arm's mean NPV was known to within {} % and its probability of loss to within {} points; the results carry more Monte Carlo error than asked for.",
+            fmt_num(100.0 * p.target),
+            fmt_num(100.0 * p.target)
+        )
+    })
+}

@@ -169,3 +169,72 @@ fn a_new_run_replaces_the_previous_folder_whole() {
         .collect();
     assert_eq!(leftovers.len(), 1, "{leftovers:?}");
 }
+
+#[test]
+fn precision_runs_until_the_target_is_met() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("p");
+    let output = Command::cargo_bin("alignsim")
+        .unwrap()
+        .arg("run")
+        .arg(bakery())
+        .args([
+            "--precision",
+            "0.03",
+            "--quiet",
+            "--charts",
+            "none",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("Stopped after"));
+    let s: Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["precision"]["converged"], true);
+    let n = s["trials"].as_f64().unwrap();
+    assert_eq!(n % 10_000.0, 0.0, "stops on whole rounds");
+    let trace: Value =
+        serde_json::from_slice(&std::fs::read(out.join("convergence.json")).unwrap()).unwrap();
+    let last = trace.as_array().unwrap().last().unwrap();
+    assert_eq!(last["trials"].as_f64().unwrap(), n);
+    for (arm, summary_arm) in last["arms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(s["arms"].as_array().unwrap())
+    {
+        let mean = arm["npv_mean"].as_f64().unwrap();
+        assert!(arm["npv_half_width"].as_f64().unwrap() <= 0.03 * mean.abs());
+        assert!(arm["p_loss_half_width"].as_f64().unwrap() <= 0.03);
+        // The running mean (Welford) agrees with the Polars mean of the same trials.
+        let polars_mean = summary_arm["npv"]["mean"].as_f64().unwrap();
+        assert!((mean - polars_mean).abs() <= 1e-9 * mean.abs());
+    }
+}
+
+#[test]
+fn precision_with_latin_hypercube_is_refused() {
+    let output = Command::cargo_bin("alignsim")
+        .unwrap()
+        .arg("run")
+        .arg(bakery())
+        .args([
+            "--precision",
+            "0.05",
+            "--sampling",
+            "lhs",
+            "--out",
+            "/nonexistent/never",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be combined"));
+}
