@@ -11,6 +11,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::engine::trial::FIXED_ONE;
 use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
 use crate::scenario::{NSYM, PARAMS, Scenario};
 
@@ -196,8 +197,8 @@ pub struct Accumulator<'m> {
     channels: Vec<Vec<f64>>,
     /// Cumulative cash flow after month `t`, one column per month.
     months: Vec<Vec<f64>>,
-    adoption_sum: Vec<f64>,
-    revenue_base_sum: Vec<f64>,
+    adoption_sum: Vec<i128>,
+    revenue_base_sum: Vec<i128>,
     /// Clamped draws per arm and parameter.
     clamped: Vec<u64>,
 }
@@ -227,8 +228,8 @@ impl<'m> Accumulator<'m> {
             kpi: Vec::new(),
             channels: vec![Vec::new(); CHANNELS.len()],
             months: vec![Vec::new(); h1],
-            adoption_sum: vec![0.0; n_arms * h1],
-            revenue_base_sum: vec![0.0; n_arms * h1],
+            adoption_sum: vec![0; n_arms * h1],
+            revenue_base_sum: vec![0; n_arms * h1],
             clamped: vec![0; n_arms * NSYM],
         }
     }
@@ -264,7 +265,7 @@ impl<'m> Accumulator<'m> {
         for (j, col) in self.inputs.iter_mut().enumerate() {
             col.extend(b.inputs.iter().skip(j).step_by(k.max(1)));
         }
-        // Sums in batch order: the same bits for any thread count.
+        // Fixed-point sums: exact, so the same bits for any split of the trials.
         for (acc, x) in self.adoption_sum.iter_mut().zip(&b.adoption_sum) {
             *acc += x;
         }
@@ -282,8 +283,97 @@ impl<'m> Accumulator<'m> {
         self.arm.iter().map(|&i| names[i as usize]).collect()
     }
 
+    /// The monthly paths (cumulative cash flow after each month), one row per trial and
+    /// arm, columns `m0..mH`: what a shard keeps so that a merge can compute exact bands.
+    pub fn take_paths(&mut self) -> Result<DataFrame> {
+        let rows = self.arm.len();
+        let cols = self
+            .months
+            .iter_mut()
+            .enumerate()
+            .map(|(t, v)| Column::new(format!("m{t}").into(), take(v)))
+            .collect();
+        Ok(DataFrame::new(rows, cols)?)
+    }
+
+    /// The fixed-point monthly sums, clamp counts and trial count (see [`Accumulator::absorb`]).
+    pub fn totals(&self) -> (Vec<i128>, Vec<i128>, Vec<u64>, u64) {
+        (
+            self.adoption_sum.clone(),
+            self.revenue_base_sum.clone(),
+            self.clamped.clone(),
+            self.n,
+        )
+    }
+
+    /// Adds a shard's results: its per-trial frame, monthly paths and totals, as written by
+    /// a shard run. Shards must be absorbed in trial order.
+    pub fn absorb(
+        &mut self,
+        trials: &DataFrame,
+        paths: &DataFrame,
+        totals: (&[i128], &[i128], &[u64], u64),
+    ) -> Result<()> {
+        let f = |name: &str| -> Result<Vec<f64>> {
+            Ok(trials.column(name)?.f64()?.into_no_null_iter().collect())
+        };
+        let names: Vec<&str> = self.model.arms.iter().map(|a| a.name.as_str()).collect();
+        for arm in trials.column("arm")?.str()?.iter().flatten() {
+            let i = names
+                .iter()
+                .position(|n| *n == arm)
+                .ok_or_else(|| anyhow::anyhow!("unknown arm {arm:?} in a shard"))?;
+            self.arm.push(i as u32);
+        }
+        self.trial
+            .extend(trials.column("trial")?.u64()?.into_no_null_iter());
+        for (sym, col) in self.model.varying.iter().zip(&mut self.inputs) {
+            col.extend(f(&PARAMS[*sym as usize].path())?);
+        }
+        self.net.extend(f("net")?);
+        self.npv.extend(f("npv")?);
+        self.investment.extend(f("investment")?);
+        self.roi.extend(trials.column("roi")?.f64()?.iter());
+        self.payback
+            .extend(trials.column("payback_month")?.u32()?.iter());
+        self.dropped.extend(
+            trials
+                .column("dropped")?
+                .bool()?
+                .iter()
+                .map(|d| d == Some(true)),
+        );
+        self.dropped_month
+            .extend(trials.column("dropped_month")?.u32()?.iter());
+        self.go_live
+            .extend(trials.column("go_live_month")?.u32()?.into_no_null_iter());
+        self.retained.extend(f("revenue_retained")?);
+        self.adoption_final.extend(f("adoption_final")?);
+        self.incidents
+            .extend(trials.column("incidents")?.u64()?.into_no_null_iter());
+        self.kpi.extend(trials.column("kpi_final")?.f64()?.iter());
+        for (name, col) in CHANNELS.iter().zip(&mut self.channels) {
+            col.extend(f(&format!("channel_{name}"))?);
+        }
+        for (t, col) in self.months.iter_mut().enumerate() {
+            col.extend(paths.column(&format!("m{t}"))?.f64()?.into_no_null_iter());
+        }
+        let (adoption, revenue, clamped, n) = totals;
+        for (a, x) in self.adoption_sum.iter_mut().zip(adoption) {
+            *a += x;
+        }
+        for (a, x) in self.revenue_base_sum.iter_mut().zip(revenue) {
+            *a += x;
+        }
+        for (a, x) in self.clamped.iter_mut().zip(clamped) {
+            *a += x;
+        }
+        self.n += n;
+        Ok(())
+    }
+
     /// The per-trial frame: one row per trial and arm.
-    fn trials_frame(&mut self) -> Result<DataFrame> {
+    pub fn trials_frame(&mut self) -> Result<DataFrame> {
         let rows = self.trial.len();
         let mut cols = vec![
             Column::new("trial".into(), take(&mut self.trial)),
@@ -381,8 +471,9 @@ impl<'m> Accumulator<'m> {
                 for (bi, (label, _)) in BANDS.iter().enumerate() {
                     band_vals[bi].push(bands.column(&format!("{label}_{t}"))?.f64()?.get(ai));
                 }
-                adoption.push(self.adoption_sum[ai * h1 + t] / n);
-                revenue_base.push(self.revenue_base_sum[ai * h1 + t] / n);
+                let mean = |sum: i128| sum as f64 / FIXED_ONE / n;
+                adoption.push(mean(self.adoption_sum[ai * h1 + t]));
+                revenue_base.push(mean(self.revenue_base_sum[ai * h1 + t]));
             }
         }
         let mut cols = vec![

@@ -17,6 +17,9 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write summary, per-trial results and monthly bands.
     Run(RunArgs),
+    /// Combine shard folders written by `run --shard K/N` into one run folder, identical to
+    /// what a single run of all the trials writes.
+    Merge(MergeArgs),
     /// Check scenario files and report every problem, without simulating.
     Validate {
         /// Scenario files (TOML).
@@ -33,6 +36,51 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Find the value of one parameter at which an arm reaches a target, by bisection.
     Breakeven(BreakevenArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// Shard folders (all N shards of one scenario, seed and trial count, in any order).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Run folder to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Chart files to write into the run folder's charts/.
+    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
+    pub charts: ChartFormat,
+    /// No table: only errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Shard K of N, from `--shard K/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShardSpec {
+    /// 1-based.
+    pub index: u64,
+    pub count: u64,
+}
+
+impl ShardSpec {
+    /// The trials of this shard out of `total`: `[(K-1) T / N, K T / N)`.
+    pub fn range(&self, total: u64) -> std::ops::Range<u64> {
+        let cut = |k: u64| (u128::from(total) * u128::from(k) / u128::from(self.count)) as u64;
+        cut(self.index - 1)..cut(self.index)
+    }
+}
+
+fn parse_shard(s: &str) -> Result<ShardSpec, String> {
+    let err = || format!("expected K/N with 1 <= K <= N, such as 2/8, got {s:?}");
+    let (k, n) = s.split_once('/').ok_or_else(err)?;
+    let (index, count) = (
+        k.trim().parse::<u64>().map_err(|_| err())?,
+        n.trim().parse::<u64>().map_err(|_| err())?,
+    );
+    if index == 0 || index > count || count > 1_000_000 {
+        return Err(err());
+    }
+    Ok(ShardSpec { index, count })
 }
 
 /// Sampling method of `--sampling`.
@@ -99,6 +147,10 @@ pub struct RunArgs {
     /// Most trials a --precision run may use.
     #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(10_000..=10_000_000_000))]
     pub max_trials: u64,
+    /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the trials, written
+    /// to a shard folder for `alignsim merge`. Draws are keyed, so any machine can run any slice.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
     /// How uncertain inputs are sampled: plain Monte Carlo, or Latin hypercube (every
     /// input's range stratified into as many equal slices as there are trials).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]

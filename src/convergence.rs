@@ -102,6 +102,25 @@ impl Tracker {
         }
     }
 
+    /// Feeds the NPVs of whole trials (all arms of a trial, in arm order, trial after trial),
+    /// as a merge reads them back from shards.
+    pub fn replay(&mut self, npv: impl Iterator<Item = f64>) {
+        let n_arms = self.arms.len();
+        let mut k = 0;
+        for x in npv {
+            self.arms[k].push(x);
+            k += 1;
+            if k == n_arms {
+                k = 0;
+                self.trials += 1;
+                if self.trials == self.next_checkpoint {
+                    self.record();
+                    self.next_checkpoint = next_125(self.next_checkpoint);
+                }
+            }
+        }
+    }
+
     fn record(&mut self) {
         if self.trace.last().is_some_and(|c| c.trials == self.trials) {
             return;

@@ -18,5 +18,6 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sensitivity;
+pub mod shard;
 pub mod special;
 pub mod sweep;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => run_command(args),
+        Command::Merge(args) => merge_command(args),
         Command::Validate { scenarios } => validate_command(scenarios),
         Command::Report(args) => report_command(args),
         Command::Sensitivity(args) => sensitivity_command(args),
@@ -31,19 +32,39 @@ fn main() -> ExitCode {
 
 fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
     let report = run::run(args)?;
-    for w in text::clamp_warnings(&report.summary) {
+    let Some(summary) = &report.summary else {
+        if !args.quiet {
+            println!(
+                "Shard written to {}; combine the shards with `alignsim merge`.",
+                report.out_dir.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    print_run(summary, &report.out_dir, args.quiet);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal summary of a run or a merge.
+fn print_run(summary: &alignsim::aggregate::Summary, out_dir: &std::path::Path, quiet: bool) {
+    for w in text::clamp_warnings(summary) {
         eprintln!("{w}");
     }
-    if let Some(line) = text::precision_line(&report.summary) {
+    if let Some(line) = text::precision_line(summary) {
         eprintln!("{line}");
     }
-    if !args.quiet {
-        println!("{}", text::table(&report.summary));
-        for s in text::sentences(&report.summary) {
+    if !quiet {
+        println!("{}", text::table(summary));
+        for s in text::sentences(summary) {
             println!("{s}");
         }
-        println!("\nResults written to {}", report.out_dir.display());
+        println!("\nResults written to {}", out_dir.display());
     }
+}
+
+fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
+    let (summary, out_dir) = alignsim::shard::merge(args)?;
+    print_run(&summary, &out_dir, args.quiet);
     Ok(ExitCode::SUCCESS)
 }
 

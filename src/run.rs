@@ -16,6 +16,7 @@ use crate::output::{self, Manifest, Staging};
 use crate::plot::{Formats, RunData};
 use crate::report;
 use crate::scenario::{self, LoadError, Loaded};
+use crate::shard;
 
 /// A command-line combination the program cannot honour: bad input, exit code 2.
 #[derive(Debug)]
@@ -31,7 +32,8 @@ impl std::error::Error for UsageError {}
 
 /// What a finished run hands back to the caller.
 pub struct RunReport {
-    pub summary: Summary,
+    /// The summary; `None` for a shard, which is summarised only when merged.
+    pub summary: Option<Summary>,
     pub out_dir: PathBuf,
 }
 
@@ -55,29 +57,48 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     if let Some(s) = args.seed {
         scenario.seed = s;
     }
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let threads = args.threads.map_or_else(default_threads, usize::from);
-    let mut model = Model::new(&scenario);
     if args.sampling == SamplingArg::Lhs && args.precision.is_some() {
         anyhow::bail!(UsageError(
             "--sampling lhs cannot be combined with --precision: Latin hypercube strata are cut for a trial count fixed in advance".into()
         ));
     }
+    if args.shard.is_some() && args.precision.is_some() {
+        anyhow::bail!(UsageError(
+            "--shard cannot be combined with --precision: every shard must run a slice of a trial count fixed in advance".into()
+        ));
+    }
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let mut model = Model::new(&scenario);
     if args.sampling == SamplingArg::Lhs {
         model.sampling = Sampling::LatinHypercube {
             trials: scenario.trials,
         };
     }
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .context("cannot start worker threads")?;
     let mut acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
     let mut tracker = Tracker::new(model.n_arms());
+
+    if let Some(spec) = args.shard {
+        let range = spec.range(scenario.trials);
+        let progress = progress_bar(range.end - range.start, args.quiet);
+        pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| acc.push(&b)));
+        progress.finish_and_clear();
+        let out_dir = args.out.clone().unwrap_or_else(|| {
+            Path::new("output").join(format!(
+                "{}-shard-{}-of-{}",
+                scenario.name, spec.index, spec.count
+            ))
+        });
+        shard::write(&out_dir, &scenario, &bytes, &model, spec, range, acc)?;
+        return Ok(RunReport {
+            summary: None,
+            out_dir,
+        });
+    }
+
     let budget = args.precision.map_or(scenario.trials, |_| args.max_trials);
     let progress = progress_bar(budget, args.quiet);
     let mut done = 0;
@@ -102,19 +123,15 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     let converged = args.precision.map(|x| tracker.converged(x));
     let trace = tracker.finish();
 
-    let (mut summary, mut frames) = acc.finish(&scenario)?;
+    let (mut summary, frames) = acc.finish(&scenario)?;
     summary.precision = args.precision.map(|target| Precision {
         target,
         converged: converged == Some(true),
     });
-
-    let staging = Staging::new(&out_dir)?;
-    let dir = staging.path();
-    output::write_json(&dir.join("summary.json"), &summary)?;
-    output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
-    output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
-    output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
-    output::write_json(&dir.join("convergence.json"), &trace)?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let manifest = Manifest {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model_version: aggregate::MODEL_VERSION.to_string(),
@@ -127,20 +144,58 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         timestamp: rfc3339_now(),
         command: std::env::args().collect(),
     };
-    output::write_json(&dir.join("manifest.json"), &manifest)?;
-    let sensitivity = crate::sensitivity::of_run(&scenario, &model, &frames.trials)?;
-    output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
-    write_report(
-        dir,
-        &bytes,
-        &summary,
-        &frames,
-        &scenario,
+    let finished = Finished {
+        scenario: &scenario,
+        bytes: &bytes,
+        model: &model,
+        summary,
+        frames,
+        trace,
         manifest,
-        args.charts,
-    )?;
+    };
+    let summary = write_run_folder(&out_dir, finished, args.charts)?;
+    Ok(RunReport {
+        summary: Some(summary),
+        out_dir,
+    })
+}
+
+/// Everything a finished simulation (a run, or merged shards) writes into a run folder.
+pub struct Finished<'a> {
+    pub scenario: &'a scenario::Scenario,
+    pub bytes: &'a [u8],
+    pub model: &'a Model,
+    pub summary: Summary,
+    pub frames: aggregate::Frames,
+    pub trace: Vec<crate::convergence::Checkpoint>,
+    pub manifest: Manifest,
+}
+
+/// Writes a complete run folder atomically: summary, per-trial and monthly results,
+/// convergence, sensitivity, manifest, charts and report.
+pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Result<Summary> {
+    let Finished {
+        scenario,
+        bytes,
+        model,
+        summary,
+        mut frames,
+        trace,
+        manifest,
+    } = f;
+    let staging = Staging::new(out_dir)?;
+    let dir = staging.path();
+    output::write_json(&dir.join("summary.json"), &summary)?;
+    output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
+    output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
+    output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
+    output::write_json(&dir.join("convergence.json"), &trace)?;
+    output::write_json(&dir.join("manifest.json"), &manifest)?;
+    let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
+    output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
+    write_report(dir, bytes, &summary, &frames, scenario, manifest, charts)?;
     staging.commit()?;
-    Ok(RunReport { summary, out_dir })
+    Ok(summary)
 }
 
 /// Keeps the scenario file in the run folder (so `alignsim report` can list the

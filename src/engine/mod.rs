@@ -324,10 +324,11 @@ pub struct Batch {
     pub inputs: Vec<f64>,
     /// Cumulative cash flow, `H + 1` per row.
     pub cum_cf: Vec<f64>,
-    /// Sum over the batch's trials of adoption per arm and month, `H + 1` per arm.
-    pub adoption_sum: Vec<f64>,
+    /// Sum over the batch's trials of adoption per arm and month, `H + 1` per arm, in
+    /// fixed point ([`trial::to_fixed`]).
+    pub adoption_sum: Vec<i128>,
     /// Sum over the batch's trials of the revenue base per arm and month.
-    pub revenue_base_sum: Vec<f64>,
+    pub revenue_base_sum: Vec<i128>,
     /// Clamped draws per arm and parameter, `NSYM` per arm.
     pub clamped: Vec<u64>,
 }
@@ -340,8 +341,8 @@ impl Batch {
             outcomes: Vec::with_capacity(n * n_arms),
             inputs: Vec::with_capacity(n * n_arms * n_inputs),
             cum_cf: vec![0.0; n * n_arms * h1],
-            adoption_sum: vec![0.0; n_arms * h1],
-            revenue_base_sum: vec![0.0; n_arms * h1],
+            adoption_sum: vec![0; n_arms * h1],
+            revenue_base_sum: vec![0; n_arms * h1],
             clamped: vec![0; n_arms * NSYM],
         }
     }

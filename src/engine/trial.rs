@@ -54,10 +54,21 @@ pub struct Shared<'a> {
 pub struct Monthly<'a> {
     /// Cumulative undiscounted cash flow after month `t`.
     pub cum_cf: &'a mut [f64],
-    /// Adoption `A_t`, added to a running sum.
-    pub adoption: &'a mut [f64],
-    /// Revenue base `M` after month `t`, added to a running sum.
-    pub revenue_base: &'a mut [f64],
+    /// Adoption `A_t`, added to a running sum in fixed point (see [`to_fixed`]).
+    pub adoption: &'a mut [i128],
+    /// Revenue base `M` after month `t`, added to a running sum in fixed point.
+    pub revenue_base: &'a mut [i128],
+}
+
+/// One unit in the fixed-point sums of monthly means: 2^60.
+pub const FIXED_ONE: f64 = 1_152_921_504_606_846_976.0;
+
+/// A share in [0, 1] as a fixed-point integer (rounded half up). Sums of these are exact
+/// and so do not depend on the order of addition: any split of the trials (threads,
+/// batches, shards) gives the same monthly means to the last bit.
+#[inline]
+pub fn to_fixed(x: f64) -> i128 {
+    i128::from((x * FIXED_ONE + 0.5) as i64)
 }
 
 #[inline]
@@ -136,7 +147,7 @@ pub fn simulate(
     let mut npv = cf0;
     let mut payback = NO_MONTH;
     out.cum_cf[0] = cf0;
-    out.revenue_base[0] += 1.0;
+    out.revenue_base[0] += to_fixed(1.0);
 
     let mut mm = 1.0f64;
     let mut live = true;
@@ -194,8 +205,8 @@ pub fn simulate(
             payback = t as u32;
         }
         out.cum_cf[t] = cum;
-        out.adoption[t] += a;
-        out.revenue_base[t] += mm;
+        out.adoption[t] += to_fixed(a);
+        out.revenue_base[t] += to_fixed(mm);
         // 7. Pilot gate.
         let mut passed = false;
         if pilot > 0 && active && tau == pilot && t < h {

@@ -6,6 +6,9 @@ mod distributions;
 mod fixed;
 mod fixtures;
 mod sampling;
+mod sensitivity;
+mod shard;
+mod sweep;
 
 use alignsim::engine::{Batch, Model};
 use alignsim::scenario::{self, Scenario};

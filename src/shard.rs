@@ -1,0 +1,235 @@
+//! Scale-out by shards: `alignsim run --shard K/N` simulates a contiguous slice of the
+//! trials and writes a shard folder; `alignsim merge` combines all N shards into the run
+//! folder a single run of every trial would have written. Draws are keyed by trial, sums of
+//! monthly means are exact (fixed point), and the per-trial rows are concatenated in trial
+//! order before the same aggregation runs, so `summary.json` is byte-identical to the
+//! unsharded run's.
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::{self, Accumulator, Summary};
+use crate::cli::{MergeArgs, ShardSpec};
+use crate::convergence::Tracker;
+use crate::engine::{Model, Sampling};
+use crate::output::{self, Manifest, Staging};
+use crate::run::{Finished, UsageError, rfc3339_now, sha256_hex, write_run_folder};
+
+const SHARD_FILE: &str = "shard.json";
+
+/// What a shard folder says about itself.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ShardInfo {
+    pub alignsim_version: String,
+    pub model_version: String,
+    pub scenario_name: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    /// Trials of the whole job, over all shards.
+    pub trials_total: u64,
+    pub shard: ShardSpec,
+    pub first_trial: u64,
+    pub end_trial: u64,
+    /// `monte_carlo` or `latin_hypercube`.
+    pub sampling: String,
+    /// Fixed-point monthly sums, as decimal strings (they exceed JSON's safe integers).
+    pub adoption_sum: Vec<String>,
+    pub revenue_base_sum: Vec<String>,
+    pub clamped: Vec<u64>,
+}
+
+fn sampling_name(s: Sampling) -> &'static str {
+    match s {
+        Sampling::MonteCarlo => "monte_carlo",
+        Sampling::LatinHypercube { .. } => "latin_hypercube",
+    }
+}
+
+/// Writes one shard folder atomically.
+pub fn write(
+    out_dir: &Path,
+    scenario: &crate::scenario::Scenario,
+    bytes: &[u8],
+    model: &Model,
+    spec: ShardSpec,
+    range: Range<u64>,
+    mut acc: Accumulator,
+) -> Result<()> {
+    let (adoption, revenue, clamped, _) = acc.totals();
+    let mut paths = acc.take_paths()?;
+    let mut trials = acc.trials_frame()?;
+    let info = ShardInfo {
+        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_version: aggregate::MODEL_VERSION.to_string(),
+        scenario_name: scenario.name.clone(),
+        scenario_sha256: sha256_hex(bytes),
+        seed: scenario.seed,
+        trials_total: scenario.trials,
+        shard: spec,
+        first_trial: range.start,
+        end_trial: range.end,
+        sampling: sampling_name(model.sampling).to_string(),
+        adoption_sum: adoption.iter().map(i128::to_string).collect(),
+        revenue_base_sum: revenue.iter().map(i128::to_string).collect(),
+        clamped,
+    };
+    let staging = Staging::new(out_dir)?;
+    let dir = staging.path();
+    output::write_json(&dir.join(SHARD_FILE), &info)?;
+    let scenario_path = dir.join("scenario.toml");
+    std::fs::write(&scenario_path, bytes)
+        .with_context(|| format!("cannot write {}", scenario_path.display()))?;
+    output::write_parquet(&dir.join("trials.parquet"), &mut trials)?;
+    output::write_parquet(&dir.join("paths.parquet"), &mut paths)?;
+    staging.commit()
+}
+
+fn read_info(dir: &Path) -> Result<ShardInfo> {
+    let path = dir.join(SHARD_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        anyhow::Error::new(UsageError(format!(
+            "{} is not a shard folder (cannot read {}: {e}); shard folders are written by `alignsim run --shard K/N`",
+            dir.display(),
+            path.display()
+        )))
+    })?;
+    serde_json::from_str(&text).with_context(|| format!("{} is damaged", path.display()))
+}
+
+fn read_parquet(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let df = ParquetReader::new(file).finish();
+    Context::with_context(df, || format!("cannot read {}", path.display()))
+}
+
+/// Checks that the shards are the N parts of one job and returns them in shard order.
+fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, ShardInfo)>> {
+    let usage = |m: String| anyhow::Error::new(UsageError(m));
+    shards.sort_by_key(|(_, s)| s.shard.index);
+    let (first_dir, first) = shards[0].clone();
+    for (dir, s) in &shards[1..] {
+        let same = s.scenario_sha256 == first.scenario_sha256
+            && s.seed == first.seed
+            && s.trials_total == first.trials_total
+            && s.shard.count == first.shard.count
+            && s.sampling == first.sampling
+            && s.model_version == first.model_version;
+        if !same {
+            return Err(usage(format!(
+                "{} and {} are not shards of the same job (scenario file, seed, trials, shard count and sampling must all match)",
+                first_dir.display(),
+                dir.display()
+            )));
+        }
+    }
+    let n = first.shard.count;
+    let indexes: Vec<u64> = shards.iter().map(|(_, s)| s.shard.index).collect();
+    if indexes != (1..=n).collect::<Vec<_>>() {
+        let missing: Vec<String> = (1..=n)
+            .filter(|k| !indexes.contains(k))
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        let twice: Vec<String> = indexes
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| format!("{}/{n}", w[0]))
+            .collect();
+        return Err(usage(format!(
+            "the shards do not make up the whole job: missing {}; given twice {}",
+            if missing.is_empty() {
+                "none".into()
+            } else {
+                missing.join(", ")
+            },
+            if twice.is_empty() {
+                "none".into()
+            } else {
+                twice.join(", ")
+            }
+        )));
+    }
+    Ok(shards)
+}
+
+/// `alignsim merge`: combines shard folders into one run folder.
+pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
+    let started = Instant::now();
+    let shards = args
+        .shards
+        .iter()
+        .map(|d| Ok((d.clone(), read_info(d)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let shards = check_set(shards)?;
+    let (first_dir, first) = &shards[0];
+    let bytes = std::fs::read(first_dir.join("scenario.toml"))
+        .with_context(|| format!("cannot read {}", first_dir.join("scenario.toml").display()))?;
+    if sha256_hex(&bytes) != first.scenario_sha256 {
+        bail!(
+            "{} does not match the scenario recorded in its shard.json",
+            first_dir.join("scenario.toml").display()
+        );
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let label = first_dir.join("scenario.toml").display().to_string();
+    let mut scenario =
+        crate::scenario::parse(&label, &first.scenario_name, &text).map_err(anyhow::Error::new)?;
+    scenario.name = first.scenario_name.clone();
+    scenario.seed = first.seed;
+    scenario.trials = first.trials_total;
+    let mut model = Model::new(&scenario);
+    if first.sampling == "latin_hypercube" {
+        model.sampling = Sampling::LatinHypercube {
+            trials: first.trials_total,
+        };
+    }
+    let mut acc = Accumulator::new(&model, scenario.kpi.is_some());
+    let mut tracker = Tracker::new(model.n_arms());
+    for (dir, info) in &shards {
+        let trials = read_parquet(&dir.join("trials.parquet"))?;
+        let paths = read_parquet(&dir.join("paths.parquet"))?;
+        let parse = |v: &[String]| -> Result<Vec<i128>> {
+            v.iter()
+                .map(|x| {
+                    x.parse::<i128>()
+                        .with_context(|| format!("{} is damaged", dir.display()))
+                })
+                .collect()
+        };
+        let (adoption, revenue) = (parse(&info.adoption_sum)?, parse(&info.revenue_base_sum)?);
+        let n = info.end_trial - info.first_trial;
+        tracker.replay(trials.column("npv")?.f64()?.into_no_null_iter());
+        acc.absorb(&trials, &paths, (&adoption, &revenue, &info.clamped, n))
+            .with_context(|| format!("cannot merge {}", dir.display()))?;
+    }
+    let trace = tracker.finish();
+    let (summary, frames) = acc.finish(&scenario)?;
+    let manifest = Manifest {
+        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_version: aggregate::MODEL_VERSION.to_string(),
+        scenario_file: label.clone(),
+        scenario_sha256: first.scenario_sha256.clone(),
+        seed: scenario.seed,
+        trials: scenario.trials,
+        threads: rayon::current_num_threads(),
+        wall_time_s: started.elapsed().as_secs_f64(),
+        timestamp: rfc3339_now(),
+        command: std::env::args().collect(),
+    };
+    let finished = Finished {
+        scenario: &scenario,
+        bytes: &bytes,
+        model: &model,
+        summary,
+        frames,
+        trace,
+        manifest,
+    };
+    let summary = write_run_folder(&args.out, finished, args.charts)?;
+    Ok((summary, args.out.clone()))
+}

@@ -1,0 +1,115 @@
+//! `run --shard K/N` + `merge` give exactly the single run's results.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn bakery() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
+}
+
+fn alignsim(args: &[&str], paths: &[&Path]) -> std::process::Output {
+    let mut cmd = Command::cargo_bin("alignsim").unwrap();
+    cmd.args(args);
+    for p in paths {
+        cmd.arg(p);
+    }
+    cmd.output().unwrap()
+}
+
+fn ok(out: std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const TRIALS: &str = "5003";
+
+#[test]
+fn merged_shards_equal_the_single_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    ok(alignsim(
+        &[
+            "run", "--trials", TRIALS, "--quiet", "--charts", "none", "--out",
+        ],
+        &[&whole, &bakery()],
+    ));
+    let expected = std::fs::read(whole.join("summary.json")).unwrap();
+    for n in [1u64, 3, 7] {
+        let mut dirs = Vec::new();
+        // Run the shards in reverse order: order of execution must not matter.
+        for k in (1..=n).rev() {
+            let dir = tmp.path().join(format!("s{n}-{k}"));
+            let spec = format!("{k}/{n}");
+            ok(alignsim(
+                &[
+                    "run", "--trials", TRIALS, "--shard", &spec, "--quiet", "--out",
+                ],
+                &[&dir, &bakery()],
+            ));
+            dirs.push(dir);
+        }
+        let merged = tmp.path().join(format!("merged{n}"));
+        let mut args: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+        args.insert(0, &merged);
+        ok(alignsim(
+            &["merge", "--quiet", "--charts", "none", "--out"],
+            &args,
+        ));
+        let got = std::fs::read(merged.join("summary.json")).unwrap();
+        assert!(
+            got == expected,
+            "N = {n}: merged summary.json differs from the single run's"
+        );
+        for f in ["convergence.json", "summary.csv", "sensitivity.json"] {
+            assert_eq!(
+                std::fs::read(merged.join(f)).unwrap(),
+                std::fs::read(whole.join(f)).unwrap(),
+                "N = {n}: {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn incomplete_or_mixed_shard_sets_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    let b = tmp.path().join("b");
+    ok(alignsim(
+        &[
+            "run", "--trials", "3000", "--shard", "1/3", "--quiet", "--out",
+        ],
+        &[&a, &bakery()],
+    ));
+    ok(alignsim(
+        &[
+            "run", "--trials", "3000", "--shard", "3/3", "--quiet", "--out",
+        ],
+        &[&b, &bakery()],
+    ));
+    let out_dir = tmp.path().join("merged");
+    let out = alignsim(&["merge", "--out"], &[&out_dir, &a, &b]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("missing 2/3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out_dir.exists());
+    let c = tmp.path().join("c");
+    ok(alignsim(
+        &[
+            "run", "--trials", "3000", "--seed", "9", "--shard", "2/3", "--quiet", "--out",
+        ],
+        &[&c, &bakery()],
+    ));
+    let out = alignsim(&["merge", "--out"], &[&out_dir, &a, &b, &c]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not shards of the same job"));
+    let out = alignsim(&["run", "--shard", "4/3"], &[&bakery()]);
+    assert_eq!(out.status.code(), Some(2));
+}
