@@ -319,8 +319,11 @@ fn roi_risk_curve_annotates_each_chance_of_loss() {
     let text = draw(Chart::RoiRiskCurve);
     for arm in &shared_data().summary.arms {
         let loss = pct(arm.p_roi_negative);
-        assert!(text.contains(&format!("{}: loses money in {loss} of futures", arm.name)));
-        assert!(text.contains(&format!("loss: {loss}")));
+        assert!(text.contains(&format!(
+            "{}: return below zero in {loss} of futures",
+            arm.name
+        )));
+        assert!(text.contains(&format!("ROI < 0: {loss}")));
     }
     assert!(text.contains("break-even"));
 }
@@ -377,7 +380,7 @@ fn value_breakdown_sums_to_mean_net() {
         );
         assert!(text.contains(&plot::fmt_money(net)), "{text}");
     }
-    assert!(text.contains("Net result") && text.contains("Value of Repeat visits"));
+    assert!(text.contains("Net result") && text.contains("KPI: Repeat visits"));
 }
 
 #[test]

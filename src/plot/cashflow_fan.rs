@@ -23,10 +23,15 @@ pub(super) fn draw<DB: DrawingBackend>(
         .monthly
         .iter()
         .flatten()
-        .filter(|b| b.p5.is_finite() && b.p95.is_finite())
-        .fold((0.0f64, 0.0f64), |(lo, hi), b| {
-            (lo.min(b.p5), hi.max(b.p95))
-        });
+        .map(|b| {
+            if outer_bands(data) {
+                (b.p5, b.p95)
+            } else {
+                (b.p25, b.p75)
+            }
+        })
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite())
+        .fold((0.0f64, 0.0f64), |(lo, hi), b| (lo.min(b.0), hi.max(b.1)));
     let horizon = f64::from(data.summary.horizon_months);
     let y = padded(lo, hi, 0.05);
     let mut chart = plot_area(&area, 0.0..horizon, y, 150)?;
@@ -40,22 +45,47 @@ pub(super) fn draw<DB: DrawingBackend>(
     )?;
     for (i, bands) in data.monthly.iter().enumerate() {
         let c = arm_colour(i);
-        band(&mut chart, bands, |b| (b.p5, b.p95), c.mix(0.13))?;
+        if outer_bands(data) {
+            band(&mut chart, bands, |b| (b.p5, b.p95), c.mix(0.13))?;
+        }
         band(&mut chart, bands, |b| (b.p25, b.p75), c.mix(0.26))?;
     }
     hline(&mut chart, 0.0, ZERO.stroke_width(2), None)?;
-    for (i, m) in marks.iter().enumerate() {
-        let c = arm_colour(i);
-        if let Some(g) = m.go_live.filter(|g| f64::from(*g) <= horizon) {
-            vline(&mut chart, f64::from(g), c.stroke_width(3), Some((14, 9)))?;
-        }
-        if let Some(t) = m.gate.filter(|t| f64::from(*t) <= horizon) {
-            vline(&mut chart, f64::from(t), c.stroke_width(3), Some((4, 6)))?;
-        }
-    }
+    milestone_lines(&mut chart, &marks, horizon)?;
     for (i, bands) in data.monthly.iter().enumerate() {
         let line = bands.iter().map(|b| (f64::from(b.month), b.p50));
         chart.draw_series(LineSeries::new(line, arm_colour(i).stroke_width(5)))?;
+    }
+    Ok(())
+}
+
+/// Whether the P5-P95 bands are drawn: with more than two arms they would bury each
+/// other, so only the middle 50 % is shown.
+fn outer_bands(data: &RunData) -> bool {
+    data.monthly.len() <= 2
+}
+
+/// Dashed go-live and dotted gate lines; lines that fall on the same month are set a
+/// little apart so that none hides another.
+fn milestone_lines<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    marks: &[Milestones],
+    horizon: f64,
+) -> DrawResult<(), DB> {
+    let mut taken: Vec<u32> = Vec::new();
+    let mut nudge = |month: u32| {
+        let k = taken.iter().filter(|m| **m == month).count();
+        taken.push(month);
+        f64::from(month) + 0.14 * k as f64
+    };
+    for (i, m) in marks.iter().enumerate() {
+        let c = arm_colour(i);
+        if let Some(g) = m.go_live.filter(|g| f64::from(*g) <= horizon) {
+            vline(chart, nudge(g), c.stroke_width(3), Some((14, 9)))?;
+        }
+        if let Some(t) = m.gate.filter(|t| f64::from(*t) <= horizon) {
+            vline(chart, nudge(t), c.stroke_width(3), Some((4, 6)))?;
+        }
     }
     Ok(())
 }
@@ -110,7 +140,9 @@ fn legend(data: &RunData, marks: &[Milestones]) -> Vec<LegendItem> {
             format!("{}: median", a.name),
         ));
         items.push(LegendItem::new(Swatch::Fill(c.mix(0.4)), "middle 50 %"));
-        items.push(LegendItem::new(Swatch::Fill(c.mix(0.16)), "middle 90 %"));
+        if outer_bands(data) {
+            items.push(LegendItem::new(Swatch::Fill(c.mix(0.16)), "middle 90 %"));
+        }
         let m = marks.get(i).copied().unwrap_or_default();
         match m.go_live {
             Some(g) if g <= horizon => items.push(LegendItem::new(

@@ -58,7 +58,7 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
             let loss = a.p_roi_negative.map_or_else(|| "-".into(), fmt_prob);
             LegendItem::new(
                 Swatch::Line(arm_colour(i)),
-                format!("{}: loses money in {loss} of futures", a.name),
+                format!("{}: return below zero in {loss} of futures", a.name),
             )
         })
         .collect();
@@ -102,12 +102,13 @@ fn break_even_labels<DB: DrawingBackend>(
     for (i, p_loss, (px, py)) in marks {
         let colour = arm_colour(i);
         root.draw(&Circle::new((px, py), 9, colour.filled()))?;
+        let colour = arm_ink(i);
         root.draw(&Circle::new((px, py), 9, WHITE.stroke_width(2)))?;
         let label_y = (py - 22).max(last_y + LABEL_GAP);
         last_y = label_y;
         let style = coloured(bold(NOTE_SIZE), colour).pos(Pos::new(HPos::Left, VPos::Center));
         root.draw(&Text::new(
-            format!("loss: {}", fmt_prob(p_loss)),
+            format!("ROI < 0: {}", fmt_prob(p_loss)),
             (px + 18, label_y),
             style,
         ))?;

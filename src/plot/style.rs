@@ -49,6 +49,13 @@ pub fn arm_colour(i: usize) -> RGBColor {
     ARM_COLOURS[i % ARM_COLOURS.len()]
 }
 
+/// A darker shade of arm `i`'s colour for text on white, readable at small sizes.
+pub fn arm_ink(i: usize) -> RGBColor {
+    let RGBColor(r, g, b) = arm_colour(i);
+    let dark = |c: u8| (f64::from(c) * 0.72).round() as u8;
+    RGBColor(dark(r), dark(g), dark(b))
+}
+
 /// The colour of arm number `i` as CSS hex, e.g. `#0072b2`.
 pub fn arm_colour_hex(i: usize) -> String {
     let RGBColor(r, g, b) = arm_colour(i);
@@ -420,21 +427,16 @@ pub fn central_range(samples: &[Vec<f64>], tail: f64, with_zero: bool) -> Option
     Some((lo, hi))
 }
 
-/// A "nice" bin width near `span / target` (1, 2 or 5 times a power of ten).
+/// A "nice" bin width (1, 2 or 5 times a power of ten) giving close to `target` bins
+/// over `span`.
 pub fn nice_step(span: f64, target: usize) -> f64 {
     let raw = (span / target.max(1) as f64).max(f64::MIN_POSITIVE);
     let mag = 10f64.powf(raw.log10().floor());
-    let m = raw / mag;
-    let nice = if m <= 1.0 {
-        1.0
-    } else if m <= 2.0 {
-        2.0
-    } else if m <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .min_by(|a, b| (a / raw).ln().abs().total_cmp(&(b / raw).ln().abs()))
+        .unwrap_or(raw)
 }
 
 /// Bin edges of width `step` aligned on multiples of it (so 0 is always an edge),
@@ -495,7 +497,8 @@ mod tests {
         assert!(e.contains(&0.0));
         assert_eq!(e.first(), Some(&-3.0));
         assert_eq!(e.last(), Some(&8.0));
-        assert_eq!(nice_step(1000.0, 40), 50.0);
+        assert_eq!(nice_step(1000.0, 40), 20.0);
+        assert_eq!(nice_step(130_000.0, 60), 2000.0);
         let s = shares(&[0.5, 1.5, 1.6, 9.0], &[0.0, 1.0, 2.0]);
         assert_eq!(s, vec![0.25, 0.5]);
     }

@@ -19,7 +19,7 @@ pub fn channel_label(name: &str, kpi: Option<&str>) -> String {
         "uplift" => "Extra sales".into(),
         "customers_lost" => "Customers lost".into(),
         "labour" => "Labour saved".into(),
-        "kpi_value" => kpi.map_or_else(|| "KPI value".into(), |k| format!("Value of {k}")),
+        "kpi_value" => kpi.map_or_else(|| "KPI value".into(), |k| format!("KPI: {k}")),
         "running_cost" => "Running costs".into(),
         "incident_cost" => "Incident costs".into(),
         "upfront" => "Upfront payment".into(),
@@ -76,7 +76,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     let pad = 0.2 * (hi - lo).max(1.0);
     let x = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + if hi > 0.0 { pad } else { 0.0 });
     let n = rows.len() as f64;
-    let mut chart = plot_area(&area, x, -0.5..n - 0.5, 300)?;
+    let rows = shorten_labels(root, rows)?;
+    let label_width = label_width(root, &rows)?;
+    let mut chart = plot_area(&area, x, -0.5..n - 0.5, label_width)?;
     let x_desc = format!(
         "Mean contribution to the net result over {} months, {}",
         data.summary.horizon_months, data.summary.currency
@@ -102,6 +104,45 @@ pub(super) fn draw<DB: DrawingBackend>(
         draw_row(root, &mut chart, row, centre, k + 1 == rows.len())?;
     }
     Ok(())
+}
+
+/// Widest row label, in pixels.
+const MAX_LABEL: u32 = 560;
+
+/// Labels too wide for [`MAX_LABEL`] end in an ellipsis.
+fn shorten_labels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    rows: Vec<Row>,
+) -> DrawResult<Vec<Row>, DB> {
+    let style = bold(DESC_SIZE);
+    let mut out = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        let mut chars: Vec<char> = row.label.chars().collect();
+        let mut cut = false;
+        while chars.len() > 4 && root.estimate_text_size(&row.label, &style)?.0 > MAX_LABEL {
+            chars.pop();
+            cut = true;
+            row.label = format!("{}\u{2026}", chars.iter().collect::<String>().trim_end());
+        }
+        if cut {
+            row.label = row.label.replace(" \u{2026}", "\u{2026}");
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Room for the row labels left of the plot.
+fn label_width<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    rows: &[Row],
+) -> DrawResult<u32, DB> {
+    let style = bold(DESC_SIZE);
+    let mut widest = 0;
+    for row in rows {
+        widest = widest.max(root.estimate_text_size(&row.label, &style)?.0);
+    }
+    Ok(widest.clamp(160, MAX_LABEL) + 40)
 }
 
 /// The bars of one row, their values, and the row's label left of the axis.
@@ -135,7 +176,7 @@ fn draw_row<DB: DrawingBackend>(
         root.draw(&Text::new(
             fmt_money(*v),
             (px + dx, py),
-            coloured(style, c).pos(Pos::new(anchor, VPos::Center)),
+            coloured(style, arm_ink(i)).pos(Pos::new(anchor, VPos::Center)),
         ))?;
     }
     let x0 = chart.x_range().start;

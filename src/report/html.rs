@@ -90,7 +90,8 @@ fn caption(chart: Chart) -> &'static str {
         Chart::RoiRiskCurve => {
             "For every return on the horizontal axis, each line gives the chance of doing at \
              least that well. Where a line meets the dashed break-even line is the chance of getting \
-             the money back; the label by the dot is the chance of a loss. Further right and higher \
+             the money back; the label by the dot is the chance of a negative return (not discounted, so it can \
+             differ a little from the chance of a negative NPV). Further right and higher \
              is better."
         }
         Chart::NpvDistribution => {
@@ -100,7 +101,8 @@ fn caption(chart: Chart) -> &'static str {
         }
         Chart::CashflowFan => {
             "The cash position month by month. The line is the middle future; the darker band \
-             holds half of all futures, the lighter band nine in ten. Below zero, the project has \
+             holds half of all futures, the lighter band (drawn for up to two plans) nine in ten. \
+             Below zero, the project has \
              cost more than it has brought in so far. Dashed: go-live; dotted: the pilot's \
              go/no-go decision."
         }
