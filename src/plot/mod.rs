@@ -7,11 +7,14 @@
 
 mod cashflow_fan;
 pub mod data;
+pub mod evpi;
 mod npv_distribution;
 mod paired_difference;
 mod payback_curve;
 mod roi_risk_curve;
+pub mod sobol;
 mod style;
+pub mod tornado;
 mod value_breakdown;
 
 use std::path::{Path, PathBuf};

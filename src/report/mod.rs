@@ -19,6 +19,7 @@ use anyhow::{Context, Result};
 
 use crate::output::Staging;
 use crate::plot::{self, Formats, RunData};
+use crate::sensitivity::report::ReportPart;
 
 pub use html::{escape, render};
 
@@ -31,11 +32,13 @@ pub const CHARTS_DIR: &str = "charts";
 /// being staged, so nothing needs to be moved into place here.
 pub fn write_into(dir: &Path, data: &RunData, formats: Formats) -> Result<()> {
     let svgs = plot::render_all_svg(data)?;
+    let sensitivity = ReportPart::load(dir);
     if formats.png || formats.svg {
         plot::write_charts(&dir.join(CHARTS_DIR), data, &svgs, formats)?;
+        sensitivity.write_charts(&dir.join(CHARTS_DIR), formats)?;
     }
     let path = dir.join(REPORT_FILE);
-    fs::write(&path, render(data, &svgs))
+    fs::write(&path, sensitivity.insert(render(data, &svgs))?)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
@@ -49,14 +52,16 @@ pub fn rerender(run_dir: &Path, formats: Formats) -> Result<PathBuf> {
     }
     let data = RunData::load(run_dir)?;
     let svgs = plot::render_all_svg(&data)?;
+    let sensitivity = ReportPart::load(run_dir);
     if formats.png || formats.svg {
         let staging = Staging::new(&run_dir.join(CHARTS_DIR))?;
         plot::write_charts(staging.path(), &data, &svgs, formats)?;
+        sensitivity.write_charts(staging.path(), formats)?;
         staging.commit()?;
     }
     let path = run_dir.join(REPORT_FILE);
     let tmp = run_dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
-    fs::write(&tmp, render(&data, &svgs))
+    fs::write(&tmp, sensitivity.insert(render(&data, &svgs))?)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     if let Err(e) = fs::rename(&tmp, &path) {
         let _ = fs::remove_file(&tmp);
