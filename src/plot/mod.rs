@@ -14,6 +14,7 @@ mod payback_curve;
 mod roi_risk_curve;
 pub mod sobol;
 mod style;
+pub mod sweep;
 pub mod tornado;
 mod value_breakdown;
 

@@ -17,7 +17,7 @@ use crate::scenario::{Domain, PARAMS, ParamDef, Section};
 const SCENARIO_KEYS: [&str; 2] = ["horizon_months", "discount_rate_annual"];
 
 /// Where a path points, once checked against a scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Target {
     /// A numeric key of `[scenario]`.
     Scenario(&'static str),
@@ -28,6 +28,23 @@ pub enum Target {
         def: &'static ParamDef,
         field: Option<String>,
     },
+}
+
+impl PartialEq for Target {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Target::Scenario(a), Target::Scenario(b)) => a == b,
+            (
+                Target::Param { arm, def, field },
+                Target::Param {
+                    arm: a2,
+                    def: d2,
+                    field: f2,
+                },
+            ) => arm == a2 && def.sym == d2.sym && field == f2,
+            _ => false,
+        }
+    }
 }
 
 impl Target {
@@ -61,8 +78,10 @@ impl Target {
 
     /// Whether the target only takes whole numbers.
     pub fn integer(&self) -> bool {
-        matches!(self, Target::Param { field: None, .. } | Target::Scenario(_))
-            && self.domain().is_some_and(|d| d.integer)
+        matches!(
+            self,
+            Target::Param { field: None, .. } | Target::Scenario(_)
+        ) && self.domain().is_some_and(|d| d.integer)
     }
 
     /// The arm the target belongs to, if it is an arm override.
@@ -119,25 +138,20 @@ pub fn valid_paths(doc: &Table) -> Vec<String> {
 
 /// The path's current value when it is a plain number (not a distribution).
 pub fn current(doc: &Table, target: &Target) -> Option<f64> {
-    let value = match target {
-        Target::Scenario(k) => doc.get("scenario")?.get(*k)?,
-        Target::Param { arm, def, field } => {
-            let v = match arm {
-                Some(a) => effective_value(doc, a, def)?,
-                None => shared_value(doc, def)?,
-            };
-            match field {
-                Some(f) => v.get(f)?,
-                None => v,
-            }
-        }
+    let (arm, def, field) = match target {
+        Target::Scenario(k) => return as_number(doc.get("scenario")?.get(*k)?),
+        Target::Param { arm, def, field } => (arm, def, field),
     };
-    as_number(value).or_else(|| match target {
-        Target::Param {
-            def, field: None, ..
-        } if value_missing(doc, target) => def.default,
-        _ => None,
-    })
+    let value = match arm {
+        Some(a) => effective_value(doc, a, def),
+        None => shared_value(doc, def),
+    };
+    match (value, field) {
+        (Some(v), Some(f)) => as_number(v.get(f)?),
+        (Some(v), None) => as_number(v),
+        (None, None) => def.default,
+        (None, Some(_)) => None,
+    }
 }
 
 /// Sets the target to `x` in `doc`, creating the section or arm override table it lives
@@ -171,7 +185,13 @@ pub fn set(doc: &mut Table, target: &Target, x: f64) {
 }
 
 /// Writes `value` at `key` (or at `key.field`) of `section`.
-fn put(section: &mut Table, key: &str, field: Option<&str>, value: Value, inherited: Option<Value>) {
+fn put(
+    section: &mut Table,
+    key: &str,
+    field: Option<&str>,
+    value: Value,
+    inherited: Option<Value>,
+) {
     match field {
         None => {
             section.insert(key.to_string(), value);
@@ -249,16 +269,6 @@ fn effective_value<'a>(doc: &'a Table, arm: &str, def: &ParamDef) -> Option<&'a 
     }
 }
 
-fn value_missing(doc: &Table, target: &Target) -> bool {
-    match target {
-        Target::Param {
-            arm: Some(a), def, ..
-        } => effective_value(doc, a, def).is_none(),
-        Target::Param { arm: None, def, .. } => shared_value(doc, def).is_none(),
-        Target::Scenario(_) => false,
-    }
-}
-
 /// Pushes `path`, and `path.FIELD` for every numeric parameter of a distribution table.
 fn push_with_fields(out: &mut Vec<String>, path: String, value: Option<&Value>) {
     if let Some(Value::Table(dist)) = value {
@@ -280,7 +290,10 @@ fn parse(doc: &Table, path: &str) -> Option<Target> {
             .find(|d| d.section.name() == section && d.key == key)
     };
     match parts.as_slice() {
-        ["scenario", key] => SCENARIO_KEYS.iter().find(|k| *k == key).map(|k| Target::Scenario(k)),
+        ["scenario", key] => SCENARIO_KEYS
+            .iter()
+            .find(|k| *k == key)
+            .map(|k| Target::Scenario(k)),
         ["arms", arm, section, key, rest @ ..] if rest.len() <= 1 => {
             arm_names(doc).iter().find(|a| a == arm)?;
             Some(Target::Param {
@@ -305,14 +318,13 @@ fn explain(path: &str, valid: &[String]) -> PathError {
         if matches!(key, "seed" | "trials") {
             return PathError {
                 message: format!("`{path}` is a setting of the whole sweep, not a value to vary"),
-                help: Some(format!("set it with --{key} (or `{key} = ..` in a batch file)")),
+                help: Some(format!(
+                    "set it with --{key} (or `{key} = ..` in a batch file)"
+                )),
             };
         }
     }
     let mut hints = Vec::new();
-    if let Some(s) = did_you_mean(path, valid.iter().map(String::as_str)) {
-        hints.push(format!("did you mean `{s}`?"));
-    }
     let mut prefix = path;
     while let Some((head, _)) = prefix.rsplit_once('.') {
         prefix = head;
@@ -321,16 +333,22 @@ fn explain(path: &str, valid: &[String]) -> PathError {
             break;
         }
     }
+    let dotted = format!("{prefix}.");
+    let plain = valid.iter().any(|p| p == prefix) && !valid.iter().any(|p| p.starts_with(&dotted));
+    if let Some(s) = did_you_mean(path, valid.iter().map(String::as_str)).filter(|_| !plain) {
+        hints.insert(0, format!("did you mean `{s}`?"));
+    }
     if hints.is_empty() {
-        let tops: Vec<&str> = valid
-            .iter()
-            .filter_map(|p| p.split('.').next())
-            .fold(Vec::new(), |mut acc, s| {
-                if !acc.contains(&s) {
-                    acc.push(s);
-                }
-                acc
-            });
+        let tops: Vec<&str> =
+            valid
+                .iter()
+                .filter_map(|p| p.split('.').next())
+                .fold(Vec::new(), |mut acc, s| {
+                    if !acc.contains(&s) {
+                        acc.push(s);
+                    }
+                    acc
+                });
         hints.push(format!("paths start with one of: {}", tops.join(", ")));
     }
     PathError {
@@ -389,7 +407,10 @@ alignment = { strategic = 0.5, fit = 0.5, culture = 0.5, measurement = 0.5, inte
         let arm = &d["arms"]["a"]["initiative"]["upfront_cost"];
         assert_eq!(arm["mode"].as_integer(), Some(3));
         assert_eq!(arm["max"].as_integer(), Some(4));
-        assert_eq!(d["initiative"]["upfront_cost"]["mode"].as_integer(), Some(2));
+        assert_eq!(
+            d["initiative"]["upfront_cost"]["mode"].as_integer(),
+            Some(2)
+        );
     }
 
     #[test]

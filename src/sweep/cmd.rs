@@ -1,0 +1,436 @@
+//! The two commands end to end. `alignsim sweep`: plan -> simulate every point -> write
+//! the sweep folder (atomically, through [`Staging`]). `alignsim breakeven`: bisection on
+//! one value of one arm, each evaluation a full simulation on the same trials.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use toml::{Table, Value};
+
+use super::breakeven::{self, Direction, Evaluations, Solved, TargetLevel};
+use super::{Base, Plan, Request, Source, Sweep, path, report};
+use crate::cli::{BreakevenArgs, SweepArgs};
+use crate::dist::fmt_num;
+use crate::error::{InputError, InputErrors, did_you_mean};
+use crate::output::{Manifest, Staging, text};
+use crate::plot::{self, Formats};
+
+/// What a finished sweep hands back.
+pub struct SweepReport {
+    pub sweep: Sweep,
+    pub out_dir: PathBuf,
+}
+
+/// Runs `alignsim sweep`.
+///
+/// # Errors
+/// Input errors (exit code 2) before anything is simulated or written; I/O errors.
+pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
+    let started = Instant::now();
+    let plan = super::plan(&Request {
+        file: args.file.clone(),
+        vary: args.vary.clone(),
+        trials: args.trials,
+        seed: args.seed,
+    })?;
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&plan.name));
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let points = plan.grid().len() as u64;
+    let bar = progress_bar(points * plan.trials, args.quiet);
+    let sweep = pool(threads)?.install(|| super::simulate(&plan, &|n| bar.inc(n)))?;
+    bar.finish_and_clear();
+    let manifest = Manifest {
+        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        model_version: crate::aggregate::MODEL_VERSION.to_string(),
+        scenario_file: plan.base.path.display().to_string(),
+        scenario_sha256: crate::run::sha256_hex(&plan.base.bytes),
+        seed: plan.seed,
+        trials: plan.trials,
+        threads,
+        wall_time_s: started.elapsed().as_secs_f64(),
+        timestamp: crate::run::rfc3339_now(),
+        command: std::env::args().collect(),
+    };
+    let formats = Formats {
+        png: args.charts.png(),
+        svg: args.charts.svg(),
+    };
+    write(&out_dir, &plan, &sweep, &manifest, formats)?;
+    Ok(SweepReport { sweep, out_dir })
+}
+
+/// Writes the sweep folder: data files, manifest, the scenario (and batch file) it came
+/// from, and the charts.
+pub fn write(
+    out_dir: &Path,
+    plan: &Plan,
+    sweep: &Sweep,
+    manifest: &Manifest,
+    formats: Formats,
+) -> Result<()> {
+    let staging = Staging::new(out_dir)?;
+    let dir = staging.path();
+    report::write_files(dir, sweep)?;
+    crate::output::write_json(&dir.join("manifest.json"), manifest)?;
+    let scenario = dir.join("scenario.toml");
+    std::fs::write(&scenario, &plan.base.bytes)
+        .with_context(|| format!("cannot write {}", scenario.display()))?;
+    if let Some((_, bytes)) = &plan.batch {
+        let batch = dir.join("batch.toml");
+        std::fs::write(&batch, bytes)
+            .with_context(|| format!("cannot write {}", batch.display()))?;
+    }
+    if formats.png || formats.svg {
+        plot::sweep::write_charts(&dir.join("charts"), sweep, formats)?;
+    }
+    staging.commit()
+}
+
+/// What `alignsim sweep` prints after the table: the break-even lines.
+pub fn printed(sweep: &Sweep) -> String {
+    let mut out = report::table(sweep);
+    out.push('\n');
+    for s in report::sentences(sweep) {
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs `alignsim breakeven`.
+///
+/// # Errors
+/// Input errors (exit code 2) for a wrong path, arm, range or a value the model does not
+/// allow inside the range.
+pub fn breakeven(args: &BreakevenArgs) -> Result<Solved> {
+    let base = super::load_base(&args.scenario)?;
+    let source = Source {
+        file: "command line".into(),
+        text: format!(
+            "--vary {}\n--arm {}\n",
+            args.vary,
+            args.arm.as_deref().unwrap_or("")
+        ),
+    };
+    let vary_span = 7..7 + args.vary.len();
+    let target = path::resolve(&base.doc, &args.vary).map_err(|e| {
+        let mut err = InputError::new(vary_span.clone(), &args.vary, e.message);
+        err.help = e.help;
+        source.errors(vec![err])
+    })?;
+    let arm = pick_arm(&base, args.arm.as_deref(), &source, vary_span.end + 7)?;
+    let range = range(&base, &target, args, &source, vary_span.clone())?;
+    let doc = only_arm(&base.doc, &arm);
+    let trials = args.trials.unwrap_or(base.scenario.trials);
+    let seed = args.seed.unwrap_or(base.scenario.seed);
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let pool = pool(threads)?;
+    let mut ev = Evaluations::new(|x| {
+        let mut sc = base.with(&doc, &[(&target, x)]).map_err(|e| {
+            let errs = e
+                .errors
+                .into_iter()
+                .map(|err| InputError {
+                    span: vary_span.clone(),
+                    message: format!("at {} = {}: {}", args.vary, fmt_num(x), err.message),
+                    ..err
+                })
+                .collect();
+            source.errors(errs)
+        })?;
+        sc.trials = trials;
+        sc.seed = seed;
+        Ok(pool.install(|| super::run_point(&sc, &|_| {})).remove(0))
+    });
+    let integer = target.integer();
+    let (found, se, interval) = breakeven::solve(&mut ev, args.target, range, integer, trials)?;
+    let at_lo = args.target.metric.of(ev.at(range.0)?);
+    let at_hi = args.target.metric.of(ev.at(range.1)?);
+    Ok(Solved {
+        scenario: base.scenario.name.clone(),
+        arm,
+        path: args.vary.clone(),
+        label: report::describe(&target),
+        target: args.target,
+        lo: range.0,
+        hi: range.1,
+        trials,
+        seed,
+        value: found.map(|f| f.0),
+        direction: found.map(|f| f.1),
+        se,
+        interval,
+        at_lo,
+        at_hi,
+        evaluations: ev.points.len(),
+        integer,
+    })
+}
+
+/// The arm asked for, or the only one.
+fn pick_arm(
+    base: &Base,
+    arm: Option<&str>,
+    source: &Source,
+    at: usize,
+) -> Result<String, InputErrors> {
+    let names: Vec<&str> = base.scenario.arms.iter().map(|a| a.name.as_str()).collect();
+    match arm {
+        Some(a) if names.contains(&a) => Ok(a.to_string()),
+        None if names.len() == 1 => Ok(names[0].to_string()),
+        Some(a) => {
+            let mut e = InputError::new(
+                at..at + a.len(),
+                "--arm",
+                format!("no arm named {a:?}; the arms are {}", names.join(", ")),
+            );
+            if let Some(s) = did_you_mean(a, names.iter().copied()) {
+                e = e.with_help(format!("did you mean `{s}`?"));
+            }
+            Err(source.errors(vec![e]))
+        }
+        None => Err(source.errors(vec![InputError::new(
+            0..0,
+            "--arm",
+            format!("say which arm with --arm: {}", names.join(", ")),
+        )])),
+    }
+}
+
+/// The range to search: `--lo`/`--hi`, else the key's finite domain bounds (or, for a
+/// distribution's mode, its min and max).
+fn range(
+    base: &Base,
+    target: &path::Target,
+    args: &BreakevenArgs,
+    source: &Source,
+    span: std::ops::Range<usize>,
+) -> Result<(f64, f64), InputErrors> {
+    let (dlo, dhi) = default_range(base, target);
+    let err = |msg: String| source.errors(vec![InputError::new(span.clone(), &args.vary, msg)]);
+    let lo = args
+        .lo
+        .or(dlo)
+        .ok_or_else(|| err("has no lower bound: give --lo".into()))?;
+    let hi = args
+        .hi
+        .or(dhi)
+        .ok_or_else(|| err("has no upper bound: give --hi".into()))?;
+    if !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+        return Err(err(format!(
+            "the range must run from a lower to a higher value, got --lo {} --hi {}",
+            fmt_num(lo),
+            fmt_num(hi)
+        )));
+    }
+    Ok((lo, hi))
+}
+
+fn default_range(base: &Base, target: &path::Target) -> (Option<f64>, Option<f64>) {
+    if let path::Target::Param {
+        arm,
+        def,
+        field: Some(f),
+    } = target
+    {
+        if f == "mode" {
+            let dist = arm
+                .as_ref()
+                .and_then(|a| {
+                    base.doc
+                        .get("arms")?
+                        .get(a)?
+                        .get(def.section.name())?
+                        .get(def.key)
+                })
+                .or_else(|| base.doc.get(def.section.name())?.get(def.key));
+            let num = |k: &str| {
+                dist.and_then(|d| d.get(k))
+                    .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
+            };
+            return (num("min"), num("max"));
+        }
+    }
+    let Some(d) = target.domain() else {
+        return (None, None);
+    };
+    let nudge = if d.lo.is_finite() && d.hi.is_finite() {
+        (d.hi - d.lo) * 1e-6
+    } else {
+        0.0
+    };
+    let lo =
+        d.lo.is_finite()
+            .then(|| if d.lo_open { d.lo + nudge } else { d.lo });
+    let hi =
+        d.hi.is_finite()
+            .then(|| if d.hi_open { d.hi - nudge } else { d.hi });
+    (lo, hi)
+}
+
+/// The scenario with only one arm: draws are keyed by parameter path, so the arm's
+/// futures are the same without the others, at a fraction of the work.
+fn only_arm(doc: &Table, arm: &str) -> Table {
+    let mut doc = doc.clone();
+    if let Some(Value::Table(arms)) = doc.get_mut("arms") {
+        arms.retain(|k, _| k == arm);
+    }
+    doc
+}
+
+/// The printed answer of `alignsim breakeven`.
+pub fn solved_text(s: &Solved) -> String {
+    let fmt = |x: f64| fmt_at(x, s.hi - s.lo, s.integer);
+    let level = fmt_level(s.target);
+    let metric = metric_words(s.target.metric);
+    let mut out = format!(
+        "Break-even of the {} arm: {metric} = {level}, varying {} from {} to {}\n",
+        s.arm,
+        s.path,
+        fmt_num(s.lo),
+        fmt_num(s.hi)
+    );
+    match s.value {
+        Some(x) => {
+            out.push_str(&format!("  value: {}", fmt(x)));
+            if let Some((a, b)) = s.interval {
+                let end = |v: Option<f64>, side: &str| {
+                    v.map_or_else(|| format!("beyond the {side} end of the range"), fmt)
+                };
+                out.push_str(&format!(
+                    "   (95 % Monte Carlo interval {} to {})",
+                    end(a, "low"),
+                    end(b, "high")
+                ));
+            }
+            out.push('\n');
+        }
+        None => out.push_str("  value: not reached within the range\n"),
+    }
+    let show = |v: Option<f64>| match s.target.metric {
+        breakeven::Metric::MeanNpv => text::money(v),
+        _ => text::pct(v),
+    };
+    out.push_str(&format!(
+        "  {metric} is {} at {} and {} at {}; {} trials, seed {}, {} simulations\n",
+        show(s.at_lo),
+        fmt_num(s.lo),
+        show(s.at_hi),
+        fmt_num(s.hi),
+        fmt_num(s.trials as f64),
+        s.seed,
+        s.evaluations
+    ));
+    out.push_str(&sentence(s));
+    out.push('\n');
+    out
+}
+
+/// The answer in one plain sentence.
+pub fn sentence(s: &Solved) -> String {
+    let subject = format!("The {} arm", s.arm.replace(['_', '-'], " "));
+    let reaches = match s.target.metric {
+        breakeven::Metric::PNpvPositive => format!(
+            "breaks even in {} of the futures",
+            share_words(s.target.level)
+        ),
+        breakeven::Metric::PRoiPositive => format!(
+            "earns a positive return in {} of the futures",
+            share_words(s.target.level)
+        ),
+        breakeven::Metric::PPayback => format!(
+            "pays back within the horizon in {} of the futures",
+            share_words(s.target.level)
+        ),
+        breakeven::Metric::MeanNpv => format!(
+            "reaches a mean NPV of {}",
+            text::money(Some(s.target.level))
+        ),
+    };
+    let fmt = |x: f64| fmt_at(x, s.hi - s.lo, s.integer);
+    match (s.value, s.direction) {
+        (Some(x), Some(Direction::Rising)) => {
+            format!("{subject} {reaches} once {} reaches {}.", s.label, fmt(x))
+        }
+        (Some(x), Some(_)) => format!(
+            "{subject} {reaches} only while {} stays at or below {}.",
+            s.label,
+            fmt(x)
+        ),
+        _ => format!(
+            "{subject} never crosses that line between {} and {} of {}.",
+            fmt_num(s.lo),
+            fmt_num(s.hi),
+            s.label
+        ),
+    }
+}
+
+fn share_words(p: f64) -> String {
+    if p == 0.5 {
+        "half".into()
+    } else {
+        crate::plot::fmt_pct(p)
+    }
+}
+
+fn metric_words(m: breakeven::Metric) -> &'static str {
+    match m {
+        breakeven::Metric::PNpvPositive => "P(NPV > 0)",
+        breakeven::Metric::PRoiPositive => "P(ROI > 0)",
+        breakeven::Metric::PPayback => "P(payback within the horizon)",
+        breakeven::Metric::MeanNpv => "mean NPV",
+    }
+}
+
+fn fmt_level(t: TargetLevel) -> String {
+    match t.metric {
+        breakeven::Metric::MeanNpv => text::money(Some(t.level)),
+        _ => crate::plot::fmt_pct(t.level),
+    }
+}
+
+/// `x` to a precision of about a thousandth of `width`.
+fn fmt_at(x: f64, width: f64, integer: bool) -> String {
+    if integer || !width.is_finite() || width <= 0.0 {
+        return fmt_num(x);
+    }
+    let unit = 10f64.powf(width.log10().floor() - 3.0);
+    let decimals = (-unit.log10()).round().max(0.0) as usize;
+    let rounded = (x / unit).round() * unit + 0.0;
+    if decimals == 0 {
+        fmt_num(rounded.round())
+    } else {
+        format!("{:.*}", decimals.min(9), rounded)
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")
+}
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} sweeping [{bar:40}] {human_pos}/{human_len} trials ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -1,0 +1,424 @@
+//! What a sweep writes and prints: `sweep.parquet` and `sweep.csv` (one row per point and
+//! arm), `sweep.json` (the same with the break-even findings), the compact table printed
+//! after a sweep, and the plain-language break-even sentences.
+
+use std::path::Path;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::breakeven::{Direction, Finding};
+use super::path::Target;
+use super::{AxisInfo, Sweep};
+use crate::dist::fmt_num;
+use crate::output::{self, text};
+use crate::scenario::Section;
+
+/// The metric columns of `sweep.csv`, in order, with how to read each from a point.
+type Column = (&'static str, fn(&super::ArmPoint) -> Option<f64>);
+const COLUMNS: [Column; 16] = [
+    ("p_npv_negative", |a| a.p_npv_negative),
+    ("p_npv_positive", |a| a.p_npv_positive),
+    ("p_roi_negative", |a| a.p_roi_negative),
+    ("npv_mean", |a| a.npv_mean),
+    ("npv_mean_se", |a| a.npv_mean_se),
+    ("npv_p5", |a| a.npv_p5),
+    ("npv_p50", |a| a.npv_p50),
+    ("npv_p95", |a| a.npv_p95),
+    ("roi_mean", |a| a.roi_mean),
+    ("roi_p10", |a| a.roi_p10),
+    ("roi_p50", |a| a.roi_p50),
+    ("roi_p90", |a| a.roi_p90),
+    ("p_payback", |a| a.p_payback),
+    ("payback_median", |a| a.payback_median),
+    ("p_dropped", |a| a.p_dropped),
+    ("p_roi_positive", |a| a.p_roi_positive),
+];
+
+/// The sweep as one frame: a row per point and arm, the varied values as columns named by
+/// their paths.
+pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
+    let rows = sweep.points.len() * sweep.arms.len();
+    let mut point = Vec::with_capacity(rows);
+    let mut arm = Vec::with_capacity(rows);
+    let mut values = vec![Vec::with_capacity(rows); sweep.axes.len()];
+    let mut metrics = vec![Vec::with_capacity(rows); COLUMNS.len()];
+    for p in &sweep.points {
+        for a in &p.arms {
+            point.push(p.point as u32);
+            arm.push(a.arm.clone());
+            for (col, v) in values.iter_mut().zip(&p.values) {
+                col.push(*v);
+            }
+            for (col, (_, get)) in metrics.iter_mut().zip(&COLUMNS) {
+                col.push(get(a));
+            }
+        }
+    }
+    let mut cols = vec![polars::prelude::Column::new("point".into(), point)];
+    for (axis, vals) in sweep.axes.iter().zip(values) {
+        cols.push(polars::prelude::Column::new(
+            axis.path.as_str().into(),
+            vals,
+        ));
+    }
+    cols.push(polars::prelude::Column::new("arm".into(), arm));
+    for ((name, _), vals) in COLUMNS.iter().zip(metrics) {
+        cols.push(polars::prelude::Column::new((*name).into(), vals));
+    }
+    cols.push(polars::prelude::Column::new(
+        "trials".into(),
+        vec![sweep.trials; rows],
+    ));
+    Ok(DataFrame::new(rows, cols).context("building the sweep frame".into())?)
+}
+
+/// Writes `sweep.parquet`, `sweep.csv` and `sweep.json` into `dir`.
+pub fn write_files(dir: &Path, sweep: &Sweep) -> Result<()> {
+    let mut df = frame(sweep)?;
+    output::write_parquet(&dir.join("sweep.parquet"), &mut df)?;
+    output::write_csv(&dir.join("sweep.csv"), &mut df)?;
+    output::write_json(&dir.join("sweep.json"), sweep)
+}
+
+/// A path in plain words, e.g. `strategic alignment`, `the mode of upfront cost`.
+pub fn describe(target: &Target) -> String {
+    match target {
+        Target::Scenario("horizon_months") => "the horizon in months".into(),
+        Target::Scenario(_) => "the annual discount rate".into(),
+        Target::Param { def, field, .. } => {
+            let words = match (def.section, def.key) {
+                (Section::Alignment, "fit") => "technology fit".to_string(),
+                (Section::Alignment, "culture") => "cultural alignment".to_string(),
+                (Section::Alignment, "ethics") => "ethical alignment".to_string(),
+                (Section::Alignment, k) => format!("{k} alignment"),
+                (Section::Effects, k) => format!("the {k} effect weight"),
+                (Section::Kpi, k) => format!("the KPI {}", k.replace('_', " ")),
+                (Section::Rollout, "pilot_months") => "the number of pilot months".to_string(),
+                (Section::Initiative, "build_months") => "the number of build months".to_string(),
+                (_, k) => k.replace('_', " "),
+            };
+            match field {
+                Some(f) => format!("the {f} of {}", words.trim_start_matches("the ")),
+                None => words,
+            }
+        }
+    }
+}
+
+/// A value rounded to a precision that suits the axis' spacing, e.g. `0.62` on a grid
+/// spaced 0.1 apart, `18,500` on one spaced 1,000 apart.
+pub fn fmt_value(x: f64, axis: &AxisInfo) -> String {
+    if axis.integer {
+        return fmt_num(x.round());
+    }
+    let mut sorted = axis.values.clone();
+    sorted.sort_by(f64::total_cmp);
+    let step = sorted
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let step = if step.is_finite() {
+        step
+    } else {
+        x.abs().max(1.0)
+    };
+    let unit = 10f64.powf(step.log10().floor() - 1.0);
+    let rounded = (x / unit).round() * unit;
+    let decimals = (-unit.log10()).round().max(0.0) as usize;
+    if decimals == 0 {
+        fmt_num(rounded + 0.0)
+    } else {
+        format!("{:.*}", decimals.min(9), rounded + 0.0)
+    }
+}
+
+/// "The misaligned arm breaks even in half of the futures once strategic alignment
+/// reaches 0.62." or why it does not.
+pub fn break_even_sentence(sweep: &Sweep, f: &Finding) -> String {
+    let Some(axis) = sweep.axes.first() else {
+        return String::new();
+    };
+    let what = axis_words(axis, &f.arm);
+    let given = match (f.given, sweep.axes.get(1)) {
+        (Some(g), Some(second)) => format!(
+            " when {} is {}",
+            axis_words(second, &f.arm),
+            fmt_value(g, second)
+        ),
+        _ => String::new(),
+    };
+    let subject = format!("The {} arm", f.arm.replace(['_', '-'], " "));
+    let pct = |p: Option<f64>| text::pct(p);
+    match (f.value, f.direction) {
+        (Some(x), Some(Direction::Rising)) => format!(
+            "{subject} breaks even in half of the futures once {what} reaches {}{given}.",
+            fmt_value(x, axis)
+        ),
+        (Some(x), Some(Direction::Falling)) => format!(
+            "{subject} breaks even in half of the futures only while {what} stays below {}{given}.",
+            fmt_value(x, axis)
+        ),
+        _ if f.p_min.is_some_and(|p| p >= super::breakeven::HALF) => format!(
+            "{subject} breaks even in at least half of the futures across the whole range of {what}{given} (at least {}).",
+            pct(f.p_min)
+        ),
+        _ => format!(
+            "{subject} does not break even in half of the futures anywhere in the range of {what}{given} (at most {}).",
+            pct(f.p_max)
+        ),
+    }
+}
+
+/// The axis' words as seen from `arm`: another arm's override is named with its arm.
+fn axis_words(axis: &AxisInfo, arm: &str) -> String {
+    match &axis.arm {
+        Some(o) if o != arm => axis.full_label(),
+        _ => axis.label.clone(),
+    }
+}
+
+/// The table printed after a sweep: for one axis, a row per point with each arm's
+/// P(NPV>0), mean NPV and median ROI; for two axes, each arm's P(NPV>0) as a matrix.
+pub fn table(sweep: &Sweep) -> String {
+    let mut out = format!(
+        "{}\n{} points x {} trials, seed {}, amounts in {} (NPV at {} a year)\n\n",
+        sweep.title,
+        sweep.points.len(),
+        fmt_num(sweep.trials as f64),
+        sweep.seed,
+        sweep.currency,
+        crate::plot::fmt_pct(sweep.discount_rate_annual),
+    );
+    if sweep.axes.len() == 2 {
+        let matrices: Vec<String> = (0..sweep.arms.len()).map(|ai| matrix(sweep, ai)).collect();
+        out.push_str(&matrices.join("\n"));
+    } else {
+        out.push_str(&rows_table(sweep));
+    }
+    out
+}
+
+/// The last part of an axis' path, e.g. `strategic`.
+fn short(a: &AxisInfo) -> String {
+    a.path.rsplit('.').next().unwrap_or(&a.path).to_string()
+}
+
+fn rows_table(sweep: &Sweep) -> String {
+    let mut header: Vec<String> = sweep.axes.iter().map(short).collect();
+    for arm in &sweep.arms {
+        header.push(format!("{} P(NPV>0)", arm.name));
+        header.push("NPV mean".into());
+        header.push("ROI P50".into());
+    }
+    let rows: Vec<Vec<String>> = sweep
+        .points
+        .iter()
+        .map(|p| {
+            let mut r: Vec<String> = p.values.iter().map(|v| fmt_num(*v)).collect();
+            for a in &p.arms {
+                r.push(text::pct(a.p_npv_positive));
+                r.push(text::money(a.npv_mean));
+                r.push(
+                    a.roi_p50
+                        .map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v)),
+                );
+            }
+            r
+        })
+        .collect();
+    align(&header, &rows)
+}
+
+/// One arm's P(NPV>0): the second axis down, the first across.
+fn matrix(sweep: &Sweep, arm: usize) -> String {
+    let (first, second) = (&sweep.axes[0], &sweep.axes[1]);
+    let mut header = vec![format!("{} \\ {}", short(second), short(first))];
+    header.extend(first.values.iter().map(|v| fmt_num(*v)));
+    let rows: Vec<Vec<String>> = (0..second.values.len())
+        .rev()
+        .map(|j| {
+            let mut r = vec![fmt_num(second.values[j])];
+            r.extend(
+                (0..first.values.len())
+                    .map(|i| text::pct(sweep.points[sweep.index(i, j)].arms[arm].p_npv_positive)),
+            );
+            r
+        })
+        .collect();
+    format!(
+        "{}: P(NPV>0), {} across, {} down\n{}",
+        sweep.arms[arm].name,
+        first.path,
+        second.path,
+        align(&header, &rows)
+    )
+}
+
+/// Columns right-aligned to their widest cell.
+fn align(header: &[String], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = line(header);
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    out
+}
+
+/// The break-even lines to print: one per finding for one axis; for two axes, one per arm
+/// giving the break-even value along the first axis at each value of the second.
+pub fn sentences(sweep: &Sweep) -> Vec<String> {
+    if sweep.axes.len() < 2 {
+        let mut out: Vec<String> = sweep
+            .break_even
+            .iter()
+            .map(|f| f.sentence.clone())
+            .collect();
+        out.extend((0..sweep.arms.len()).filter_map(|ai| best_mean(sweep, ai)));
+        return out;
+    }
+    sweep
+        .arms
+        .iter()
+        .map(|arm| {
+            let found: Vec<&Finding> = sweep
+                .break_even
+                .iter()
+                .filter(|f| f.arm == arm.name)
+                .collect();
+            grid_sentence(sweep, &arm.name, &found)
+        })
+        .collect()
+}
+
+/// One arm's break-even over a two-dimensional grid, in one sentence.
+fn grid_sentence(sweep: &Sweep, arm: &str, found: &[&Finding]) -> String {
+    let (first, second) = (&sweep.axes[0], &sweep.axes[1]);
+    let (x_words, g_words) = (axis_words(first, arm), axis_words(second, arm));
+    let subject = format!("The {} arm", arm.replace(['_', '-'], " "));
+    let at = |f: &Finding| fmt_value(f.given.unwrap_or(f64::NAN), second);
+    let crossing = |dir: Direction| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| f.direction == Some(dir))
+            .enumerate()
+            .map(|(k, f)| {
+                let x = fmt_value(f.value.unwrap_or(f64::NAN), first);
+                if k == 0 {
+                    format!("{x} (at {g_words} {})", at(f))
+                } else {
+                    format!("{x} (at {})", at(f))
+                }
+            })
+            .collect()
+    };
+    let flat = |everywhere: bool| -> Vec<String> {
+        found
+            .iter()
+            .filter(|f| {
+                f.direction.is_none()
+                    && f.p_min.is_some_and(|p| p >= super::breakeven::HALF) == everywhere
+            })
+            .map(|f| at(f))
+            .collect()
+    };
+    let rising = crossing(Direction::Rising);
+    let falling = crossing(Direction::Falling);
+    let (always, never) = (flat(true), flat(false));
+    if rising.is_empty() && falling.is_empty() {
+        let pmin = found.iter().filter_map(|f| f.p_min).reduce(f64::min);
+        let pmax = found.iter().filter_map(|f| f.p_max).reduce(f64::max);
+        return match (always.is_empty(), never.is_empty()) {
+            (false, true) => format!(
+                "{subject} breaks even in at least half of the futures everywhere on the grid (at least {}).",
+                text::pct(pmin)
+            ),
+            (true, _) => format!(
+                "{subject} does not break even in half of the futures anywhere on the grid (at most {}).",
+                text::pct(pmax)
+            ),
+            (false, false) => format!(
+                "{subject} breaks even in half of the futures across the whole range of {x_words} at {g_words} {}, and nowhere in it at {}.",
+                always.join(", "),
+                never.join(", ")
+            ),
+        };
+    }
+    let mut clauses = Vec::new();
+    if !rising.is_empty() {
+        clauses.push(format!("once {x_words} reaches {}", rising.join(" or ")));
+    }
+    if !falling.is_empty() {
+        clauses.push(format!(
+            "only while {x_words} stays below {}",
+            falling.join(" or ")
+        ));
+    }
+    let mut out = format!(
+        "{subject} breaks even in half of the futures {}",
+        clauses.join(", and ")
+    );
+    if !never.is_empty() {
+        out.push_str(&format!(
+            "; at {g_words} {} it does not within the range",
+            never.join(", ")
+        ));
+    }
+    if !always.is_empty() {
+        out.push_str(&format!(
+            "; at {g_words} {} it does across the whole range",
+            always.join(", ")
+        ));
+    }
+    out.push('.');
+    out
+}
+
+/// Where along a one-axis sweep an arm's mean NPV is highest and lowest, when it changes.
+fn best_mean(sweep: &Sweep, arm: usize) -> Option<String> {
+    let axis = sweep.axes.first()?;
+    let pts: Vec<(f64, f64)> = sweep
+        .points
+        .iter()
+        .filter_map(|p| Some((*p.values.first()?, p.arms.get(arm)?.npv_mean?)))
+        .collect();
+    let hi = pts
+        .iter()
+        .copied()
+        .reduce(|a, b| if b.1 > a.1 { b } else { a })?;
+    let lo = pts
+        .iter()
+        .copied()
+        .reduce(|a, b| if b.1 < a.1 { b } else { a })?;
+    if hi.1 == lo.1 {
+        return None;
+    }
+    let name = &sweep.arms[arm].name;
+    let words = axis_words(axis, name);
+    Some(format!(
+        "The {} arm's mean NPV is highest, {} {}, at {words} {}, and lowest, {} {}, at {}.",
+        name.replace(['_', '-'], " "),
+        text::money(Some(hi.1)),
+        sweep.currency,
+        fmt_value(hi.0, axis),
+        text::money(Some(lo.1)),
+        sweep.currency,
+        fmt_value(lo.0, axis),
+    ))
+}
