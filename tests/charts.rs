@@ -522,3 +522,26 @@ fn one_arm_of_fixed_values_draws_without_a_paired_chart() {
         5
     );
 }
+
+#[test]
+fn arm_without_investment_draws_without_a_return_curve() {
+    let free_arm = "\n[arms.free]\nalignment = { strategic = 0.8, fit = 0.8, culture = 0.8, \
+                    measurement = 0.8, integration = 0.8, ethics = 0.8 }\n\
+                    initiative = { upfront_cost = 0, monthly_cost = 0 }\n";
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &format!("{FIXED_ONE_ARM}{free_arm}"),
+        &["--charts", "svg"],
+    );
+    let data = RunData::load(&out).unwrap();
+    assert!(data.arms[1].roi.is_empty(), "no investment, no ROI");
+    for chart in Chart::ALL {
+        let svg = std::fs::read_to_string(
+            out.join("charts")
+                .join(format!("{}.svg", chart.file_stem())),
+        );
+        check_svg(&svg.unwrap());
+    }
+    parse_html(&report_text(&out));
+}

@@ -41,7 +41,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         &|v| fmt_pct(*v),
     )?;
     vline(&mut chart, 0.0, ZERO.stroke_width(2), Some((12, 8)))?;
-    for (i, roi) in rois.iter().enumerate() {
+    for (i, roi) in rois.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
         let points = exceedance(roi, x.start, x.end);
         chart.draw_series(LineSeries::new(points, arm_colour(i).stroke_width(4)))?;
     }
@@ -55,11 +55,15 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let loss = a.p_roi_negative.map_or_else(|| "-".into(), fmt_prob);
-            LegendItem::new(
-                Swatch::Line(arm_colour(i)),
-                format!("{}: return below zero in {loss} of futures", a.name),
-            )
+            let text = match a.p_roi_negative {
+                Some(p) => format!(
+                    "{}: return below zero in {} of futures",
+                    a.name,
+                    fmt_prob(p)
+                ),
+                None => format!("{}: no money put in, so no return to show", a.name),
+            };
+            LegendItem::new(Swatch::Line(arm_colour(i)), text)
         })
         .collect();
     items.push(LegendItem::new(
@@ -106,11 +110,20 @@ fn break_even_labels<DB: DrawingBackend>(
         root.draw(&Circle::new((px, py), 9, WHITE.stroke_width(2)))?;
         let label_y = (py - 22).max(last_y + LABEL_GAP);
         last_y = label_y;
-        let style = coloured(bold(NOTE_SIZE), colour).pos(Pos::new(HPos::Left, VPos::Center));
+        let text = format!("ROI < 0: {}", fmt_prob(p_loss));
+        let style = coloured(bold(NOTE_SIZE), colour);
+        // Right of the break-even line, unless that would run off the chart.
+        let (w, _) = root.estimate_text_size(&text, &style)?;
+        let fits_right = px + 18 + w as i32 + 12 <= root.dim_in_pixel().0 as i32;
+        let (x, anchor) = if fits_right {
+            (px + 18, HPos::Left)
+        } else {
+            (px - 18, HPos::Right)
+        };
         root.draw(&Text::new(
-            format!("ROI < 0: {}", fmt_prob(p_loss)),
-            (px + 18, label_y),
-            style,
+            text,
+            (x, label_y),
+            style.pos(Pos::new(anchor, VPos::Center)),
         ))?;
     }
     Ok(())
