@@ -334,8 +334,8 @@ impl BatchReader {
     ) -> Option<BatchSpec> {
         self.known_keys(root, "", BATCH_KEYS);
         let name = match root.get("name") {
-            Some(n) => self.string(n, "name").filter(|s| self.valid_name(s, n))?,
-            None => stem.to_string(),
+            Some(n) => self.string(n, "name").filter(|s| self.valid_name(s, n)),
+            None => Some(stem.to_string()),
         };
         let trials = root.get("trials").and_then(|n| self.count(n, "trials", 1));
         let seed = root.get("seed").and_then(|n| self.count(n, "seed", 0));
@@ -361,7 +361,7 @@ impl BatchReader {
         Some(BatchSpec {
             scenario: dir.join(file),
             scenario_span: node.span(),
-            name,
+            name: name?,
             trials,
             seed,
             axes: Vec::new(),
