@@ -50,10 +50,18 @@ impl InputErrors {
         line_col(&self.source, offset)
     }
 
-    /// The one-line form of each error: `file:line:col: path: message`.
+    /// The one-line form of each error: `file:line:col: path: message`, or `file: message`
+    /// for a problem with the whole file (no text to point into: too large, not text, empty).
     pub fn headline(&self, e: &InputError) -> String {
         let (line, col) = self.line_col(e.span.start);
-        if e.path.is_empty() {
+        if self.source.is_empty() {
+            let path = if e.path.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", e.path)
+            };
+            format!("{}: {path}{}", self.file, e.message)
+        } else if e.path.is_empty() {
             format!("{}:{line}:{col}: {}", self.file, e.message)
         } else {
             format!("{}:{line}:{col}: {}: {}", self.file, e.path, e.message)

@@ -5,6 +5,7 @@
 pub mod schema;
 mod validate;
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
@@ -112,30 +113,29 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
             "{label} is a folder, not a scenario file"
         )));
     }
-    if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(input_error(
+    let too_big = |size: String| {
+        input_error(
             &label,
             format!(
-                "the file is {} bytes; scenario files are limited to {} bytes (1 MiB)",
-                meta.len(),
-                MAX_FILE_BYTES
+                "the file is {size} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes (1 MiB)"
             ),
-        ));
+        )
+    };
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(too_big(meta.len().to_string()));
     }
-    let bytes = std::fs::read(path)
+    // Read at most one byte past the limit: a device or pipe (/dev/zero) reports size 0.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut bytes))
         .with_context(|| format!("cannot read scenario file {label}"))
         .map_err(LoadError::Io)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_big(format!("more than {MAX_FILE_BYTES}")));
+    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
-        Err(e) => {
-            return Err(input_error(
-                &label,
-                format!(
-                    "the file is not UTF-8 text (invalid byte at offset {}); scenario files are TOML",
-                    e.valid_up_to()
-                ),
-            ));
-        }
+        Err(e) => return Err(not_utf8(&label, &bytes, e.valid_up_to())),
     };
     let stem = path
         .file_stem()
@@ -151,6 +151,24 @@ pub fn parse(label: &str, stem: &str, text: &str) -> Result<Scenario, InputError
         file: label.to_string(),
         source: text.to_string(),
         errors,
+    })
+}
+
+/// Binary garbage or another encoding: points at the first bad byte, showing the valid
+/// text before it.
+fn not_utf8(label: &str, bytes: &[u8], at: usize) -> LoadError {
+    let valid = String::from_utf8_lossy(&bytes[..at]).into_owned();
+    LoadError::Input(InputErrors {
+        file: label.to_string(),
+        source: valid,
+        errors: vec![crate::error::InputError::new(
+            at..at,
+            "",
+            format!(
+                "the file is not UTF-8 text (invalid byte 0x{:02x} at offset {at}); scenario files are TOML text: is this the right file?",
+                bytes[at]
+            ),
+        )],
     })
 }
 

@@ -69,6 +69,12 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     }
     let mut cx = Checker::default();
     let root = root.get_ref();
+    if root.is_empty() {
+        return Err(vec![
+            InputError::new(0..0, "", "the file holds no settings (it is empty or only comments): a scenario needs [scenario] with horizon_months, [business], [initiative] and at least one [arms.NAME]")
+                .with_help("start from tests/fixtures/minimal.toml or scenarios/bakery.toml"),
+        ]);
+    }
     cx.known_keys(root, "", TOP_KEYS, |key| match key {
         "alignment" => Some("alignment is set per arm: write alignment = { strategic = .., fit = .., .. } under [arms.NAME]".into()),
         _ => None,
@@ -124,8 +130,9 @@ struct RawArm {
 #[derive(Default)]
 struct Checker {
     errors: Vec<InputError>,
-    /// Paths written in the file (valid or not) or suggested for a misspelt key: a missing
-    /// value there is already explained by another error.
+    /// Paths whose value is missing because of another error (an invalid value, or a
+    /// misspelt key suggested as this path): `initiative.x` for a shared section,
+    /// `arms.NAME.initiative.x` for one arm. No second, `required` error is reported there.
     mentioned: std::collections::HashSet<String>,
     /// Span of each section table, for errors about keys missing from it.
     section_spans: HashMap<Section, Range<usize>>,
@@ -175,6 +182,14 @@ impl Checker {
         }
     }
 
+    /// Marks every key of `section` (under `prefix`, such as `arms.NAME`) as explained by
+    /// an error already reported, such as the section not being a table.
+    fn explained(&mut self, section: Section, prefix: &str) {
+        for def in section_params(section) {
+            self.mentioned.insert(join(prefix, &def.path()));
+        }
+    }
+
     fn table<'a, 'i>(&mut self, node: &'a Node<'i>, path: &str) -> Option<&'a DeTable<'i>> {
         match node.get_ref() {
             DeValue::Table(t) => Some(t),
@@ -205,11 +220,15 @@ impl Checker {
 
     /// A whole number in `lo..=hi`.
     fn integer(&mut self, node: &Node, path: &str, lo: i64, hi: i64) -> Option<i64> {
-        let allowed = format!(
-            "a whole number from {} to {}",
-            fmt_num(lo as f64),
-            fmt_num(hi as f64)
-        );
+        let allowed = if hi == i64::MAX {
+            format!("a whole number >= {lo}")
+        } else {
+            format!(
+                "a whole number from {} to {}",
+                fmt_num(lo as f64),
+                fmt_num(hi as f64)
+            )
+        };
         let value = match node.get_ref() {
             DeValue::Integer(i) => {
                 i64::from_str_radix(&i.as_str().replace('_', ""), i.radix()).ok()
@@ -253,9 +272,11 @@ impl Checker {
     /// A finite number (integer or float literal).
     fn number(&mut self, node: &Node, path: &str) -> Option<f64> {
         let x = match node.get_ref() {
+            // A decimal integer too long for 64 bits is still a number (1e20 written out).
             DeValue::Integer(i) => i64::from_str_radix(&i.as_str().replace('_', ""), i.radix())
                 .ok()
-                .map(|v| v as f64),
+                .map(|v| v as f64)
+                .or_else(|| (i.radix() == 10).then(|| parse_float(i.as_str())).flatten()),
             DeValue::Float(f) => parse_float(f.as_str()),
             other => {
                 self.err(
@@ -269,10 +290,13 @@ impl Checker {
         match x {
             Some(x) if x.is_finite() => Some(x),
             _ => {
-                self.err(
-                    node.span(),
-                    path,
-                    format!("must be a finite number, got {}", raw_number(node)),
+                self.errors.push(
+                    InputError::new(
+                        node.span(),
+                        path,
+                        format!("must be a finite number, got {}", raw_number(node)),
+                    )
+                    .with_help("nan and inf are valid TOML but not amounts, rates or shares the model can use: write an ordinary number"),
                 );
                 None
             }
@@ -373,6 +397,7 @@ impl Checker {
         let Some(node) = node else { return out };
         self.section_spans.insert(section, node.span());
         let Some(t) = self.table(node, section.name()) else {
+            self.explained(section, "");
             return out;
         };
         let mut allowed: Vec<&str> = section_params(section).map(|d| d.key).collect();
@@ -382,7 +407,7 @@ impl Checker {
         self.known_keys(t, section.name(), &allowed, |_| None);
         for def in section_params(section) {
             if let Some(value) = t.get(def.key) {
-                if let Some(d) = self.param(value, def) {
+                if let Some(d) = self.param(value, def, &def.path()) {
                     out.insert(def.key, (d, value.span()));
                 }
             }
@@ -405,13 +430,24 @@ impl Checker {
         Some(KpiLabels { name, unit })
     }
 
-    /// A parameter value: a number or a distribution table, checked against the domain.
-    fn param(&mut self, node: &Node, def: &ParamDef) -> Option<Dist> {
-        let path = def.path();
-        self.mentioned.insert(path.clone());
-        let dist = match node.get_ref() {
-            DeValue::Integer(_) | DeValue::Float(_) => Dist::Fixed(self.number(node, &path)?),
-            DeValue::Table(t) => self.dist(t, node.span(), &path)?,
+    /// A parameter value at `path` (`initiative.x`, or `arms.NAME.initiative.x` in an arm):
+    /// a number or a distribution table, checked against the domain.
+    fn param(&mut self, node: &Node, def: &ParamDef, path: &str) -> Option<Dist> {
+        let before = self.errors.len();
+        let dist = self.param_value(node, path);
+        if let Some(d) = &dist {
+            self.check_domain(d, def.domain, node.span(), path);
+        }
+        if self.errors.len() > before {
+            self.mentioned.insert(path.to_string());
+        }
+        dist
+    }
+
+    fn param_value(&mut self, node: &Node, path: &str) -> Option<Dist> {
+        Some(match node.get_ref() {
+            DeValue::Integer(_) | DeValue::Float(_) => Dist::Fixed(self.number(node, path)?),
+            DeValue::Table(t) => self.dist(t, node.span(), path)?,
             other => {
                 self.errors.push(
                     InputError::new(node.span(), path, format!("expected a number or a distribution, found {}", describe(other)))
@@ -419,9 +455,7 @@ impl Checker {
                 );
                 return None;
             }
-        };
-        self.check_domain(&dist, def.domain, node.span(), &path);
-        Some(dist)
+        })
     }
 
     fn check_domain(&mut self, dist: &Dist, domain: Domain, span: Range<usize>, path: &str) {
@@ -635,6 +669,7 @@ impl Checker {
                 continue;
             };
             let Some(st) = self.table(snode, &spath) else {
+                self.explained(section, path);
                 continue;
             };
             let keys: Vec<&str> = section_params(section).map(|d| d.key).collect();
@@ -643,7 +678,7 @@ impl Checker {
             for def in section_params(section) {
                 match st.get(def.key) {
                     Some(v) => {
-                        if let Some(d) = self.param(v, def) {
+                        if let Some(d) = self.param(v, def, &join(&spath, def.key)) {
                             overrides.insert((section, def.key), d);
                         }
                     }
@@ -717,8 +752,14 @@ impl Checker {
                 params,
             });
         }
-        for (def, names) in missing {
-            if self.mentioned.contains(&def.path()) {
+        for (def, mut names) in missing {
+            let section = def.section.name();
+            let explained = |p: String| self.mentioned.contains(&p);
+            names.retain(|n| {
+                !explained(format!("arms.{n}.{}", def.path()))
+                    && !explained(format!("arms.{n}.{section}"))
+            });
+            if names.is_empty() || explained(def.path()) || explained(section.to_string()) {
                 continue;
             }
             let span = match self.section_spans.get(&def.section) {
