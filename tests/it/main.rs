@@ -5,6 +5,7 @@ mod determinism;
 mod distributions;
 mod fixed;
 mod fixtures;
+mod robustness;
 mod sampling;
 mod sensitivity;
 mod shard;
