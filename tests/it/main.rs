@@ -3,6 +3,7 @@
 mod cli;
 mod determinism;
 mod distributions;
+mod extremes;
 mod fixed;
 mod fixtures;
 mod robustness;
