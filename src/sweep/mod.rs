@@ -22,6 +22,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use toml::Table;
 
@@ -35,6 +36,10 @@ pub use spec::{AxisSpec, BatchSpec, Source};
 
 /// Most points in one sweep (for example 100 x 100).
 pub const MAX_POINTS: usize = 10_000;
+/// Most points whose validated scenarios a plan keeps (each holds its distributions'
+/// quantile tables, some hundreds of kilobytes); larger grids validate each point again
+/// just before simulating it.
+pub const KEEP_POINTS: usize = 64;
 
 /// A base scenario kept both validated and as a TOML tree to change values in.
 #[derive(Debug, Clone)]
@@ -118,6 +123,9 @@ pub struct Plan {
     pub name: String,
     /// The batch file, when the sweep came from one: its path and bytes.
     pub batch: Option<(PathBuf, Vec<u8>)>,
+    /// Every point's validated scenario, kept from [`Plan::new`] when the grid is small
+    /// enough ([`KEEP_POINTS`]) so that no point is validated twice.
+    kept: Option<Vec<Scenario>>,
 }
 
 /// What `alignsim sweep` was asked to do.
@@ -236,8 +244,13 @@ impl Plan {
             axes,
             name,
             batch: None,
+            kept: None,
         };
-        plan.scenarios()?;
+        let scenarios = plan.scenarios()?;
+        let mut plan = plan;
+        if scenarios.len() <= KEEP_POINTS {
+            plan.kept = Some(scenarios);
+        }
         Ok(plan)
     }
 
@@ -264,11 +277,14 @@ impl Plan {
     /// # Errors
     /// The first few points the model does not allow, each naming its values.
     pub fn scenarios(&self) -> Result<Vec<Scenario>, InputErrors> {
+        let grid = self.grid();
+        let parsed: Vec<Result<Scenario, InputErrors>> =
+            grid.par_iter().map(|values| self.point(values)).collect();
         let mut out = Vec::new();
         let mut errors = Vec::new();
         let mut failed = 0usize;
-        for (k, values) in self.grid().iter().enumerate() {
-            match self.point(values) {
+        for (k, (values, result)) in grid.iter().zip(parsed).enumerate() {
+            match result {
                 Ok(sc) => out.push(sc),
                 Err(e) => {
                     failed += 1;
@@ -459,14 +475,22 @@ impl Sweep {
 /// # Errors
 /// A point the model does not allow (already ruled out by [`Plan::new`]).
 pub fn simulate(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Sweep> {
-    let scenarios = plan.scenarios()?;
     let grid = plan.grid();
     let mut points = Vec::with_capacity(grid.len());
-    for (k, (values, sc)) in grid.into_iter().zip(&scenarios).enumerate() {
+    for (k, values) in grid.into_iter().enumerate() {
+        let sc = match plan.kept.as_ref().and_then(|v| v.get(k)) {
+            Some(kept) => {
+                let mut sc = kept.clone();
+                sc.trials = plan.trials;
+                sc.seed = plan.seed;
+                sc
+            }
+            None => plan.point(&values)?,
+        };
         points.push(Point {
             point: k,
+            arms: run_point(&sc, progress),
             values,
-            arms: run_point(sc, progress),
         });
     }
     let sc = &plan.base.scenario;
