@@ -12,6 +12,7 @@ pub mod convergence;
 pub mod dist;
 pub mod engine;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod plot;
 pub mod report;

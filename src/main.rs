@@ -31,6 +31,10 @@ fn main() -> ExitCode {
 }
 
 fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
+    alignsim::interrupt::install()?;
+    if let Some(out) = &args.out {
+        alignsim::output::preflight(out)?;
+    }
     let report = run::run(args)?;
     let Some(summary) = &report.summary else {
         if !args.quiet {
@@ -127,9 +131,13 @@ fn validate_command(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
     Ok(worst)
 }
 
-/// Prints an error and picks the exit code: 2 for bad input, 1 for anything else.
+/// Prints an error and picks the exit code: 2 for bad input, 130 (143) after Ctrl-C
+/// (SIGTERM), 1 for anything else.
 fn report(e: &anyhow::Error) -> ExitCode {
-    if let Some(input) = e.downcast_ref::<InputErrors>() {
+    if let Some(stop) = e.downcast_ref::<alignsim::interrupt::Interrupted>() {
+        eprintln!("{stop}");
+        ExitCode::from(stop.exit_code())
+    } else if let Some(input) = e.downcast_ref::<InputErrors>() {
         eprint!("{}", input.render(std::io::stderr().is_terminal()));
         ExitCode::from(EXIT_INPUT)
     } else if let Some(usage) = e.downcast_ref::<run::UsageError>() {

@@ -168,7 +168,8 @@ impl Model {
 
     /// Simulates `trials` and hands every batch to `consume`, in trial order, as soon as
     /// it and all batches before it are done. At most [`WINDOW`] batches are in memory at
-    /// once, so memory does not grow with the number of trials.
+    /// once, so memory does not grow with the number of trials. After Ctrl-C
+    /// ([`crate::interrupt`]) it returns early, between windows.
     pub fn run_each(
         &self,
         trials: Range<u64>,
@@ -177,6 +178,10 @@ impl Model {
     ) {
         let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
         for window in starts.chunks(WINDOW) {
+            // After Ctrl-C: stop between windows; the caller commits nothing.
+            if crate::interrupt::requested() {
+                return;
+            }
             let batches: Vec<Batch> = window
                 .par_iter()
                 .map(|&start| {

@@ -4,6 +4,7 @@ mod cli;
 mod determinism;
 mod distributions;
 mod extremes;
+mod faults;
 mod fixed;
 mod fixtures;
 mod robustness;
