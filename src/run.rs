@@ -80,6 +80,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         .context("cannot start worker threads")?;
     let mut acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
     let mut tracker = Tracker::new(model.n_arms());
+    let phase = Phases::start();
 
     if let Some(spec) = args.shard {
         let range = spec.range(scenario.trials);
@@ -119,11 +120,13 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         }
     }
     progress.finish_and_clear();
+    phase.done("simulation");
     scenario.trials = done;
     let converged = args.precision.map(|x| tracker.converged(x));
     let trace = tracker.finish();
 
     let (mut summary, frames) = acc.finish(&scenario)?;
+    phase.done("aggregation");
     summary.precision = args.precision.map(|target| Precision {
         target,
         converged: converged == Some(true),
@@ -185,15 +188,19 @@ pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Res
     } = f;
     let staging = Staging::new(out_dir)?;
     let dir = staging.path();
+    let phase = Phases::start();
     output::write_json(&dir.join("summary.json"), &summary)?;
     output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
     output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
+    phase.done("trials.parquet");
     output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
     output::write_json(&dir.join("convergence.json"), &trace)?;
     output::write_json(&dir.join("manifest.json"), &manifest)?;
     let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
     output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
+    phase.done("sensitivity");
     write_report(dir, bytes, &summary, &frames, scenario, manifest, charts)?;
+    phase.done("charts and report");
     staging.commit()?;
     Ok(summary)
 }
@@ -223,6 +230,28 @@ fn write_report(
         svg: charts.svg(),
     };
     report::write_into(dir, &data, formats)
+}
+
+/// Wall time of each phase of a run, printed to stderr when `ALIGNSIM_TIMINGS` is set.
+pub struct Phases {
+    since: std::cell::Cell<Instant>,
+    on: bool,
+}
+
+impl Phases {
+    pub fn start() -> Phases {
+        Phases {
+            since: std::cell::Cell::new(Instant::now()),
+            on: std::env::var_os("ALIGNSIM_TIMINGS").is_some(),
+        }
+    }
+
+    pub fn done(&self, what: &str) {
+        if self.on {
+            eprintln!("{what}: {:.3} s", self.since.get().elapsed().as_secs_f64());
+        }
+        self.since.set(Instant::now());
+    }
 }
 
 fn default_threads() -> usize {

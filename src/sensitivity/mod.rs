@@ -214,9 +214,17 @@ pub fn plain_name(path: &str) -> String {
     }
 }
 
-/// The run's sensitivity, from its per-trial frame: what `alignsim run` writes.
+/// Most trials a run's own tornado and EVPI use (see [`of_run`]).
+pub const RUN_TRIALS_CAP: usize = 200_000;
+
+/// The run's sensitivity, from its per-trial frame (at most its first [`RUN_TRIALS_CAP`]
+/// trials): what `alignsim run` writes.
 pub fn of_run(sc: &Scenario, model: &Model, trials: &DataFrame) -> Result<Sensitivity> {
+    // Rank correlations and binned EVPI settle long before a million trials; the first
+    // RUN_TRIALS_CAP trials (a fixed, seed-determined subset) keep big runs fast.
+    let rows = (RUN_TRIALS_CAP * model.n_arms()).min(trials.height());
+    let trials = trials.head(Some(rows));
     let samples =
-        Samples::from_frame(model, trials).context("reading the trials for sensitivity")?;
+        Samples::from_frame(model, &trials).context("reading the trials for sensitivity")?;
     Ok(Sensitivity::of_samples(sc, &samples))
 }
