@@ -106,6 +106,9 @@ fn number_spans(text: &str) -> Vec<std::ops::Range<usize>> {
 
 fn apply(text: &str, m: &Mutation) -> String {
     let lines: Vec<&str> = text.lines().collect();
+    if lines.is_empty() {
+        return text.to_string();
+    }
     match m {
         Mutation::DeleteLine(i) => {
             let k = i.index(lines.len());
