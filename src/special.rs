@@ -104,6 +104,18 @@ pub const POISSON_EXACT_MAX: f64 = 1e6;
 /// Largest count returned: the engine raises `1 - chi` to this power as an `i32`.
 pub const POISSON_MAX_COUNT: u32 = i32::MAX as u32;
 
+/// `1 / n` for `n < 64` (index 0 unused).
+const RECIPROCALS: [f64; 64] = {
+    let mut r = [0.0; 64];
+    let mut n = 1;
+    while n < 64 {
+        r[n] = 1.0 / n as f64;
+        n += 1;
+    }
+    r
+};
+
+
 /// `PoissonInverseCdf(u, mu)`: the smallest integer `n >= 0` with
 /// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3).
 ///
@@ -114,25 +126,38 @@ pub const POISSON_MAX_COUNT: u32 = i32::MAX as u32;
 /// comes from the Cornish-Fisher expansion, within about `1 / sqrt(mu)` < 0.001 of a count
 /// of the exact one, and counts are held at [`POISSON_MAX_COUNT`]. A mean that is not a
 /// positive number (0, NaN) gives 0.
+#[inline(always)]
 pub fn poisson_inv(u: f64, mu: f64) -> u32 {
-    if !(mu > 0.0) || u <= 0.0 {
+    // The common case (a small positive mean) stays inline in the engine's monthly loop.
+    if mu > 0.0 && mu <= 600.0 && u > 0.0 {
+        let mut p = (-mu).exp();
+        let mut cdf = p;
+        let mut n = 0u32;
+        while cdf < u {
+            n += 1;
+            // Multiplying by a tabulated 1/n keeps the division off the loop's critical path.
+            p *= mu * RECIPROCALS.get(n as usize).copied().unwrap_or(1.0 / f64::from(n));
+            cdf += p;
+            // Past the mode, a term below the cdf's rounding can no longer raise it: rounding
+            // has left cdf a hair below a u this close to 1, and n is the answer.
+            if p <= cdf * f64::EPSILON && f64::from(n) > mu {
+                break;
+            }
+        }
+        return n;
+    }
+    poisson_inv_other(u, mu)
+}
+
+/// [`poisson_inv`] outside the common case: no draw, or a large mean.
+#[cold]
+#[inline(never)]
+fn poisson_inv_other(u: f64, mu: f64) -> u32 {
+    if mu.is_nan() || mu <= 0.0 || u <= 0.0 {
         return 0;
     }
     if mu > POISSON_EXACT_MAX {
         return poisson_inv_cornish_fisher(u, mu);
-    }
-    if mu <= 600.0 {
-        let mut p = (-mu).exp();
-        let mut cdf = p;
-        let mut n = 0u32;
-        // The cap guards against rounding leaving cdf a hair below u near 1.
-        let cap = (mu + 40.0 * mu.sqrt() + 40.0) as u32;
-        while cdf < u && n < cap {
-            n += 1;
-            p *= mu / f64::from(n);
-            cdf += p;
-        }
-        return n;
     }
     poisson_inv_large(u, mu)
 }
