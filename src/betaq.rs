@@ -2,88 +2,194 @@
 //!
 //! Beta (and so PERT) has no closed-form inverse CDF. The exact inverse of the regularized
 //! incomplete beta function (statrs' `inv_beta_reg`, AS 109 with Newton steps) costs about
-//! a microsecond, too much for every draw. So each distribution builds, once, a table of the
-//! exact quantile and its slope (`dx/du = 1 / pdf`) at [`KNOTS`] + 1 evenly spaced points of
-//! the central range `u` in [[`TAIL`], 1 - [`TAIL`]] and interpolates with cubic Hermite
-//! polynomials there; the tails, where the quantile curves sharply, use the exact inverse
-//! (4 % of draws). The table checks itself when built: at every interval's midpoint it is
-//! compared with the exact inverse, and if any error exceeds [`TOLERANCE`] of the unit range
-//! the distribution uses the exact inverse everywhere.
+//! a microsecond, too much for every draw. So each distribution builds, once (on first use),
+//! tables of the exact quantile and its slope (`dx/du = 1 / pdf`) at evenly spaced knots:
+//! [`KNOTS`] intervals over the central range `u` in [[`TAIL`], 1 - [`TAIL`]], and
+//! [`TAIL_KNOTS`] finer intervals over each tail down to [`EXTREME`], interpolating with cubic
+//! Hermite polynomials (the tails evenly spaced in `ln u`, where the quantile is smooth).
+//! Beyond [`EXTREME`] (two draws in a million), where the quantile curves
+//! sharply, the exact inverse is used. Each table checks itself when built: at every
+//! interval's midpoint it is compared with the exact inverse, and if any error exceeds
+//! [`TOLERANCE`] of the unit range that stretch uses the exact inverse instead.
+
+use std::sync::OnceLock;
 
 use statrs::function::beta::{inv_beta_reg, ln_beta};
 
 /// Intervals of the central table.
 pub const KNOTS: usize = 4096;
-/// Probability mass left to the exact inverse in each tail.
+/// Intervals of each tail table.
+pub const TAIL_KNOTS: usize = 1024;
+/// Where the central table ends and the tail tables begin.
 pub const TAIL: f64 = 0.02;
-/// Largest error allowed on the unit interval before the table is abandoned.
+/// Probability left to the exact inverse in each extreme tail.
+pub const EXTREME: f64 = 1e-6;
+/// Largest error allowed on the unit interval before a table is abandoned.
 pub const TOLERANCE: f64 = 1e-10;
 
-/// Quantile function of Beta(alpha, beta) on [0, 1].
-#[derive(Debug, Clone)]
-pub struct BetaQuantile {
-    alpha: f64,
-    beta: f64,
-    /// Quantile at each knot, or empty when the exact inverse is used everywhere.
-    x: Vec<f64>,
-    /// Slope `dx/du` at each knot.
-    slope: Vec<f64>,
+/// The coordinate a table is evenly spaced in: `u` itself in the centre, `ln u` and
+/// `ln(1 - u)` in the tails, where the quantile behaves like a power of `u` and becomes
+/// smooth on a log scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scale {
+    Linear,
+    LogLow,
+    LogHigh,
 }
 
-impl BetaQuantile {
-    /// Builds and checks the table. `alpha` and `beta` must be positive and finite.
-    pub fn new(alpha: f64, beta: f64) -> BetaQuantile {
+impl Scale {
+    #[inline]
+    fn coord(self, u: f64) -> f64 {
+        match self {
+            Scale::Linear => u,
+            Scale::LogLow => u.ln(),
+            Scale::LogHigh => (1.0 - u).ln(),
+        }
+    }
+
+    fn u_of(self, s: f64) -> f64 {
+        match self {
+            Scale::Linear => s,
+            Scale::LogLow => s.exp(),
+            Scale::LogHigh => 1.0 - s.exp(),
+        }
+    }
+
+    /// `du/ds` at `u`.
+    fn du_ds(self, u: f64) -> f64 {
+        match self {
+            Scale::Linear => 1.0,
+            Scale::LogLow => u,
+            Scale::LogHigh => -(1.0 - u),
+        }
+    }
+}
+
+/// One stretch of `u` tabulated at knots evenly spaced in its [`Scale`].
+#[derive(Debug, Clone)]
+struct Segment {
+    scale: Scale,
+    s0: f64,
+    width: f64,
+    /// Quantile at each knot.
+    x: Vec<f64>,
+    /// Slope `dx/ds` at each knot, times the knot spacing.
+    m: Vec<f64>,
+}
+
+impl Segment {
+    /// Tabulates `s` in `[s0, s1]` with `knots` intervals, or `None` when the interpolation
+    /// misses the exact quantile by more than [`TOLERANCE`] at some interval's midpoint.
+    fn build(
+        alpha: f64,
+        beta: f64,
+        scale: Scale,
+        s0: f64,
+        s1: f64,
+        knots: usize,
+    ) -> Option<Segment> {
         let ln_b = ln_beta(alpha, beta);
         let pdf = |x: f64| ((alpha - 1.0) * x.ln() + (beta - 1.0) * (1.0 - x).ln() - ln_b).exp();
-        let width = (1.0 - 2.0 * TAIL) / KNOTS as f64;
-        let mut x = Vec::with_capacity(KNOTS + 1);
-        let mut slope = Vec::with_capacity(KNOTS + 1);
-        for j in 0..=KNOTS {
-            let xj = inv_beta_reg(alpha, beta, TAIL + j as f64 * width);
+        let width = (s1 - s0) / knots as f64;
+        let mut x = Vec::with_capacity(knots + 1);
+        let mut m = Vec::with_capacity(knots + 1);
+        for j in 0..=knots {
+            let u = scale.u_of(s0 + j as f64 * width);
+            let xj = inv_beta_reg(alpha, beta, u);
             x.push(xj);
-            slope.push(1.0 / pdf(xj));
+            m.push(width * scale.du_ds(u) / pdf(xj));
         }
-        let mut q = BetaQuantile {
-            alpha,
-            beta,
+        let seg = Segment {
+            scale,
+            s0,
+            width,
             x,
-            slope,
+            m,
         };
-        let usable = q.slope.iter().all(|s| s.is_finite())
-            && (0..KNOTS).all(|j| {
-                let u = TAIL + (j as f64 + 0.5) * width;
-                (q.quantile(u) - inv_beta_reg(alpha, beta, u)).abs() <= TOLERANCE
+        let ok = seg.m.iter().all(|v| v.is_finite())
+            && (0..knots).all(|j| {
+                let u = scale.u_of(s0 + (j as f64 + 0.5) * width);
+                (seg.eval(u) - inv_beta_reg(alpha, beta, u)).abs() <= TOLERANCE
             });
-        if !usable {
-            q.x.clear();
-            q.slope.clear();
-        }
-        q
+        ok.then_some(seg)
     }
 
-    /// Whether the interpolation table is in use (false: exact inverse everywhere).
-    pub fn tabulated(&self) -> bool {
-        !self.x.is_empty()
-    }
-
-    /// The `u`-quantile, for `u` in (0, 1).
+    /// Cubic Hermite interpolation between the knots around `u`.
     #[inline]
-    pub fn quantile(&self, u: f64) -> f64 {
-        if self.x.is_empty() || !(TAIL..=1.0 - TAIL).contains(&u) {
-            return inv_beta_reg(self.alpha, self.beta, u);
-        }
-        let width = (1.0 - 2.0 * TAIL) / KNOTS as f64;
-        let pos = (u - TAIL) / width;
-        let j = (pos as usize).min(KNOTS - 1);
+    fn eval(&self, u: f64) -> f64 {
+        let pos = ((self.scale.coord(u) - self.s0) / self.width).max(0.0);
+        let j = (pos as usize).min(self.x.len() - 2);
         let t = pos - j as f64;
-        let (x0, x1) = (self.x[j], self.x[j + 1]);
-        let (m0, m1) = (self.slope[j] * width, self.slope[j + 1] * width);
+        let (x0, x1, m0, m1) = (self.x[j], self.x[j + 1], self.m[j], self.m[j + 1]);
         let t2 = t * t;
         let t3 = t2 * t;
         (2.0 * t3 - 3.0 * t2 + 1.0) * x0
             + (t3 - 2.0 * t2 + t) * m0
             + (-2.0 * t3 + 3.0 * t2) * x1
             + (t3 - t2) * m1
+    }
+}
+
+/// The tables of one shape: lower tail, centre, upper tail (each `None` when unusable).
+#[derive(Debug, Clone)]
+struct Tables {
+    low: Option<Segment>,
+    centre: Option<Segment>,
+    high: Option<Segment>,
+}
+
+/// Quantile function of Beta(alpha, beta) on [0, 1]. The tables are built on first use,
+/// so validating a scenario never pays for them.
+#[derive(Debug, Clone)]
+pub struct BetaQuantile {
+    alpha: f64,
+    beta: f64,
+    tables: OnceLock<Tables>,
+}
+
+impl BetaQuantile {
+    /// `alpha` and `beta` must be positive and finite.
+    pub fn new(alpha: f64, beta: f64) -> BetaQuantile {
+        BetaQuantile {
+            alpha,
+            beta,
+            tables: OnceLock::new(),
+        }
+    }
+
+    fn tables(&self) -> &Tables {
+        self.tables.get_or_init(|| {
+            let (a, b) = (self.alpha, self.beta);
+            Tables {
+                low: Segment::build(a, b, Scale::LogLow, EXTREME.ln(), TAIL.ln(), TAIL_KNOTS),
+                centre: Segment::build(a, b, Scale::Linear, TAIL, 1.0 - TAIL, KNOTS),
+                high: Segment::build(a, b, Scale::LogHigh, EXTREME.ln(), TAIL.ln(), TAIL_KNOTS),
+            }
+        })
+    }
+
+    /// Whether the central table is in use (false: exact inverse there).
+    pub fn tabulated(&self) -> bool {
+        self.tables().centre.is_some()
+    }
+
+    /// The `u`-quantile, for `u` in (0, 1).
+    #[inline]
+    pub fn quantile(&self, u: f64) -> f64 {
+        let t = self.tables();
+        let seg = if u < EXTREME || u > 1.0 - EXTREME {
+            None
+        } else if u < TAIL {
+            t.low.as_ref()
+        } else if u <= 1.0 - TAIL {
+            t.centre.as_ref()
+        } else {
+            t.high.as_ref()
+        };
+        match seg {
+            Some(s) => s.eval(u),
+            None => inv_beta_reg(self.alpha, self.beta, u),
+        }
     }
 }
 
@@ -105,8 +211,15 @@ mod tests {
             (40.0, 60.0),
         ] {
             let q = BetaQuantile::new(a, b);
-            for k in 1..2000 {
-                let u = k as f64 / 2000.0;
+            let grid = (1..4000).map(|k| k as f64 / 4000.0).chain([
+                1e-5,
+                3e-4,
+                0.001,
+                0.999,
+                0.9997,
+                1.0 - 1e-5,
+            ]);
+            for u in grid {
                 let exact = inv_beta_reg(a, b, u);
                 let got = q.quantile(u);
                 assert!(
@@ -121,6 +234,14 @@ mod tests {
     fn common_pert_shapes_use_the_table() {
         assert!(BetaQuantile::new(1.0 + 4.0 * 0.3, 1.0 + 4.0 * 0.7).tabulated());
         assert!(BetaQuantile::new(3.0, 3.0).tabulated());
+        for (a, b) in [(2.2, 3.8), (1.0, 5.0), (5.0, 1.0), (3.0, 3.0), (1.4, 4.6)] {
+            let q = BetaQuantile::new(a, b);
+            let t = q.tables();
+            assert!(
+                t.low.is_some() && t.high.is_some(),
+                "Beta({a}, {b}): tail tables unused"
+            );
+        }
     }
 
     #[test]

@@ -465,6 +465,13 @@ impl Dist {
         Ok(Dist::Bernoulli(p))
     }
 
+    /// Builds any lookup tables the sampler uses now rather than on the first draw.
+    pub fn prepare(&self) {
+        if let Dist::Beta { quantile, .. } = self {
+            quantile.tabulated();
+        }
+    }
+
     pub fn is_fixed(&self) -> bool {
         matches!(self, Dist::Fixed(_))
     }

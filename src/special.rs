@@ -115,7 +115,6 @@ const RECIPROCALS: [f64; 64] = {
     r
 };
 
-
 /// `PoissonInverseCdf(u, mu)`: the smallest integer `n >= 0` with
 /// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3).
 ///
@@ -136,7 +135,11 @@ pub fn poisson_inv(u: f64, mu: f64) -> u32 {
         while cdf < u {
             n += 1;
             // Multiplying by a tabulated 1/n keeps the division off the loop's critical path.
-            p *= mu * RECIPROCALS.get(n as usize).copied().unwrap_or(1.0 / f64::from(n));
+            p *= mu
+                * RECIPROCALS
+                    .get(n as usize)
+                    .copied()
+                    .unwrap_or(1.0 / f64::from(n));
             cdf += p;
             // Past the mode, a term below the cdf's rounding can no longer raise it: rounding
             // has left cdf a hair below a u this close to 1, and n is the answer.

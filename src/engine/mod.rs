@@ -125,6 +125,7 @@ impl Model {
                 }
             })
             .collect::<Vec<_>>();
+        slots.iter().for_each(|s| s.dist.prepare());
         let varying = PARAMS
             .iter()
             .map(|d| d.sym)

@@ -178,8 +178,12 @@ pub fn simulate(
         };
         incidents += u64::from(n);
         // 3. Revenue base: erosion and churn while live; frozen once dropped.
-        if a > 0.0 || n > 0 {
-            mm *= (1.0 - eps_s * a) * churn_keep.powi(n as i32);
+        // M * (1 - eps_t) * (1 - chi)^N, left to right as MODEL.md writes it.
+        if a > 0.0 {
+            mm *= 1.0 - eps_s * a;
+        }
+        if n > 0 {
+            mm *= churn_keep.powi(n as i32);
         }
         // 4.-6. Revenue and cash flow.
         let rm = r_base * mm;
