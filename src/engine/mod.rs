@@ -175,24 +175,36 @@ impl Model {
         &self,
         trials: Range<u64>,
         progress: &(dyn Fn(u64) + Sync),
-        mut consume: impl FnMut(Batch),
+        mut consume: impl FnMut(Batch) + Send,
     ) {
         let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
+        // While one window is simulated, the previous one is handed on: the consumer's work
+        // overlaps the engine's instead of following it.
+        let mut ready: Vec<Batch> = Vec::new();
         for window in starts.chunks(WINDOW) {
             // After Ctrl-C: stop between windows; the caller commits nothing.
             if crate::interrupt::requested() {
                 return;
             }
-            let batches: Vec<Batch> = window
-                .par_iter()
-                .map(|&start| {
-                    let batch = self.run_batch(start..(start + BATCH).min(trials.end));
-                    progress(batch.n as u64);
-                    batch
-                })
-                .collect();
-            batches.into_iter().for_each(&mut consume);
+            let (batches, ()) = rayon::join(
+                || {
+                    window
+                        .par_iter()
+                        .map(|&start| {
+                            let batch = self.run_batch(start..(start + BATCH).min(trials.end));
+                            progress(batch.n as u64);
+                            batch
+                        })
+                        .collect::<Vec<Batch>>()
+                },
+                || ready.drain(..).for_each(&mut consume),
+            );
+            ready = batches;
         }
+        if crate::interrupt::requested() {
+            return;
+        }
+        ready.into_iter().for_each(&mut consume);
     }
 
     /// Simulates one contiguous range of trials.
