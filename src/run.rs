@@ -87,6 +87,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         let progress = progress_bar(range.end - range.start, args.quiet);
         pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| acc.push(&b)));
         progress.finish_and_clear();
+        crate::interrupt::check()?;
         let out_dir = args.out.clone().unwrap_or_else(|| {
             Path::new("output").join(format!(
                 "{}-shard-{}-of-{}",
@@ -120,6 +121,8 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         }
     }
     progress.finish_and_clear();
+    // Stopped by Ctrl-C: aggregate nothing, commit nothing.
+    crate::interrupt::check()?;
     phase.done("simulation");
     scenario.trials = done;
     let converged = args.precision.map(|x| tracker.converged(x));
