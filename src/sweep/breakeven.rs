@@ -359,6 +359,17 @@ pub struct Solved {
     pub integer: bool,
 }
 
+/// What [`solve`] finds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Solution {
+    /// Where the metric crosses the target, and which way.
+    pub found: Option<(f64, Direction)>,
+    /// The metric's Monte Carlo standard error at the target.
+    pub se: Option<f64>,
+    /// Where it crosses the target minus and plus 1.96 standard errors, sorted.
+    pub interval: Option<(Option<f64>, Option<f64>)>,
+}
+
 /// Solves for the target and its Monte Carlo interval.
 ///
 /// # Errors
@@ -369,19 +380,18 @@ pub fn solve(
     range: (f64, f64),
     integer: bool,
     trials: u64,
-) -> Result<(
-    Option<(f64, Direction)>,
-    Option<f64>,
-    Option<(Option<f64>, Option<f64>)>,
-)> {
+) -> Result<Solution> {
     let tol = (range.1 - range.0).abs() * 1e-3;
     let found = bisect(ev, target.metric, target.level, range, tol, integer)?;
     let Some((x, _)) = found else {
-        return Ok((None, None, None));
+        return Ok(Solution::default());
     };
     let at = ev.at(x)?.clone();
     let Some(se) = target.metric.se(&at, target.level, trials) else {
-        return Ok((found, None, None));
+        return Ok(Solution {
+            found,
+            ..Solution::default()
+        });
     };
     let half = 1.96 * se;
     let mut ends = Vec::new();
@@ -392,7 +402,11 @@ pub fn solve(
         (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
         (a, b) => (a, b),
     };
-    Ok((found, Some(se), Some(interval)))
+    Ok(Solution {
+        found,
+        se: Some(se),
+        interval: Some(interval),
+    })
 }
 
 #[cfg(test)]

@@ -149,7 +149,11 @@ pub fn breakeven(args: &BreakevenArgs) -> Result<Solved> {
         Ok(pool.install(|| super::run_point(&sc, &|_| {})).remove(0))
     });
     let integer = target.integer();
-    let (found, se, interval) = breakeven::solve(&mut ev, args.target, range, integer, trials)?;
+    let breakeven::Solution {
+        found,
+        se,
+        interval,
+    } = breakeven::solve(&mut ev, args.target, range, integer, trials)?;
     let at_lo = args.target.metric.of(ev.at(range.0)?);
     let at_hi = args.target.metric.of(ev.at(range.1)?);
     Ok(Solved {
@@ -222,7 +226,7 @@ fn range(
         .hi
         .or(dhi)
         .ok_or_else(|| err("has no upper bound: give --hi".into()))?;
-    if !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
+    if lo >= hi || !lo.is_finite() || !hi.is_finite() {
         return Err(err(format!(
             "the range must run from a lower to a higher value, got --lo {} --hi {}",
             fmt_num(lo),
@@ -238,24 +242,23 @@ fn default_range(base: &Base, target: &path::Target) -> (Option<f64>, Option<f64
         def,
         field: Some(f),
     } = target
+        && f == "mode"
     {
-        if f == "mode" {
-            let dist = arm
-                .as_ref()
-                .and_then(|a| {
-                    base.doc
-                        .get("arms")?
-                        .get(a)?
-                        .get(def.section.name())?
-                        .get(def.key)
-                })
-                .or_else(|| base.doc.get(def.section.name())?.get(def.key));
-            let num = |k: &str| {
-                dist.and_then(|d| d.get(k))
-                    .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
-            };
-            return (num("min"), num("max"));
-        }
+        let dist = arm
+            .as_ref()
+            .and_then(|a| {
+                base.doc
+                    .get("arms")?
+                    .get(a)?
+                    .get(def.section.name())?
+                    .get(def.key)
+            })
+            .or_else(|| base.doc.get(def.section.name())?.get(def.key));
+        let num = |k: &str| {
+            dist.and_then(|d| d.get(k))
+                .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))
+        };
+        return (num("min"), num("max"));
     }
     let Some(d) = target.domain() else {
         return (None, None);
@@ -267,10 +270,10 @@ fn default_range(base: &Base, target: &path::Target) -> (Option<f64>, Option<f64
     };
     let lo =
         d.lo.is_finite()
-            .then(|| if d.lo_open { d.lo + nudge } else { d.lo });
+            .then_some(if d.lo_open { d.lo + nudge } else { d.lo });
     let hi =
         d.hi.is_finite()
-            .then(|| if d.hi_open { d.hi - nudge } else { d.hi });
+            .then_some(if d.hi_open { d.hi - nudge } else { d.hi });
     (lo, hi)
 }
 

@@ -377,20 +377,20 @@ fn axis(doc: &Table, spec: AxisSpec) -> Result<Axis, InputError> {
         }
     })?;
     let values = spec.values.expand();
-    if target.integer() {
-        if let Some((i, v)) = values.iter().enumerate().find(|(_, v)| v.fract() != 0.0) {
-            return Err(InputError::new(
-                spec.value_span(i),
-                &spec.path,
-                format!(
-                    "takes whole numbers only, but the sweep gives {}",
-                    fmt_num(*v)
-                ),
-            )
-            .with_help(
-                "choose ends and steps that land on whole numbers, e.g. 0:8:9, or list the values",
-            ));
-        }
+    if target.integer()
+        && let Some((i, v)) = values.iter().enumerate().find(|(_, v)| v.fract() != 0.0)
+    {
+        return Err(InputError::new(
+            spec.value_span(i),
+            &spec.path,
+            format!(
+                "takes whole numbers only, but the sweep gives {}",
+                fmt_num(*v)
+            ),
+        )
+        .with_help(
+            "choose ends and steps that land on whole numbers, e.g. 0:8:9, or list the values",
+        ));
     }
     Ok(Axis {
         label: report::describe(&target),

@@ -107,10 +107,10 @@ pub struct PathError {
 /// valid prefix of `path`.
 pub fn resolve(doc: &Table, path: &str) -> Result<Target, PathError> {
     let valid = valid_paths(doc);
-    if valid.iter().any(|p| p == path) {
-        if let Some(target) = parse(doc, path) {
-            return Ok(target);
-        }
+    if valid.iter().any(|p| p == path)
+        && let Some(target) = parse(doc, path)
+    {
+        return Ok(target);
     }
     Err(explain(path, &valid))
 }
@@ -197,10 +197,10 @@ fn put(
             section.insert(key.to_string(), value);
         }
         Some(f) => {
-            if !section.contains_key(key) {
-                if let Some(base) = inherited {
-                    section.insert(key.to_string(), base);
-                }
+            if !section.contains_key(key)
+                && let Some(base) = inherited
+            {
+                section.insert(key.to_string(), base);
             }
             if let Some(Value::Table(dist)) = section.get_mut(key) {
                 dist.insert(f.to_string(), value);
@@ -314,15 +314,15 @@ fn parse(doc: &Table, path: &str) -> Option<Target> {
 /// The error for a path that is not in `valid`: the closest valid path, and what is valid
 /// under the longest prefix of `path` that leads somewhere.
 fn explain(path: &str, valid: &[String]) -> PathError {
-    if let Some(key) = path.strip_prefix("scenario.") {
-        if matches!(key, "seed" | "trials") {
-            return PathError {
-                message: format!("`{path}` is a setting of the whole sweep, not a value to vary"),
-                help: Some(format!(
-                    "set it with --{key} (or `{key} = ..` in a batch file)"
-                )),
-            };
-        }
+    if let Some(key) = path.strip_prefix("scenario.")
+        && matches!(key, "seed" | "trials")
+    {
+        return PathError {
+            message: format!("`{path}` is a setting of the whole sweep, not a value to vary"),
+            help: Some(format!(
+                "set it with --{key} (or `{key} = ..` in a batch file)"
+            )),
+        };
     }
     let mut hints = Vec::new();
     let mut prefix = path;

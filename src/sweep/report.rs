@@ -70,7 +70,7 @@ pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
         "trials".into(),
         vec![sweep.trials; rows],
     ));
-    Ok(DataFrame::new(rows, cols).context("building the sweep frame".into())?)
+    Ok(DataFrame::new(rows, cols).context("building the sweep frame")?)
 }
 
 /// Writes `sweep.parquet`, `sweep.csv` and `sweep.json` into `dir`.

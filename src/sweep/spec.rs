@@ -263,14 +263,14 @@ fn check_axes(axes: &[AxisSpec], errors: &mut Vec<InputError>) {
                 "this path is already varied",
             ));
         }
-        if let Values::List(v) = &a.values {
-            if v.is_empty() || v.len() > MAX_STEPS {
-                errors.push(InputError::new(
-                    a.span.clone(),
-                    &a.path,
-                    format!("give from 1 to {MAX_STEPS} values, got {}", v.len()),
-                ));
-            }
+        if let Values::List(v) = &a.values
+            && (v.is_empty() || v.len() > MAX_STEPS)
+        {
+            errors.push(InputError::new(
+                a.span.clone(),
+                &a.path,
+                format!("give from 1 to {MAX_STEPS} values, got {}", v.len()),
+            ));
         }
     }
 }

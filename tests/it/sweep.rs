@@ -317,7 +317,11 @@ fn break_even_bisection_straddles_the_target() {
         Ok(sweep::run_point(&sc, &|_| {}).remove(0))
     });
     let goal = TargetLevel::default();
-    let (found, se, interval) = breakeven::solve(&mut ev, goal, (0.0, 1.0), false, trials).unwrap();
+    let breakeven::Solution {
+        found,
+        se,
+        interval,
+    } = breakeven::solve(&mut ev, goal, (0.0, 1.0), false, trials).unwrap();
     let (x, dir) = found.expect("the aligned arm crosses one half between 0 and 1");
     assert_eq!(dir, breakeven::Direction::Rising);
     assert!(x > 0.0 && x < 1.0);
