@@ -138,18 +138,14 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    let manifest = Manifest {
-        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_version: aggregate::MODEL_VERSION.to_string(),
-        scenario_file: args.scenario.display().to_string(),
-        scenario_sha256: sha256_hex(&bytes),
-        seed: scenario.seed,
-        trials: scenario.trials,
+    let manifest = Manifest::now(
+        args.scenario.display().to_string(),
+        sha256_hex(&bytes),
+        scenario.seed,
+        scenario.trials,
         threads,
-        wall_time_s: started.elapsed().as_secs_f64(),
-        timestamp: rfc3339_now(),
-        command: std::env::args().collect(),
-    };
+        started,
+    );
     let finished = Finished {
         scenario: &scenario,
         bytes: &bytes,

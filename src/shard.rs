@@ -19,7 +19,7 @@ use crate::cli::{MergeArgs, ShardSpec};
 use crate::convergence::Tracker;
 use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
-use crate::run::{Finished, UsageError, rfc3339_now, sha256_hex, write_run_folder};
+use crate::run::{Finished, UsageError, sha256_hex, write_run_folder};
 
 const SHARD_FILE: &str = "shard.json";
 
@@ -209,18 +209,14 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     }
     let trace = tracker.finish();
     let (summary, frames) = acc.finish(&scenario)?;
-    let manifest = Manifest {
-        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_version: aggregate::MODEL_VERSION.to_string(),
-        scenario_file: label.clone(),
-        scenario_sha256: first.scenario_sha256.clone(),
-        seed: scenario.seed,
-        trials: scenario.trials,
-        threads: rayon::current_num_threads(),
-        wall_time_s: started.elapsed().as_secs_f64(),
-        timestamp: rfc3339_now(),
-        command: std::env::args().collect(),
-    };
+    let manifest = Manifest::now(
+        label.clone(),
+        first.scenario_sha256.clone(),
+        scenario.seed,
+        scenario.trials,
+        rayon::current_num_threads(),
+        started,
+    );
     let finished = Finished {
         scenario: &scenario,
         bytes: &bytes,

@@ -25,6 +25,31 @@ pub struct Manifest {
     pub command: Vec<String>,
 }
 
+impl Manifest {
+    /// The provenance of a run that started at `started` and ends now.
+    pub fn now(
+        scenario_file: String,
+        scenario_sha256: String,
+        seed: u64,
+        trials: u64,
+        threads: usize,
+        started: std::time::Instant,
+    ) -> Manifest {
+        Manifest {
+            alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            model_version: crate::aggregate::MODEL_VERSION.to_string(),
+            scenario_file,
+            scenario_sha256,
+            seed,
+            trials,
+            threads,
+            wall_time_s: started.elapsed().as_secs_f64(),
+            timestamp: crate::run::rfc3339_now(),
+            command: std::env::args().collect(),
+        }
+    }
+}
+
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     let mut w = BufWriter::new(file);

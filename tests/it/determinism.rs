@@ -52,16 +52,7 @@ fn batch_boundaries_do_not_matter() {
 fn thread_count_does_not_matter() {
     let sc = scenario(&bakery_text());
     let model = Model::new(&sc);
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let two = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
-    let a = one.install(|| model.run(0..6000, &|_| {}));
-    let b = two.install(|| model.run(0..6000, &|_| {}));
+    let (a, b) = super::on_one_and_two_threads(&model, 6000);
     assert_eq!(
         outcomes(&a).iter().map(bits).collect::<Vec<_>>(),
         outcomes(&b).iter().map(bits).collect::<Vec<_>>()

@@ -31,6 +31,19 @@ pub fn simulate(sc: &Scenario, trials: u64) -> (Model, Vec<Batch>) {
     (model, batches)
 }
 
+/// Runs `trials` trials on a one-thread and on a two-thread pool.
+pub fn on_one_and_two_threads(model: &Model, trials: u64) -> (Vec<Batch>, Vec<Batch>) {
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let a = pool(1).install(|| model.run(0..trials, &|_| {}));
+    let b = pool(2).install(|| model.run(0..trials, &|_| {}));
+    (a, b)
+}
+
 /// The bakery scenario shipped with the repository.
 pub fn bakery_text() -> String {
     std::fs::read_to_string(concat!(

@@ -111,16 +111,7 @@ fn rank_correlations_are_achieved_and_marginals_kept() {
 fn correlated_runs_are_thread_invariant() {
     let sc = scenario(&format!("{}{CORRELATED}", bakery_text()));
     let model = Model::new(&sc);
-    let one = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .unwrap();
-    let two = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
-    let a = one.install(|| model.run(0..5000, &|_| {}));
-    let b = two.install(|| model.run(0..5000, &|_| {}));
+    let (a, b) = super::on_one_and_two_threads(&model, 5000);
     let (sa, _) = aggregate::aggregate(&sc, &model, &a).unwrap();
     let (sb, _) = aggregate::aggregate(&sc, &model, &b).unwrap();
     assert_eq!(
