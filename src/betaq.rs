@@ -12,7 +12,8 @@
 //! interval's midpoint it is compared with the exact inverse, and if any error exceeds
 //! [`TOLERANCE`] of the unit range that stretch uses the exact inverse instead.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use statrs::function::beta::{inv_beta_reg, ln_beta};
 
@@ -144,7 +145,14 @@ struct Tables {
 pub struct BetaQuantile {
     alpha: f64,
     beta: f64,
-    tables: OnceLock<Tables>,
+    tables: OnceLock<Arc<Tables>>,
+}
+
+/// Tables already built in this process, by shape: sweeps and sensitivity studies compile
+/// the same distributions again and again.
+fn cache() -> &'static Mutex<HashMap<(u64, u64), Arc<Tables>>> {
+    static CACHE: OnceLock<Mutex<HashMap<(u64, u64), Arc<Tables>>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 impl BetaQuantile {
@@ -160,11 +168,19 @@ impl BetaQuantile {
     fn tables(&self) -> &Tables {
         self.tables.get_or_init(|| {
             let (a, b) = (self.alpha, self.beta);
-            Tables {
+            let key = (a.to_bits(), b.to_bits());
+            if let Some(t) = cache().lock().ok().and_then(|c| c.get(&key).cloned()) {
+                return t;
+            }
+            let built = Arc::new(Tables {
                 low: Segment::build(a, b, Scale::LogLow, EXTREME.ln(), TAIL.ln(), TAIL_KNOTS),
                 centre: Segment::build(a, b, Scale::Linear, TAIL, 1.0 - TAIL, KNOTS),
                 high: Segment::build(a, b, Scale::LogHigh, EXTREME.ln(), TAIL.ln(), TAIL_KNOTS),
+            });
+            if let Ok(mut c) = cache().lock() {
+                c.insert(key, Arc::clone(&built));
             }
+            built
         })
     }
 
