@@ -198,7 +198,9 @@ pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Res
     let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
     output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
     phase.done("sensitivity");
-    write_report(dir, bytes, &summary, &frames, scenario, manifest, charts)?;
+    write_report(
+        dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
+    )?;
     phase.done("charts and report");
     staging.commit()?;
     Ok(summary)
@@ -211,19 +213,21 @@ fn write_report(
     bytes: &[u8],
     summary: &Summary,
     frames: &aggregate::Frames,
+    trace: &[crate::convergence::Checkpoint],
     scenario: &scenario::Scenario,
     manifest: Manifest,
     charts: ChartFormat,
 ) -> Result<()> {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    let data = RunData::from_frames(
+    let mut data = RunData::from_frames(
         summary.clone(),
         &frames.trials,
         &frames.monthly,
         Some(scenario.clone()),
         Some(manifest),
     )?;
+    data.convergence = trace.to_vec();
     let formats = Formats {
         png: charts.png(),
         svg: charts.svg(),

@@ -519,7 +519,7 @@ fn one_arm_of_fixed_values_draws_without_a_paired_chart() {
         doc.descendants()
             .filter(|n| n.has_tag_name("figure") && ours(n))
             .count(),
-        5
+        Chart::ALL.len() - 1
     );
 }
 
@@ -544,4 +544,26 @@ fn arm_without_investment_draws_without_a_return_curve() {
         check_svg(&svg.unwrap());
     }
     parse_html(&report_text(&out));
+}
+
+#[test]
+fn convergence_chart_follows_the_trace() {
+    let data = shared_data();
+    assert!(
+        data.convergence.len() >= 2,
+        "every run records its convergence"
+    );
+    let last = data.convergence.last().unwrap();
+    assert_eq!(last.trials, data.summary.trials);
+    for (point, arm) in last.arms.iter().zip(&data.summary.arms) {
+        let mean = arm.npv.mean.unwrap();
+        assert!((point.npv_mean - mean).abs() <= 1e-9 * mean.abs());
+        assert!(
+            (point.npv_half_width - 1.96 * arm.npv.se.unwrap()).abs()
+                <= 1e-6 * point.npv_half_width
+        );
+    }
+    let svg = alignsim::plot::render_svg(Chart::Convergence, data).unwrap();
+    assert!(svg.contains("How the estimate settles"));
+    assert!(svg.contains("known to within"));
 }

@@ -62,6 +62,8 @@ pub struct RunData {
     pub arms: Vec<ArmTrials>,
     /// Monthly bands per arm, in the order of `summary.arms`, months ascending.
     pub monthly: Vec<Vec<MonthBand>>,
+    /// Running estimates as trials were added (`convergence.json`); empty when unknown.
+    pub convergence: Vec<crate::convergence::Checkpoint>,
 }
 
 impl RunData {
@@ -85,6 +87,7 @@ impl RunData {
             manifest,
             arms,
             monthly: bands,
+            convergence: Vec::new(),
         })
     }
 
@@ -99,7 +102,12 @@ impl RunData {
         let monthly = read_parquet(&dir.join("monthly.parquet"))?;
         let scenario = read_scenario(dir, &summary.scenario);
         let manifest = read_manifest(dir);
-        RunData::from_frames(summary, &trials, &monthly, scenario, manifest)
+        let mut data = RunData::from_frames(summary, &trials, &monthly, scenario, manifest)?;
+        data.convergence = std::fs::read_to_string(dir.join("convergence.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        Ok(data)
     }
 
     /// The arm's pilot length in months (0 for a big-bang roll-out); the mean, rounded,

@@ -6,6 +6,7 @@
 //! Charts read only [`RunData`]; they never touch the engine.
 
 mod cashflow_fan;
+mod convergence;
 pub mod data;
 pub mod evpi;
 mod npv_distribution;
@@ -46,16 +47,18 @@ pub enum Chart {
     PaybackCurve,
     ValueBreakdown,
     PairedDifference,
+    Convergence,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 6] = [
+    pub const ALL: [Chart; 7] = [
         Chart::RoiRiskCurve,
         Chart::NpvDistribution,
         Chart::CashflowFan,
         Chart::PaybackCurve,
         Chart::ValueBreakdown,
         Chart::PairedDifference,
+        Chart::Convergence,
     ];
 
     /// File name without extension, e.g. `roi_risk_curve`.
@@ -67,6 +70,7 @@ impl Chart {
             Chart::PaybackCurve => "payback_curve",
             Chart::ValueBreakdown => "value_breakdown",
             Chart::PairedDifference => "paired_difference",
+            Chart::Convergence => "convergence",
         }
     }
 
@@ -82,6 +86,7 @@ impl Chart {
                 let (a, b) = paired_names(data);
                 format!("Net present value, {a} minus {b}, future by future")
             }
+            Chart::Convergence => "How the estimate settles as trials are added".into(),
         }
     }
 
@@ -89,6 +94,7 @@ impl Chart {
     pub fn available(self, data: &RunData) -> bool {
         match self {
             Chart::PairedDifference => data.arms.len() >= 2,
+            Chart::Convergence => data.convergence.len() >= 2 && !data.arms.is_empty(),
             _ => !data.arms.is_empty(),
         }
     }
@@ -106,6 +112,7 @@ impl Chart {
             Chart::PaybackCurve => payback_curve::draw(root, data),
             Chart::ValueBreakdown => value_breakdown::draw(root, data),
             Chart::PairedDifference => paired_difference::draw(root, data),
+            Chart::Convergence => convergence::draw(root, data),
         }?;
         root.present()
     }

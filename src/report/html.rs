@@ -115,6 +115,11 @@ fn caption(chart: Chart) -> &'static str {
             "The average gain or cost from each source over the horizon (not discounted). The \
              bars of each plan add up to its net result in the bottom row."
         }
+        Chart::Convergence => {
+            "The average net present value of each plan as the simulation added futures, \
+             with the range it is known to (95 %). A band that has shrunk to a thin line means \
+             more futures would not change the figures."
+        }
         Chart::PairedDifference => {
             "Both plans are simulated in the same futures: same customers, same luck. Each bar \
              counts how often the first plan ends ahead (right of zero) or behind (left) the second, \
