@@ -399,7 +399,7 @@ impl<'m> Accumulator<'m> {
         for (name, vals) in CHANNELS.iter().zip(&mut self.channels) {
             cols.push(Column::new(format!("channel_{name}").into(), take(vals)));
         }
-        Ok(DataFrame::new(rows, cols).context("building the per-trial frame".into())?)
+        Ok(DataFrame::new(rows, cols).context("building the per-trial frame")?)
     }
 
     /// Aggregates everything pushed so far.
@@ -457,7 +457,7 @@ impl<'m> Accumulator<'m> {
             .group_by_stable([col("arm")])
             .agg(exprs)
             .collect()
-            .context("computing monthly bands".into())?;
+            .context("computing monthly bands")?;
         let n = self.n as f64;
         let mut arm_col = Vec::new();
         let mut month = Vec::new();
@@ -489,7 +489,7 @@ impl<'m> Accumulator<'m> {
         cols.push(Column::new("adoption_mean".into(), adoption));
         cols.push(Column::new("revenue_base_mean".into(), revenue_base));
         Ok(DataFrame::new(self.model.arms.len() * h1, cols)
-            .context("building the monthly frame".into())?)
+            .context("building the monthly frame")?)
     }
 }
 
@@ -607,7 +607,7 @@ fn arm_stats(
         .group_by_stable([col("arm")])
         .agg(exprs)
         .collect()
-        .context("computing arm statistics".into())?;
+        .context("computing arm statistics")?;
     let mut out = Vec::new();
     for (i, arm) in model.arms.iter().enumerate() {
         let g = |name: &str| -> Result<Option<f64>> {
@@ -721,7 +721,7 @@ fn pair_stats(model: &Model, trials: &DataFrame) -> Result<Vec<PairSummary>> {
             let df = joined
                 .select(exprs)
                 .collect()
-                .with_context(|| format!("comparing arms {} and {}", a.name, b.name).into())?;
+                .with_context(|| format!("comparing arms {} and {}", a.name, b.name))?;
             let g = |name: &str| -> Result<Option<f64>> {
                 Ok(df.column(name)?.f64()?.get(0).filter(|x| x.is_finite()))
             };

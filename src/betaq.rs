@@ -193,7 +193,7 @@ impl BetaQuantile {
     #[inline]
     pub fn quantile(&self, u: f64) -> f64 {
         let t = self.tables();
-        let seg = if u < EXTREME || u > 1.0 - EXTREME {
+        let seg = if !(EXTREME..=1.0 - EXTREME).contains(&u) {
             None
         } else if u < TAIL {
             t.low.as_ref()

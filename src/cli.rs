@@ -248,6 +248,16 @@ pub struct SensitivityArgs {
     pub quiet: bool,
 }
 
+/// A `--precision` target: a number in (0, 1).
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!(
+            "expected a number between 0 and 1 (0.01 = 1 %), got {s:?}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,15 +266,5 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
-    }
-}
-
-/// A `--precision` target: a number in (0, 1).
-fn parse_precision(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
-        _ => Err(format!(
-            "expected a number between 0 and 1 (0.01 = 1 %), got {s:?}"
-        )),
     }
 }

@@ -208,6 +208,7 @@ pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Res
 
 /// Keeps the scenario file in the run folder (so `alignsim report` can list the
 /// assumptions later) and writes the charts and report.html.
+#[allow(clippy::too_many_arguments)]
 fn write_report(
     dir: &Path,
     bytes: &[u8],

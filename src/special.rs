@@ -1,7 +1,11 @@
 //! Special functions the samplers need: the standard normal quantile (Wichura's AS241,
 //! about 16 significant digits) and the Poisson inverse CDF of MODEL.md section 3.
 
-/// Numerator and denominator coefficients of AS241 (PPND16), lowest degree first.
+// The AS241 coefficients are quoted with all the digits Wichura published.
+#![allow(clippy::excessive_precision)]
+
+/// Numerator and denominator coefficients of AS241 (PPND16), lowest degree first, verbatim
+/// from Wichura (1988): more digits than an f64 holds, kept so they can be checked.
 const A: [f64; 8] = [
     3.387_132_872_796_366_608,
     1.331_416_678_917_843_774_5e2,

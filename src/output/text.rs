@@ -93,7 +93,7 @@ pub fn table(summary: &Summary) -> String {
         summary.horizon_months,
         summary.seed,
         summary.currency,
-        ratio_pct(Some(summary.discount_rate_annual)).replace(" %", " %"),
+        ratio_pct(Some(summary.discount_rate_annual)),
     );
     out.push_str(&line(header.iter().map(|s| s.to_string()).collect()));
     out.push('\n');

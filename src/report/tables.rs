@@ -104,7 +104,7 @@ fn rows(s: &Summary) -> Vec<(String, Cell)> {
             format!("{} at the end (average, {})", k.name, k.unit),
             Box::new(|a| {
                 a.kpi_final_mean
-                    .map_or_else(|| "-".into(), |v| crate::plot::fmt_money(v))
+                    .map_or_else(|| "-".into(), crate::plot::fmt_money)
             }),
         ));
     }

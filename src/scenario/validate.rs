@@ -406,10 +406,10 @@ impl Checker {
         }
         self.known_keys(t, section.name(), &allowed, |_| None);
         for def in section_params(section) {
-            if let Some(value) = t.get(def.key) {
-                if let Some(d) = self.param(value, def, &def.path()) {
-                    out.insert(def.key, (d, value.span()));
-                }
+            if let Some(value) = t.get(def.key)
+                && let Some(d) = self.param(value, def, &def.path())
+            {
+                out.insert(def.key, (d, value.span()));
             }
         }
         out
@@ -920,15 +920,15 @@ impl Checker {
             );
             return None;
         };
-        if let Some(n) = len {
-            if items.len() != n {
-                self.err(
-                    node.span(),
-                    path,
-                    format!("needs exactly {n} parameter paths, got {}", items.len()),
-                );
-                return None;
-            }
+        if let Some(n) = len
+            && items.len() != n
+        {
+            self.err(
+                node.span(),
+                path,
+                format!("needs exactly {n} parameter paths, got {}", items.len()),
+            );
+            return None;
         }
         let all: Vec<String> = PARAMS.iter().map(|d| d.path()).collect();
         let mut out: Vec<String> = Vec::new();

@@ -292,10 +292,10 @@ fn shipped_scenarios_validate() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            if let Err(e) = alignsim::scenario::load(&path) {
-                panic!("{}: {e}", path.display());
-            }
+        if path.extension().is_some_and(|e| e == "toml")
+            && let Err(e) = alignsim::scenario::load(&path)
+        {
+            panic!("{}: {e}", path.display());
         }
     }
 }
