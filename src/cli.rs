@@ -147,6 +147,10 @@ pub struct RunArgs {
     /// Most trials a --precision run may use.
     #[arg(long, default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(10_000..=10_000_000_000))]
     pub max_trials: u64,
+    /// Do not write trials.parquet (the per-trial results): for when only the summary,
+    /// charts and report are wanted. `alignsim report` cannot redraw such a folder.
+    #[arg(long)]
+    pub no_trials: bool,
     /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the trials, written
     /// to a shard folder for `alignsim merge`. Draws are keyed, so any machine can run any slice.
     #[arg(long, value_parser = parse_shard)]

@@ -154,6 +154,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         frames,
         trace,
         manifest,
+        keep_trials: !args.no_trials,
     };
     let summary = write_run_folder(&out_dir, finished, args.charts)?;
     Ok(RunReport {
@@ -171,6 +172,8 @@ pub struct Finished<'a> {
     pub frames: aggregate::Frames,
     pub trace: Vec<crate::convergence::Checkpoint>,
     pub manifest: Manifest,
+    /// Whether to write `trials.parquet` (`--no-trials` turns it off).
+    pub keep_trials: bool,
 }
 
 /// Writes a complete run folder atomically: summary, per-trial and monthly results,
@@ -184,14 +187,17 @@ pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Res
         mut frames,
         trace,
         manifest,
+        keep_trials,
     } = f;
     let staging = Staging::new(out_dir)?;
     let dir = staging.path();
     let phase = Phases::start();
     output::write_json(&dir.join("summary.json"), &summary)?;
     output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
-    output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
-    phase.done("trials.parquet");
+    if keep_trials {
+        output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
+        phase.done("trials.parquet");
+    }
     output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
     output::write_json(&dir.join("convergence.json"), &trace)?;
     output::write_json(&dir.join("manifest.json"), &manifest)?;

@@ -225,6 +225,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         frames,
         trace,
         manifest,
+        keep_trials: true,
     };
     let summary = write_run_folder(&args.out, finished, args.charts)?;
     Ok((summary, args.out.clone()))

@@ -98,7 +98,14 @@ impl RunData {
             .with_context(|| format!("cannot read {}", summary_path.display()))?;
         let summary: Summary = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a run summary", summary_path.display()))?;
-        let trials = read_parquet(&dir.join("trials.parquet"))?;
+        let trials_path = dir.join("trials.parquet");
+        if !trials_path.exists() && summary_path.exists() {
+            anyhow::bail!(
+                "{} has no trials.parquet (it was written with --no-trials), so its charts cannot be redrawn; run the scenario again without --no-trials",
+                dir.display()
+            );
+        }
+        let trials = read_parquet(&trials_path)?;
         let monthly = read_parquet(&dir.join("monthly.parquet"))?;
         let scenario = read_scenario(dir, &summary.scenario);
         let manifest = read_manifest(dir);

@@ -238,3 +238,32 @@ fn precision_with_latin_hypercube_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be combined"));
 }
+
+#[test]
+fn no_trials_skips_only_the_per_trial_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (full, lean) = (tmp.path().join("full"), tmp.path().join("lean"));
+    assert!(
+        run(&full, &["--quiet", "--charts", "none"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&lean, &["--quiet", "--charts", "none", "--no-trials"])
+            .status
+            .success()
+    );
+    assert!(full.join("trials.parquet").is_file());
+    assert!(!lean.join("trials.parquet").exists());
+    assert!(lean.join("report.html").is_file());
+    let read = |d: &std::path::Path| std::fs::read(d.join("summary.json")).unwrap();
+    assert_eq!(read(&full), read(&lean));
+    let out = Command::cargo_bin("alignsim")
+        .unwrap()
+        .arg("report")
+        .arg(&lean)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-trials"));
+}
