@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod betaq;
 pub mod cli;
+pub mod console;
 pub mod convergence;
 pub mod dist;
 pub mod engine;

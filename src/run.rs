@@ -1,15 +1,14 @@
 //! `alignsim run`: scenario -> engine -> aggregate -> run folder.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::aggregate::{self, Precision, Summary};
 use crate::cli::SamplingArg;
 use crate::cli::{ChartFormat, RunArgs};
+use crate::console;
 use crate::convergence::{self, Tracker};
 use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
@@ -67,24 +66,20 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
             "--shard cannot be combined with --precision: every shard must run a slice of a trial count fixed in advance".into()
         ));
     }
-    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let (pool, threads) = console::worker_pool(args.threads)?;
     let mut model = Model::new(&scenario);
     if args.sampling == SamplingArg::Lhs {
         model.sampling = Sampling::LatinHypercube {
             trials: scenario.trials,
         };
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
     let mut acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
     let mut tracker = Tracker::new(model.n_arms());
     let phase = Phases::start();
 
     if let Some(spec) = args.shard {
         let range = spec.range(scenario.trials);
-        let progress = progress_bar(range.end - range.start, args.quiet);
+        let progress = console::progress_bar(range.end - range.start, args.quiet, "simulating");
         pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| acc.push(&b)));
         progress.finish_and_clear();
         crate::interrupt::check()?;
@@ -102,7 +97,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     }
 
     let budget = args.precision.map_or(scenario.trials, |_| args.max_trials);
-    let progress = progress_bar(budget, args.quiet);
+    let progress = console::progress_bar(budget, args.quiet, "simulating");
     let mut done = 0;
     while done < budget {
         let add = match args.precision {
@@ -262,23 +257,6 @@ impl Phases {
         }
         self.since.set(Instant::now());
     }
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} simulating [{bar:40}] {human_pos}/{human_len} trials ({per_sec}, {eta} left)",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -2,16 +2,15 @@
 //! matrices (Sobol) -> `output/<name>-sensitivity/`, written atomically: `sensitivity.json`,
 //! `tornado.csv`, `sobol.csv`, `evpi.csv` and `charts/`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use anyhow::Result;
 use polars::prelude::{Column, DataFrame};
 
 use super::report::ReportPart;
 use super::{JSON_FILE, Samples, Sensitivity, sobol};
 use crate::cli::SensitivityArgs;
+use crate::console;
 use crate::engine::Model;
 use crate::output::{self, Staging};
 use crate::plot::{Formats, fmt_money};
@@ -35,17 +34,10 @@ pub fn run(args: &SensitivityArgs) -> Result<Finished> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", scenario.name)));
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
+    let (pool, _) = console::worker_pool(args.threads)?;
     let model = Model::new(&scenario);
     let sobol_trials = args.sobol_n * (model.inputs.len() as u64 + 2);
-    let bar = progress_bar(scenario.trials + sobol_trials, args.quiet);
+    let bar = console::progress_bar(scenario.trials + sobol_trials, args.quiet, "sensitivity");
     let sensitivity = pool.install(|| {
         let mut samples = Samples::from_batches(&model, &[]);
         model.run_each(0..scenario.trials, &|n| bar.inc(n), |b| samples.push(&b));
@@ -226,17 +218,4 @@ pub fn text(s: &Sensitivity) -> String {
         out.push_str(&format!("\nNote: {note}\n"));
     }
     out
-}
-
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} sensitivity [{bar:40}] {human_pos}/{human_len} trials ({eta} left)",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }

@@ -2,17 +2,16 @@
 //! the sweep folder (atomically, through [`Staging`]). `alignsim breakeven`: bisection on
 //! one value of one arm, each evaluation a full simulation on the same trials.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use toml::{Table, Value};
 
 use super::breakeven::{self, Direction, Evaluations, Solved, TargetLevel};
 use super::{Base, Plan, Request, Source, Sweep, path, report};
 use crate::cli::{BreakevenArgs, SweepArgs};
+use crate::console;
 use crate::dist::fmt_num;
 use crate::error::{InputError, InputErrors, did_you_mean};
 use crate::output::{Manifest, Staging, text};
@@ -40,10 +39,10 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&plan.name));
-    let threads = args.threads.map_or_else(default_threads, usize::from);
+    let (pool, threads) = console::worker_pool(args.threads)?;
     let points = plan.grid().len() as u64;
-    let bar = progress_bar(points * plan.trials, args.quiet);
-    let sweep = pool(threads)?.install(|| super::simulate(&plan, &|n| bar.inc(n)))?;
+    let bar = console::progress_bar(points * plan.trials, args.quiet, "sweeping");
+    let sweep = pool.install(|| super::simulate(&plan, &|n| bar.inc(n)))?;
     bar.finish_and_clear();
     let manifest = Manifest {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -129,8 +128,7 @@ pub fn breakeven(args: &BreakevenArgs) -> Result<Solved> {
     let doc = only_arm(&base.doc, &arm);
     let trials = args.trials.unwrap_or(base.scenario.trials);
     let seed = args.seed.unwrap_or(base.scenario.seed);
-    let threads = args.threads.map_or_else(default_threads, usize::from);
-    let pool = pool(threads)?;
+    let (pool, _) = console::worker_pool(args.threads)?;
     let mut ev = Evaluations::new(|x| {
         let mut sc = base.with(&doc, &[(&target, x)]).map_err(|e| {
             let errs = e
@@ -412,28 +410,4 @@ fn fmt_at(x: f64, width: f64, integer: bool) -> String {
     } else {
         format!("{:.*}", decimals.min(9), rounded)
     }
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-fn pool(threads: usize) -> Result<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")
-}
-
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} sweeping [{bar:40}] {human_pos}/{human_len} trials ({per_sec}, {eta} left)",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
