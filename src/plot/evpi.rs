@@ -11,9 +11,7 @@ use plotters::prelude::*;
 
 use super::DrawResult;
 use super::style::*;
-use super::tornado::{
-    MAX_ROWS, bar_mesh, bar_plot, row_labels, subtitle, to_png, to_svg, value_label,
-};
+use super::tornado::{MAX_ROWS, bar_plot, row_labels, subtitle, to_png, to_svg, value_label};
 use crate::sensitivity::Sensitivity;
 
 pub const FILE_STEM: &str = "evpi";

@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use super::DrawResult;
 use super::style::*;
 use super::tornado::{
-    MAX_ROWS, arm_legend, bar_mesh, bar_plot, row_labels, sub_band, subtitle, to_png, to_svg,
+    MAX_ROWS, arm_legend, bar_plot, row_labels, sub_band, subtitle, to_png, to_svg,
 };
 use crate::sensitivity::Sensitivity;
 use crate::sensitivity::sobol::{ArmSobol, Estimate};

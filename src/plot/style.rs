@@ -329,6 +329,29 @@ pub fn mesh<DB: DrawingBackend>(
         .draw()
 }
 
+/// The x axis, its grid and description; no y ticks (rows carry their own labels).
+pub fn bar_mesh<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    x_desc: &str,
+    x_fmt: &dyn Fn(&f64) -> String,
+) -> DrawResult<(), DB> {
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc(x_desc)
+        .x_label_formatter(x_fmt)
+        .x_labels(9)
+        .max_light_lines(1)
+        .bold_line_style(GRID.stroke_width(1))
+        .light_line_style(GRID_FINE.stroke_width(1))
+        .axis_style(AXIS.stroke_width(2))
+        .label_style(muted(TICK_SIZE))
+        .axis_desc_style(font(DESC_SIZE))
+        .set_all_tick_mark_size(6)
+        .draw()
+}
+
 /// A vertical line across the whole plot at `x`.
 pub fn vline<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,

@@ -141,29 +141,6 @@ pub(super) fn bar_plot<'a, DB: DrawingBackend>(
     plot_area(area, x, -0.5..(rows as f64 - 0.5), NAME_WIDTH)
 }
 
-/// The x axis, its grid and description; no y ticks (rows are named by [`row_labels`]).
-pub(super) fn bar_mesh<DB: DrawingBackend>(
-    chart: &mut Plot<'_, DB>,
-    x_desc: &str,
-    x_fmt: &dyn Fn(&f64) -> String,
-) -> DrawResult<(), DB> {
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_desc(x_desc)
-        .x_label_formatter(x_fmt)
-        .x_labels(9)
-        .max_light_lines(1)
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(GRID_FINE.stroke_width(1))
-        .axis_style(AXIS.stroke_width(2))
-        .label_style(muted(TICK_SIZE))
-        .axis_desc_style(font(DESC_SIZE))
-        .set_all_tick_mark_size(6)
-        .draw()
-}
-
 /// The y extent of arm `arm`'s bar in row `row` (row 0 at the top).
 pub(super) fn sub_band(row: usize, rows: usize, arm: usize, arms: usize) -> (f64, f64) {
     let centre = (rows - 1 - row) as f64;

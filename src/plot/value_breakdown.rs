@@ -83,20 +83,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         "Mean contribution to the net result over {} months, {}",
         data.summary.horizon_months, data.summary.currency
     );
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .x_label_formatter(&|v| fmt_money(*v))
-        .x_labels(9)
-        .y_labels(0)
-        .disable_y_mesh()
-        .max_light_lines(1)
-        .bold_line_style(GRID.stroke_width(1))
-        .light_line_style(GRID_FINE.stroke_width(1))
-        .axis_style(AXIS.stroke_width(2))
-        .label_style(muted(TICK_SIZE))
-        .axis_desc_style(font(DESC_SIZE))
-        .draw()?;
+    bar_mesh(&mut chart, &x_desc, &|v| fmt_money(*v))?;
     hline(&mut chart, 0.5, AXIS.stroke_width(2), Some((8, 6)))?;
     vline(&mut chart, 0.0, ZERO.stroke_width(2), None)?;
     for (k, row) in rows.iter().enumerate() {
