@@ -212,37 +212,18 @@ impl Model {
         let n = (trials.end - trials.start) as usize;
         let (h1, n_arms) = (self.horizon + 1, self.n_arms());
         let mut batch = Batch::new(trials.start, n, n_arms, self.varying.len(), h1);
-        let mut slot_clamped = vec![0u64; self.slots.len()];
-        let mut values: Vec<f64> = self
-            .slots
-            .iter()
-            .map(|s| if let Dist::Fixed(v) = s.dist { v } else { 0.0 })
-            .collect();
-        let mut u_inc = vec![0.0; h1];
-        let mut u_ab = vec![0.0; h1];
-        let mut u = vec![0.0; self.inputs.len()];
+        let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
         for (j, trial) in trials.enumerate() {
-            self.input_uniforms(trial, &mut u);
-            for (si, slot) in self.slots.iter().enumerate() {
-                if let Some(k) = slot.input {
-                    let (x, moved) = slot.domain.clamp(slot.dist.quantile(u[k]));
-                    values[si] = x;
-                    slot_clamped[si] += u64::from(moved);
-                }
-            }
-            fill_uniforms(&mut u_inc, self.incident_key, trial);
-            fill_uniforms(&mut u_ab, self.abandon_key, trial);
-            let z_gate =
-                crate::special::norm_inv(open01(rng::stream(self.gate_key, trial).next_u64()));
+            self.draw(trial, &mut d);
             let shared = trial::Shared {
-                u_inc: &u_inc,
-                u_ab: &u_ab,
-                z_gate,
+                u_inc: &d.u_inc,
+                u_ab: &d.u_ab,
+                z_gate: d.z_gate,
             };
             for (ai, arm) in self.arms.iter().enumerate() {
                 for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
-                    *dst = values[si];
+                    *dst = d.values[si];
                 }
                 let row = j * n_arms + ai;
                 let monthly = trial::Monthly {
@@ -264,7 +245,7 @@ impl Model {
         }
         for (ai, arm) in self.arms.iter().enumerate() {
             for s in 0..NSYM {
-                batch.clamped[ai * NSYM + s] = slot_clamped[arm.slot[s]];
+                batch.clamped[ai * NSYM + s] = d.clamped[arm.slot[s]];
             }
         }
         batch
@@ -290,6 +271,23 @@ impl Model {
         }
     }
 
+    /// Every random draw of one trial, into `d`: each slot's value (clamped to its domain,
+    /// clamps counted), the monthly uniforms and the gate normal.
+    #[inline]
+    fn draw(&self, trial: u64, d: &mut Draws) {
+        self.input_uniforms(trial, &mut d.u);
+        for (si, slot) in self.slots.iter().enumerate() {
+            if let Some(k) = slot.input {
+                let (x, moved) = slot.domain.clamp(slot.dist.quantile(d.u[k]));
+                d.values[si] = x;
+                d.clamped[si] += u64::from(moved);
+            }
+        }
+        fill_uniforms(&mut d.u_inc, self.incident_key, trial);
+        fill_uniforms(&mut d.u_ab, self.abandon_key, trial);
+        d.z_gate = crate::special::norm_inv(open01(rng::stream(self.gate_key, trial).next_u64()));
+    }
+
     /// Makes exactly the keyed draws that simulating `trials` makes (every random
     /// parameter, the monthly uniforms, the gate normal) and nothing else; returns their
     /// sum so the work cannot be optimised away. The baseline of the engine benchmark.
@@ -298,28 +296,50 @@ impl Model {
         let sums: Vec<f64> = starts
             .into_par_iter()
             .map(|start| {
-                let mut buf = vec![0.0; self.horizon + 1];
+                let mut d = Draws::new(self);
                 let mut acc = 0.0;
-                let mut u = vec![0.0; self.inputs.len()];
                 for trial in start..(start + BATCH).min(trials.end) {
-                    self.input_uniforms(trial, &mut u);
-                    for slot in &self.slots {
-                        if let Some(k) = slot.input {
-                            acc += slot.domain.clamp(slot.dist.quantile(u[k])).0;
-                        }
-                    }
-                    fill_uniforms(&mut buf, self.incident_key, trial);
-                    acc += buf[self.horizon];
-                    fill_uniforms(&mut buf, self.abandon_key, trial);
-                    acc += buf[self.horizon];
-                    acc += crate::special::norm_inv(open01(
-                        rng::stream(self.gate_key, trial).next_u64(),
-                    ));
+                    self.draw(trial, &mut d);
+                    acc += d.values.iter().sum::<f64>()
+                        + d.u_inc[self.horizon]
+                        + d.u_ab[self.horizon]
+                        + d.z_gate;
                 }
                 acc
             })
             .collect();
         sums.iter().sum()
+    }
+}
+
+/// Scratch space for one trial's draws, reused across the trials of a batch.
+struct Draws {
+    /// Input uniforms, indexed like [`Model::inputs`].
+    u: Vec<f64>,
+    /// Value of each slot (fixed slots keep their number).
+    values: Vec<f64>,
+    /// Clamped draws per slot, summed over the trials drawn so far.
+    clamped: Vec<u64>,
+    u_inc: Vec<f64>,
+    u_ab: Vec<f64>,
+    z_gate: f64,
+}
+
+impl Draws {
+    fn new(model: &Model) -> Draws {
+        let h1 = model.horizon + 1;
+        Draws {
+            u: vec![0.0; model.inputs.len()],
+            values: model
+                .slots
+                .iter()
+                .map(|s| if let Dist::Fixed(v) = s.dist { v } else { 0.0 })
+                .collect(),
+            clamped: vec![0; model.slots.len()],
+            u_inc: vec![0.0; h1],
+            u_ab: vec![0.0; h1],
+            z_gate: 0.0,
+        }
     }
 }
 
