@@ -52,11 +52,7 @@ fn run_writes_every_file_and_summary_has_its_keys() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("bakery");
     let output = run(&out, &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    super::assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("In ")
@@ -189,11 +185,7 @@ fn precision_runs_until_the_target_is_met() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    super::assert_success(&output);
     assert!(String::from_utf8_lossy(&output.stderr).contains("Stopped after"));
     let s: Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();

@@ -46,11 +46,7 @@ fn run(dir: &Path, text: &str, trials: u64) -> (PathBuf, Value) {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    super::assert_success(&output);
     assert_all_numbers_finite(&out);
     let summary = serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
         .expect("summary.json is JSON (NaN or Infinity would not parse)");

@@ -52,3 +52,12 @@ pub fn bakery_text() -> String {
     ))
     .expect("bakery.toml")
 }
+
+/// Fails the test with the program's stderr unless it exited successfully.
+pub fn assert_success(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

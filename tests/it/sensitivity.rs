@@ -384,11 +384,7 @@ fn the_sensitivity_command_writes_its_folder() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    super::assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         stdout.contains("What drives the aligned arm's NPV most"),

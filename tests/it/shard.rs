@@ -17,21 +17,13 @@ fn alignsim(args: &[&str], paths: &[&Path]) -> std::process::Output {
     cmd.output().unwrap()
 }
 
-fn ok(out: std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 const TRIALS: &str = "5003";
 
 #[test]
 fn merged_shards_equal_the_single_run() {
     let tmp = tempfile::tempdir().unwrap();
     let whole = tmp.path().join("whole");
-    ok(alignsim(
+    super::assert_success(&alignsim(
         &[
             "run", "--trials", TRIALS, "--quiet", "--charts", "none", "--out",
         ],
@@ -44,7 +36,7 @@ fn merged_shards_equal_the_single_run() {
         for k in (1..=n).rev() {
             let dir = tmp.path().join(format!("s{n}-{k}"));
             let spec = format!("{k}/{n}");
-            ok(alignsim(
+            super::assert_success(&alignsim(
                 &[
                     "run", "--trials", TRIALS, "--shard", &spec, "--quiet", "--out",
                 ],
@@ -55,7 +47,7 @@ fn merged_shards_equal_the_single_run() {
         let merged = tmp.path().join(format!("merged{n}"));
         let mut args: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
         args.insert(0, &merged);
-        ok(alignsim(
+        super::assert_success(&alignsim(
             &["merge", "--quiet", "--charts", "none", "--out"],
             &args,
         ));
@@ -79,13 +71,13 @@ fn incomplete_or_mixed_shard_sets_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    ok(alignsim(
+    super::assert_success(&alignsim(
         &[
             "run", "--trials", "3000", "--shard", "1/3", "--quiet", "--out",
         ],
         &[&a, &bakery()],
     ));
-    ok(alignsim(
+    super::assert_success(&alignsim(
         &[
             "run", "--trials", "3000", "--shard", "3/3", "--quiet", "--out",
         ],
@@ -101,7 +93,7 @@ fn incomplete_or_mixed_shard_sets_are_refused() {
     );
     assert!(!out_dir.exists());
     let c = tmp.path().join("c");
-    ok(alignsim(
+    super::assert_success(&alignsim(
         &[
             "run", "--trials", "3000", "--seed", "9", "--shard", "2/3", "--quiet", "--out",
         ],
