@@ -16,7 +16,7 @@ use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
 use crate::scenario::{NSYM, PARAMS, Scenario};
 
 /// Quantile levels reported for each headline distribution.
-const LEVELS: [(&str, f64); 7] = [
+pub(crate) const LEVELS: [(&str, f64); 7] = [
     ("p5", 0.05),
     ("p10", 0.10),
     ("p25", 0.25),
@@ -26,7 +26,7 @@ const LEVELS: [(&str, f64); 7] = [
     ("p95", 0.95),
 ];
 /// Quantile levels of the monthly bands.
-const BANDS: [(&str, f64); 5] = [
+pub(crate) const BANDS: [(&str, f64); 5] = [
     ("p5", 0.05),
     ("p25", 0.25),
     ("p50", 0.50),
@@ -165,6 +165,75 @@ pub struct Summary {
     pub precision: Option<Precision>,
     /// Spearman correlations imposed between inputs: `[path a, path b, rho]`.
     pub correlations: Vec<(String, String, f64)>,
+    /// How the quantiles were computed (exact, or a sketch with its error bound).
+    #[serde(default)]
+    pub quantiles: Quantiles,
+}
+
+impl Summary {
+    /// A run's summary: the scenario's labels, the arms' and pairs' statistics over `n`
+    /// trials and how its quantiles were computed.
+    pub fn new(
+        sc: &Scenario,
+        model: &Model,
+        n: u64,
+        arms: Vec<ArmSummary>,
+        pairs: Vec<PairSummary>,
+        quantiles: Quantiles,
+    ) -> Summary {
+        Summary {
+            scenario: sc.name.clone(),
+            title: sc.title.clone(),
+            currency: sc.currency.clone(),
+            horizon_months: sc.horizon_months,
+            trials: n,
+            seed: sc.seed,
+            arms,
+            pairs,
+            model_version: MODEL_VERSION.to_string(),
+            discount_rate_annual: sc.discount_rate_annual,
+            kpi: sc.kpi.as_ref().map(|k| KpiInfo {
+                name: k.name.clone(),
+                unit: k.unit.clone(),
+            }),
+            sampling: match model.sampling {
+                crate::engine::Sampling::MonteCarlo => "monte_carlo".into(),
+                crate::engine::Sampling::LatinHypercube { .. } => "latin_hypercube".into(),
+            },
+            correlations: correlation_pairs(sc),
+            precision: None,
+            quantiles,
+        }
+    }
+}
+
+/// How a summary's quantiles (percentiles, VaR, CVaR, monthly bands) were computed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Quantiles {
+    /// `exact` (from every trial's value) or `sketch` (from a mergeable histogram whose
+    /// buckets bound the error, for runs too large to hold every trial in memory).
+    pub method: String,
+    /// For a sketch: the largest error of a reported percentile, VaR or CVaR, relative to
+    /// the magnitude of the values it lies between.
+    pub relative_error: Option<f64>,
+    /// For a sketch: the same bound for the monthly bands.
+    pub monthly_relative_error: Option<f64>,
+}
+
+impl Quantiles {
+    pub fn exact() -> Quantiles {
+        Quantiles {
+            method: "exact".into(),
+            relative_error: None,
+            monthly_relative_error: None,
+        }
+    }
+}
+
+impl Default for Quantiles {
+    fn default() -> Quantiles {
+        Quantiles::exact()
+    }
 }
 
 /// The frames behind a summary: per-trial rows and monthly bands.
@@ -201,6 +270,8 @@ pub struct Accumulator<'m> {
     revenue_base_sum: Vec<i128>,
     /// Clamped draws per arm and parameter.
     clamped: Vec<u64>,
+    /// Whether `months` is filled (the monthly paths are only needed for exact bands).
+    keep_paths: bool,
 }
 
 impl<'m> Accumulator<'m> {
@@ -231,15 +302,40 @@ impl<'m> Accumulator<'m> {
             adoption_sum: vec![0; n_arms * h1],
             revenue_base_sum: vec![0; n_arms * h1],
             clamped: vec![0; n_arms * NSYM],
+            keep_paths: true,
         }
+    }
+
+    /// An accumulator of per-trial rows only, without the monthly paths: what the
+    /// streaming path ([`crate::stream`]) keeps of the first trials and buffers for Parquet.
+    pub fn rows_only(model: &'m Model, has_kpi: bool) -> Self {
+        let mut acc = Accumulator::new(model, has_kpi);
+        acc.keep_paths = false;
+        acc.months = Vec::new();
+        acc
+    }
+
+    /// Number of rows (trials times arms) held.
+    pub fn rows(&self) -> usize {
+        self.arm.len()
     }
 
     /// Adds one batch; batches must arrive in trial order.
     pub fn push(&mut self, b: &Batch) {
+        self.push_until(b, u64::MAX);
+    }
+
+    /// Adds the trials of a batch that come before trial `end`; batches must arrive in
+    /// trial order.
+    pub fn push_until(&mut self, b: &Batch, end: u64) {
         let n_arms = self.model.n_arms();
         let h1 = self.model.horizon + 1;
         let month = |m: u32| (m != NO_MONTH).then_some(m);
-        for (row, o) in b.outcomes.iter().enumerate() {
+        let take = end.saturating_sub(b.first_trial).min(b.n as u64) as usize;
+        if take == 0 {
+            return;
+        }
+        for (row, o) in b.outcomes[..take * n_arms].iter().enumerate() {
             self.trial.push(b.first_trial + (row / n_arms) as u64);
             self.arm.push((row % n_arms) as u32);
             self.net.push(o.net);
@@ -257,13 +353,21 @@ impl<'m> Accumulator<'m> {
             for (c, v) in self.channels.iter_mut().zip(o.channels) {
                 c.push(v);
             }
-            for (t, col) in self.months.iter_mut().enumerate() {
-                col.push(b.cum_cf[row * h1 + t]);
+            if self.keep_paths {
+                for (t, col) in self.months.iter_mut().enumerate() {
+                    col.push(b.cum_cf[row * h1 + t]);
+                }
             }
         }
         let k = self.inputs.len();
         for (j, col) in self.inputs.iter_mut().enumerate() {
-            col.extend(b.inputs.iter().skip(j).step_by(k.max(1)));
+            let rows = &b.inputs[..take * n_arms * k];
+            col.extend(rows.iter().skip(j).step_by(k.max(1)));
+        }
+        if take < b.n {
+            // A part of a batch: its sums cover trials this accumulator does not hold.
+            self.n += take as u64;
+            return;
         }
         // Fixed-point sums: exact, so the same bits for any split of the trials.
         for (acc, x) in self.adoption_sum.iter_mut().zip(&b.adoption_sum) {
@@ -379,6 +483,7 @@ impl<'m> Accumulator<'m> {
             Column::new("trial".into(), take(&mut self.trial)),
             Column::new("arm".into(), self.arm_names()),
         ];
+        self.arm.clear();
         for (sym, vals) in self.model.varying.iter().zip(&mut self.inputs) {
             cols.push(Column::new(PARAMS[*sym as usize].path().into(), take(vals)));
         }
@@ -408,28 +513,7 @@ impl<'m> Accumulator<'m> {
         let trials = self.trials_frame()?;
         let arms = arm_stats(sc, self.model, &self.clamped, &trials)?;
         let pairs = pair_stats(self.model, &trials)?;
-        let summary = Summary {
-            scenario: sc.name.clone(),
-            title: sc.title.clone(),
-            currency: sc.currency.clone(),
-            horizon_months: sc.horizon_months,
-            trials: self.n,
-            seed: sc.seed,
-            arms,
-            pairs,
-            model_version: MODEL_VERSION.to_string(),
-            discount_rate_annual: sc.discount_rate_annual,
-            kpi: sc.kpi.as_ref().map(|k| KpiInfo {
-                name: k.name.clone(),
-                unit: k.unit.clone(),
-            }),
-            sampling: match self.model.sampling {
-                crate::engine::Sampling::MonteCarlo => "monte_carlo".into(),
-                crate::engine::Sampling::LatinHypercube { .. } => "latin_hypercube".into(),
-            },
-            correlations: correlation_pairs(sc),
-            precision: None,
-        };
+        let summary = Summary::new(sc, self.model, self.n, arms, pairs, Quantiles::exact());
         Ok((summary, Frames { trials, monthly }))
     }
 
@@ -458,39 +542,65 @@ impl<'m> Accumulator<'m> {
             .agg(exprs)
             .collect()
             .context("computing monthly bands")?;
-        let n = self.n as f64;
-        let mut arm_col = Vec::new();
-        let mut month = Vec::new();
-        let mut band_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); BANDS.len()];
-        let mut adoption = Vec::new();
-        let mut revenue_base = Vec::new();
-        for (ai, arm) in self.model.arms.iter().enumerate() {
+        let mut table = Vec::with_capacity(self.model.arms.len() * h1);
+        for ai in 0..self.model.arms.len() {
             for t in 0..h1 {
-                arm_col.push(arm.name.clone());
-                month.push(t as u32);
+                let mut row = [None; BANDS.len()];
                 for (bi, (label, _)) in BANDS.iter().enumerate() {
-                    band_vals[bi].push(bands.column(&format!("{label}_{t}"))?.f64()?.get(ai));
+                    row[bi] = bands.column(&format!("{label}_{t}"))?.f64()?.get(ai);
                 }
-                let mean = |sum: i128| sum as f64 / FIXED_ONE / n;
-                adoption.push(mean(self.adoption_sum[ai * h1 + t]));
-                revenue_base.push(mean(self.revenue_base_sum[ai * h1 + t]));
+                table.push(row);
             }
         }
-        let mut cols = vec![
-            Column::new("arm".into(), arm_col),
-            Column::new("month".into(), month),
-        ];
-        for (bi, (label, _)) in BANDS.iter().enumerate() {
-            cols.push(Column::new(
-                (*label).into(),
-                std::mem::take(&mut band_vals[bi]),
-            ));
-        }
-        cols.push(Column::new("adoption_mean".into(), adoption));
-        cols.push(Column::new("revenue_base_mean".into(), revenue_base));
-        Ok(DataFrame::new(self.model.arms.len() * h1, cols)
-            .context("building the monthly frame")?)
+        monthly_table(
+            self.model,
+            self.n,
+            &table,
+            &self.adoption_sum,
+            &self.revenue_base_sum,
+        )
     }
+}
+
+/// The monthly frame: per arm and month, the bands of cumulative cash flow (`bands`,
+/// indexed `arm * (H + 1) + month`, in [`BANDS`] order) and the mean adoption and revenue
+/// base from their fixed-point sums over `n` trials.
+pub(crate) fn monthly_table(
+    model: &Model,
+    n: u64,
+    bands: &[[Option<f64>; BANDS.len()]],
+    adoption_sum: &[i128],
+    revenue_base_sum: &[i128],
+) -> Result<DataFrame> {
+    let h1 = model.horizon + 1;
+    let n = n as f64;
+    let mut arm_col = Vec::new();
+    let mut month = Vec::new();
+    let mut band_vals: Vec<Vec<Option<f64>>> = vec![Vec::new(); BANDS.len()];
+    let mut adoption = Vec::new();
+    let mut revenue_base = Vec::new();
+    for (ai, arm) in model.arms.iter().enumerate() {
+        for t in 0..h1 {
+            arm_col.push(arm.name.clone());
+            month.push(t as u32);
+            for (bi, vals) in band_vals.iter_mut().enumerate() {
+                vals.push(bands[ai * h1 + t][bi]);
+            }
+            let mean = |sum: i128| sum as f64 / FIXED_ONE / n;
+            adoption.push(mean(adoption_sum[ai * h1 + t]));
+            revenue_base.push(mean(revenue_base_sum[ai * h1 + t]));
+        }
+    }
+    let mut cols = vec![
+        Column::new("arm".into(), arm_col),
+        Column::new("month".into(), month),
+    ];
+    for ((label, _), vals) in BANDS.iter().zip(band_vals) {
+        cols.push(Column::new((*label).into(), vals));
+    }
+    cols.push(Column::new("adoption_mean".into(), adoption));
+    cols.push(Column::new("revenue_base_mean".into(), revenue_base));
+    Ok(DataFrame::new(model.arms.len() * h1, cols).context("building the monthly frame")?)
 }
 
 fn correlation_pairs(sc: &Scenario) -> Vec<(String, String, f64)> {
@@ -629,19 +739,11 @@ fn arm_stats(
             })
         };
         let n = g("n")?.unwrap_or(0.0);
-        let binom_se =
-            |p: Option<f64>, n: f64| p.filter(|_| n > 1.0).map(|p| (p * (1.0 - p) / n).sqrt());
         let p_roi_negative = g("p_roi_negative")?;
         let p_npv_negative = g("p_npv_negative")?;
         let p_payback = g("p_payback")?;
         let p_dropped = g("p_dropped")?;
-        let mut clamped = BTreeMap::new();
-        for def in PARAMS {
-            if !model.slots[arm.slot[def.sym as usize]].dist.is_fixed() {
-                let count = clamped_counts[i * NSYM + def.sym as usize];
-                clamped.insert(def.path(), count);
-            }
-        }
+        let clamped = clamped_map(model, i, clamped_counts);
         let c = |name: &str| g(&format!("ch__{name}"));
         out.push(ArmSummary {
             name: arm.name.clone(),
@@ -684,6 +786,21 @@ fn arm_stats(
         });
     }
     Ok(out)
+}
+
+/// Clamped draws of arm `i`, by the path of every parameter that varies in that arm.
+pub(crate) fn clamped_map(model: &Model, i: usize, counts: &[u64]) -> BTreeMap<String, u64> {
+    let arm = &model.arms[i];
+    PARAMS
+        .iter()
+        .filter(|def| !model.slots[arm.slot[def.sym as usize]].dist.is_fixed())
+        .map(|def| (def.path(), counts[i * NSYM + def.sym as usize]))
+        .collect()
+}
+
+/// The binomial standard error of a share `p` of `n` trials.
+pub(crate) fn binom_se(p: Option<f64>, n: f64) -> Option<f64> {
+    p.filter(|_| n > 1.0).map(|p| (p * (1.0 - p) / n).sqrt())
 }
 
 fn pair_stats(model: &Model, trials: &DataFrame) -> Result<Vec<PairSummary>> {

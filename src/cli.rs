@@ -92,6 +92,18 @@ pub enum SamplingArg {
     Lhs,
 }
 
+/// How a run's percentiles are computed, from `--quantiles`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QuantilesArg {
+    /// Exact up to 250,000 trials, by sketch beyond.
+    Auto,
+    /// From every trial's value: memory grows with the trials (about 1 KB per trial).
+    Exact,
+    /// From mergeable histograms with a stated relative error (at most 2^-13 for the
+    /// headline figures, 2^-10 for the monthly bands): memory does not grow with the trials.
+    Sketch,
+}
+
 /// Which chart files to write into the run folder's `charts/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChartFormat {
@@ -159,6 +171,10 @@ pub struct RunArgs {
     /// input's range stratified into as many equal slices as there are trials).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
     pub sampling: SamplingArg,
+    /// Percentiles, VaR, CVaR and monthly bands exact (every trial held in memory) or by
+    /// sketch (bounded memory, stated error; per-trial rows streamed to trials.parquet).
+    #[arg(long, value_enum, default_value_t = QuantilesArg::Auto)]
+    pub quantiles: QuantilesArg,
     /// No progress bar and no table: only errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,

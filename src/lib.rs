@@ -22,4 +22,5 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod shard;
 pub mod special;
+pub mod stream;
 pub mod sweep;

@@ -6,8 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::aggregate::{self, Precision, Summary};
-use crate::cli::SamplingArg;
-use crate::cli::{ChartFormat, RunArgs};
+use crate::cli::{ChartFormat, QuantilesArg, RunArgs, SamplingArg};
 use crate::console;
 use crate::convergence::{self, Tracker};
 use crate::engine::{Model, Sampling};
@@ -16,6 +15,7 @@ use crate::plot::{Formats, RunData};
 use crate::report;
 use crate::scenario::{self, LoadError, Loaded};
 use crate::shard;
+use crate::stream::{self, Stream, TrialsOut};
 
 /// A command-line combination the program cannot honour: bad input, exit code 2.
 #[derive(Debug)]
@@ -97,6 +97,32 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     }
 
     let budget = args.precision.map_or(scenario.trials, |_| args.max_trials);
+    let sketch = match args.quantiles {
+        QuantilesArg::Auto => stream::auto_sketch(budget),
+        QuantilesArg::Exact => false,
+        QuantilesArg::Sketch => true,
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    // A sketched run streams its rows into the staging folder while it simulates.
+    let staging = Staging::new(&out_dir)?;
+    let mut sink = if sketch {
+        let trials = if args.no_trials {
+            TrialsOut::Skip
+        } else {
+            TrialsOut::File(stream::trials_path(staging.path()))
+        };
+        Sink::Stream(Box::new(Stream::new(
+            &model,
+            scenario.kpi.is_some(),
+            trials,
+            false,
+        )))
+    } else {
+        Sink::Exact(Box::new(acc))
+    };
     let progress = console::progress_bar(budget, args.quiet, "simulating");
     let mut done = 0;
     while done < budget {
@@ -107,7 +133,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         pool.install(|| {
             model.run_each(done..done + add, &|n| progress.inc(n), |b| {
                 tracker.push(&b);
-                acc.push(&b);
+                sink.push(b);
             })
         });
         done += add;
@@ -123,16 +149,15 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     let converged = args.precision.map(|x| tracker.converged(x));
     let trace = tracker.finish();
 
-    let (mut summary, frames) = acc.finish(&scenario)?;
+    let (mut summary, frames) = match sink {
+        Sink::Exact(acc) => acc.finish(&scenario)?,
+        Sink::Stream(s) => s.finish(&scenario)?,
+    };
     phase.done("aggregation");
     summary.precision = args.precision.map(|target| Precision {
         target,
         converged: converged == Some(true),
     });
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     let manifest = Manifest::now(
         args.scenario.display().to_string(),
         sha256_hex(&bytes),
@@ -149,13 +174,28 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         frames,
         trace,
         manifest,
-        keep_trials: !args.no_trials,
+        write_trials: !args.no_trials && !sketch,
     };
-    let summary = write_run_folder(&out_dir, finished, args.charts)?;
+    let summary = write_run_folder(staging, finished, args.charts)?;
     Ok(RunReport {
         summary: Some(summary),
         out_dir,
     })
+}
+
+/// Where a run's batches go: the exact Polars accumulator or the streaming reduction.
+enum Sink<'m> {
+    Exact(Box<aggregate::Accumulator<'m>>),
+    Stream(Box<Stream<'m>>),
+}
+
+impl Sink<'_> {
+    fn push(&mut self, b: crate::engine::Batch) {
+        match self {
+            Sink::Exact(acc) => acc.push(&b),
+            Sink::Stream(s) => s.push(b),
+        }
+    }
 }
 
 /// Everything a finished simulation (a run, or merged shards) writes into a run folder.
@@ -167,13 +207,14 @@ pub struct Finished<'a> {
     pub frames: aggregate::Frames,
     pub trace: Vec<crate::convergence::Checkpoint>,
     pub manifest: Manifest,
-    /// Whether to write `trials.parquet` (`--no-trials` turns it off).
-    pub keep_trials: bool,
+    /// Whether to write `frames.trials` as `trials.parquet` (not after `--no-trials`, nor
+    /// when the rows were already streamed there).
+    pub write_trials: bool,
 }
 
-/// Writes a complete run folder atomically: summary, per-trial and monthly results,
-/// convergence, sensitivity, manifest, charts and report.
-pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Result<Summary> {
+/// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
+/// results, convergence, sensitivity, manifest, charts and report.
+pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> Result<Summary> {
     let Finished {
         scenario,
         bytes,
@@ -182,14 +223,13 @@ pub fn write_run_folder(out_dir: &Path, f: Finished, charts: ChartFormat) -> Res
         mut frames,
         trace,
         manifest,
-        keep_trials,
+        write_trials,
     } = f;
-    let staging = Staging::new(out_dir)?;
     let dir = staging.path();
     let phase = Phases::start();
     output::write_json(&dir.join("summary.json"), &summary)?;
     output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
-    if keep_trials {
+    if write_trials {
         output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
         phase.done("trials.parquet");
     }

@@ -225,8 +225,8 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         frames,
         trace,
         manifest,
-        keep_trials: true,
+        write_trials: true,
     };
-    let summary = write_run_folder(&args.out, finished, args.charts)?;
+    let summary = write_run_folder(Staging::new(&args.out)?, finished, args.charts)?;
     Ok((summary, args.out.clone()))
 }

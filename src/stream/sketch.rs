@@ -1,0 +1,429 @@
+//! A mergeable quantile sketch with a stated relative error: a histogram over log-linear
+//! buckets cut straight from the bits of an `f64` (its exponent and the top `bits` bits of
+//! its mantissa), in the manner of HDR histograms. Every value lands in a bucket
+//! `[L, L (1 + 2^-bits))` of its magnitude, so reporting the bucket's midpoint is off by at
+//! most a relative `2^-(bits+1)` of the value's magnitude.
+//!
+//! Counts only add, so a sketch does not depend on the order its values came in: the sketch
+//! of two shards merged is the sketch of the whole run, bit for bit.
+
+/// Exponents of an `f64` (the 11-bit biased exponent).
+const EXPONENTS: usize = 2048;
+
+/// Bucket counts of one sign, one page of `2^bits` counts per exponent, allocated when
+/// first hit.
+#[derive(Debug, Clone)]
+struct Side {
+    pages: Vec<Option<Box<[u64]>>>,
+}
+
+impl Side {
+    fn new() -> Side {
+        Side {
+            pages: vec![None; EXPONENTS],
+        }
+    }
+}
+
+/// Histogram sketch of one stream of values.
+#[derive(Debug, Clone)]
+pub struct Sketch {
+    bits: u32,
+    pos: Side,
+    neg: Side,
+    zero: u64,
+    n: u64,
+    min: f64,
+    max: f64,
+}
+
+/// One non-empty bucket, as stored in a shard: the signed key (see [`Sketch::entries`]) and
+/// its count.
+pub type Entry = (i64, u64);
+
+impl Sketch {
+    /// An empty sketch keeping `bits` mantissa bits (relative error `2^-(bits+1)`).
+    pub fn new(bits: u32) -> Sketch {
+        assert!((1..=20).contains(&bits), "sketch precision out of range");
+        Sketch {
+            bits,
+            pos: Side::new(),
+            neg: Side::new(),
+            zero: 0,
+            n: 0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The largest relative error of a reported quantile (see the module documentation).
+    pub fn relative_error(&self) -> f64 {
+        0.5f64.powi(self.bits as i32 + 1)
+    }
+
+    /// Number of values added (non-finite values are not counted).
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Adds one value; NaN and infinities are ignored.
+    #[inline]
+    pub fn insert(&mut self, x: f64) {
+        if !x.is_finite() {
+            return;
+        }
+        self.n += 1;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        if x == 0.0 {
+            self.zero += 1;
+            return;
+        }
+        let b = x.abs().to_bits();
+        let exp = (b >> 52) as usize;
+        let sub = ((b >> (52 - self.bits)) & ((1 << self.bits) - 1)) as usize;
+        let side = if x > 0.0 {
+            &mut self.pos
+        } else {
+            &mut self.neg
+        };
+        let size = 1usize << self.bits;
+        side.pages[exp].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += 1;
+    }
+
+    /// Adds many values; the same as inserting them one by one, but runs of values in the
+    /// same bucket (frequent in early months, when every trial has the same cash flow) are
+    /// counted before the bucket is touched.
+    pub fn extend(&mut self, values: impl Iterator<Item = f64>) {
+        let (mut key, mut run) = (0u64, 0u64);
+        let shift = 52 - self.bits;
+        for x in values {
+            if !x.is_finite() {
+                continue;
+            }
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+            // Sign, exponent and top mantissa bits: one key per bucket (zero has its own).
+            let k = if x == 0.0 {
+                u64::MAX
+            } else {
+                x.to_bits() >> shift
+            };
+            if k == key && run > 0 {
+                run += 1;
+                continue;
+            }
+            self.add_run(key, run);
+            (key, run) = (k, 1);
+        }
+        self.add_run(key, run);
+    }
+
+    /// Adds `count` values of the bucket `key` (see [`Sketch::extend`]).
+    fn add_run(&mut self, key: u64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        self.n += count;
+        if key == u64::MAX {
+            self.zero += count;
+            return;
+        }
+        let size = 1usize << self.bits;
+        let sign_bit = 1u64 << (63 - (52 - self.bits));
+        let side = if key & sign_bit == 0 {
+            &mut self.pos
+        } else {
+            &mut self.neg
+        };
+        let k = (key & (sign_bit - 1)) as usize;
+        let (exp, sub) = (k >> self.bits, k & (size - 1));
+        side.pages[exp].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += count;
+    }
+
+    /// Adds another sketch of the same precision.
+    pub fn merge(&mut self, other: &Sketch) {
+        assert_eq!(
+            self.bits, other.bits,
+            "merging sketches of different precision"
+        );
+        for (mine, theirs) in [(&mut self.pos, &other.pos), (&mut self.neg, &other.neg)] {
+            for (page, o) in mine.pages.iter_mut().zip(&theirs.pages) {
+                if let Some(o) = o {
+                    let p = page.get_or_insert_with(|| vec![0; o.len()].into_boxed_slice());
+                    p.iter_mut().zip(o.iter()).for_each(|(a, b)| *a += b);
+                }
+            }
+        }
+        self.zero += other.zero;
+        self.n += other.n;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+    }
+
+    /// The midpoint of the bucket of magnitudes with key `k` (exponent and mantissa bits).
+    fn midpoint(&self, k: u64) -> f64 {
+        let shift = 52 - self.bits;
+        let lo = f64::from_bits(k << shift);
+        let hi = f64::from_bits((k + 1) << shift);
+        lo + (hi - lo) / 2.0
+    }
+
+    /// The non-empty buckets in ascending order of value: (representative value, count).
+    /// Each representative is its bucket's midpoint, kept within the observed range.
+    pub fn buckets(&self) -> Vec<(f64, u64)> {
+        let mut out = Vec::new();
+        let clamp = |x: f64| x.clamp(self.min, self.max);
+        for (exp, page) in self.neg.pages.iter().enumerate().rev() {
+            if let Some(p) = page {
+                for (sub, &c) in p.iter().enumerate().rev() {
+                    if c > 0 {
+                        let k = ((exp as u64) << self.bits) | sub as u64;
+                        out.push((clamp(-self.midpoint(k)), c));
+                    }
+                }
+            }
+        }
+        if self.zero > 0 {
+            out.push((0.0, self.zero));
+        }
+        for (exp, page) in self.pos.pages.iter().enumerate() {
+            if let Some(p) = page {
+                for (sub, &c) in p.iter().enumerate() {
+                    if c > 0 {
+                        let k = ((exp as u64) << self.bits) | sub as u64;
+                        out.push((clamp(self.midpoint(k)), c));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Quantiles at `levels`, interpolated linearly between order statistics as Polars'
+    /// `QuantileMethod::Linear` does on the exact values; `None` when the sketch is empty.
+    pub fn quantiles(&self, levels: &[f64]) -> Vec<Option<f64>> {
+        let buckets = self.buckets();
+        levels
+            .iter()
+            .map(|&q| quantile_of(&buckets, self.n, q))
+            .collect()
+    }
+
+    /// Mean of the `k` smallest values (the lower tail), from bucket representatives;
+    /// `None` when `k` is zero or exceeds the count. When the tail's values share a sign,
+    /// the result is within the sketch's relative error of the exact mean.
+    pub fn lowest_mean(&self, k: u64) -> Option<f64> {
+        if k == 0 || k > self.n {
+            return None;
+        }
+        let (mut sum, mut left) = (0.0, k);
+        for (v, c) in self.buckets() {
+            let take = c.min(left);
+            sum += v * take as f64;
+            left -= take;
+            if left == 0 {
+                break;
+            }
+        }
+        Some(sum / k as f64)
+    }
+
+    /// The non-empty buckets as signed keys: `0` for zero, `+(key + 1)` for positive and
+    /// `-(key + 1)` for negative values, where `key` is the exponent and mantissa bits.
+    pub fn entries(&self) -> Vec<Entry> {
+        let mut out = Vec::new();
+        if self.zero > 0 {
+            out.push((0, self.zero));
+        }
+        for (sign, side) in [(1i64, &self.pos), (-1, &self.neg)] {
+            for (exp, page) in side.pages.iter().enumerate() {
+                if let Some(p) = page {
+                    for (sub, &c) in p.iter().enumerate() {
+                        if c > 0 {
+                            let k = ((exp as i64) << self.bits) | sub as i64;
+                            out.push((sign * (k + 1), c));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The observed minimum and maximum (infinite when empty).
+    pub fn bounds(&self) -> (f64, f64) {
+        (self.min, self.max)
+    }
+
+    /// Rebuilds a sketch from [`Sketch::entries`] and [`Sketch::bounds`].
+    ///
+    /// # Errors
+    /// A key that does not fit the precision (a damaged or foreign file).
+    pub fn from_entries(
+        bits: u32,
+        entries: &[Entry],
+        bounds: (f64, f64),
+    ) -> Result<Sketch, String> {
+        let mut s = Sketch::new(bits);
+        let size = 1usize << bits;
+        for &(key, count) in entries {
+            if key == 0 {
+                s.zero += count;
+            } else {
+                let k = (key.unsigned_abs() - 1) as usize;
+                let (exp, sub) = (k >> bits, k & (size - 1));
+                if exp >= EXPONENTS {
+                    return Err(format!("sketch key {key} out of range"));
+                }
+                let side = if key > 0 { &mut s.pos } else { &mut s.neg };
+                side.pages[exp].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] +=
+                    count;
+            }
+            s.n += count;
+        }
+        (s.min, s.max) = bounds;
+        Ok(s)
+    }
+}
+
+/// The linear-interpolation quantile of `n` values given as ascending (value, count) runs.
+pub fn quantile_of(buckets: &[(f64, u64)], n: u64, q: f64) -> Option<f64> {
+    if n == 0 {
+        return None;
+    }
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as u64;
+    let hi = pos.ceil() as u64;
+    let (x_lo, x_hi) = (rank(buckets, lo), rank(buckets, hi));
+    Some(x_lo + (pos - lo as f64) * (x_hi - x_lo))
+}
+
+/// The value of rank `r` (0-based) among ascending (value, count) runs.
+fn rank(buckets: &[(f64, u64)], r: u64) -> f64 {
+    let mut seen = 0;
+    for &(v, c) in buckets {
+        seen += c;
+        if r < seen {
+            return v;
+        }
+    }
+    buckets.last().map_or(f64::NAN, |b| b.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(mut xs: Vec<f64>, q: f64) -> f64 {
+        xs.sort_by(f64::total_cmp);
+        let pos = q * (xs.len() - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        xs[lo] + (pos - lo as f64) * (xs[hi] - xs[lo])
+    }
+
+    fn values() -> Vec<f64> {
+        // A deterministic spread over both signs, zero and many magnitudes.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        (0..20_000)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+                if i % 997 == 0 {
+                    0.0
+                } else {
+                    (u - 0.3) * 10f64.powi((i % 9) as i32 - 2)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn quantiles_are_within_the_stated_relative_error() {
+        let xs = values();
+        for bits in [6, 10, 12] {
+            let mut s = Sketch::new(bits);
+            xs.iter().for_each(|&x| s.insert(x));
+            let eps = s.relative_error();
+            for q in [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.999, 1.0] {
+                let want = exact(xs.clone(), q);
+                let got = s.quantiles(&[q])[0].unwrap();
+                // Linear interpolation between two order statistics, each within eps of
+                // its own magnitude.
+                let pos = q * (xs.len() - 1) as f64;
+                let mut sorted = xs.clone();
+                sorted.sort_by(f64::total_cmp);
+                let bound = eps
+                    * sorted[pos.floor() as usize]
+                        .abs()
+                        .max(sorted[pos.ceil() as usize].abs());
+                assert!(
+                    (got - want).abs() <= bound * (1.0 + 1e-12),
+                    "bits {bits} q {q}: {got} vs {want}, bound {bound}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tail_means_are_within_the_stated_relative_error() {
+        let mut xs: Vec<f64> = values().into_iter().map(|x| x - 1e4).collect();
+        let mut s = Sketch::new(12);
+        xs.iter().for_each(|&x| s.insert(x));
+        xs.sort_by(f64::total_cmp);
+        for k in [1, 7, 1000, 5000] {
+            let want = xs[..k].iter().sum::<f64>() / k as f64;
+            let got = s.lowest_mean(k as u64).unwrap();
+            assert!(
+                (got - want).abs() <= s.relative_error() * want.abs(),
+                "k {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn merging_equals_one_sketch_of_everything() {
+        let xs = values();
+        let mut whole = Sketch::new(10);
+        xs.iter().for_each(|&x| whole.insert(x));
+        let mut bulk = Sketch::new(10);
+        bulk.extend(xs.iter().copied().chain([f64::NAN, 0.0, 0.0]));
+        bulk.extend([1.5; 40].into_iter());
+        whole.insert(0.0);
+        whole.insert(0.0);
+        (0..40).for_each(|_| whole.insert(1.5));
+        assert_eq!(whole.buckets(), bulk.buckets());
+        assert_eq!(whole.bounds(), bulk.bounds());
+        assert_eq!(whole.len(), bulk.len());
+        let mut parts = Sketch::new(10);
+        for chunk in xs.chunks(3_001).rev() {
+            let mut p = Sketch::new(10);
+            chunk.iter().for_each(|&x| p.insert(x));
+            parts.merge(&p);
+        }
+        assert_eq!(whole.buckets(), parts.buckets());
+        assert_eq!(whole.bounds(), parts.bounds());
+        let back = Sketch::from_entries(10, &whole.entries(), whole.bounds()).unwrap();
+        assert_eq!(back.buckets(), whole.buckets());
+        assert_eq!(back.len(), whole.len());
+    }
+
+    #[test]
+    fn extremes_and_empty() {
+        let mut s = Sketch::new(12);
+        assert_eq!(s.quantiles(&[0.5]), vec![None]);
+        s.insert(f64::NAN);
+        s.insert(7.25);
+        assert_eq!(s.len(), 1);
+        // One value: the midpoint is clamped to the observed range, so it is exact.
+        assert_eq!(s.quantiles(&[0.0, 0.5, 1.0]), vec![Some(7.25); 3]);
+        assert_eq!(s.lowest_mean(1), Some(7.25));
+        assert_eq!(s.lowest_mean(2), None);
+    }
+}
