@@ -65,7 +65,20 @@ pub struct ShardSpec {
 impl ShardSpec {
     /// The trials of this shard out of `total`: `[(K-1) T / N, K T / N)`.
     pub fn range(&self, total: u64) -> std::ops::Range<u64> {
-        let cut = |k: u64| (u128::from(total) * u128::from(k) / u128::from(self.count)) as u64;
+        self.range_aligned(total, 1)
+    }
+
+    /// The same split with every cut but the last rounded down to a multiple of `align`
+    /// (a streamed run's shards must not split a block of trials).
+    pub fn range_aligned(&self, total: u64, align: u64) -> std::ops::Range<u64> {
+        let cut = |k: u64| {
+            let c = (u128::from(total) * u128::from(k) / u128::from(self.count)) as u64;
+            if k == self.count {
+                total
+            } else {
+                c / align * align
+            }
+        };
         cut(self.index - 1)..cut(self.index)
     }
 }

@@ -73,28 +73,9 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
             trials: scenario.trials,
         };
     }
-    let mut acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
+    let acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
     let mut tracker = Tracker::new(model.n_arms());
     let phase = Phases::start();
-
-    if let Some(spec) = args.shard {
-        let range = spec.range(scenario.trials);
-        let progress = console::progress_bar(range.end - range.start, args.quiet, "simulating");
-        pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| acc.push(&b)));
-        progress.finish_and_clear();
-        crate::interrupt::check()?;
-        let out_dir = args.out.clone().unwrap_or_else(|| {
-            Path::new("output").join(format!(
-                "{}-shard-{}-of-{}",
-                scenario.name, spec.index, spec.count
-            ))
-        });
-        shard::write(&out_dir, &scenario, &bytes, &model, spec, range, acc)?;
-        return Ok(RunReport {
-            summary: None,
-            out_dir,
-        });
-    }
 
     let budget = args.precision.map_or(scenario.trials, |_| args.max_trials);
     let sketch = match args.quantiles {
@@ -102,6 +83,43 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         QuantilesArg::Exact => false,
         QuantilesArg::Sketch => true,
     };
+
+    if let Some(spec) = args.shard {
+        let out_dir = args.out.clone().unwrap_or_else(|| {
+            Path::new("output").join(format!(
+                "{}-shard-{}-of-{}",
+                scenario.name, spec.index, spec.count
+            ))
+        });
+        let staging = Staging::new(&out_dir)?;
+        let (range, body) = if sketch {
+            let trials = if args.no_trials {
+                TrialsOut::Skip
+            } else {
+                TrialsOut::File(stream::trials_path(staging.path()))
+            };
+            let s = Stream::new(&model, scenario.kpi.is_some(), trials, true);
+            let range = spec.range_aligned(scenario.trials, stream::BLOCK);
+            (range, Sink::Stream(Box::new(s)))
+        } else {
+            (spec.range(scenario.trials), Sink::Exact(Box::new(acc)))
+        };
+        let mut body = body;
+        let progress = console::progress_bar(range.end - range.start, args.quiet, "simulating");
+        pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| body.push(b)));
+        progress.finish_and_clear();
+        crate::interrupt::check()?;
+        let body = match body {
+            Sink::Exact(acc) => shard::Body::Exact(*acc),
+            Sink::Stream(s) => shard::Body::Stream(*s),
+        };
+        shard::write(staging, &scenario, &bytes, &model, spec, range, body)?;
+        return Ok(RunReport {
+            summary: None,
+            out_dir,
+        });
+    }
+
     let out_dir = args
         .out
         .clone()

@@ -20,6 +20,7 @@ use crate::convergence::Tracker;
 use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
 use crate::run::{Finished, UsageError, sha256_hex, write_run_folder};
+use crate::stream::{self, Stream, TrialsOut};
 
 const SHARD_FILE: &str = "shard.json";
 
@@ -42,6 +43,22 @@ pub struct ShardInfo {
     pub adoption_sum: Vec<String>,
     pub revenue_base_sum: Vec<String>,
     pub clamped: Vec<u64>,
+    /// `exact` (the shard keeps every trial's paths) or `sketch` (it keeps the streamed
+    /// reduction's state, see [`crate::stream::state`]).
+    #[serde(default = "exact")]
+    pub quantiles: String,
+}
+
+fn exact() -> String {
+    "exact".into()
+}
+
+/// What a shard run hands to [`write`].
+pub enum Body<'m> {
+    /// Every trial's rows and paths.
+    Exact(Accumulator<'m>),
+    /// The streamed reduction (its rows already streamed to the shard's trials.parquet).
+    Stream(Stream<'m>),
 }
 
 fn sampling_name(s: Sampling) -> &'static str {
@@ -51,19 +68,24 @@ fn sampling_name(s: Sampling) -> &'static str {
     }
 }
 
-/// Writes one shard folder atomically.
+/// Completes one shard folder in `staging` and puts it in place.
 pub fn write(
-    out_dir: &Path,
+    staging: Staging,
     scenario: &crate::scenario::Scenario,
     bytes: &[u8],
     model: &Model,
     spec: ShardSpec,
     range: Range<u64>,
-    mut acc: Accumulator,
+    body: Body,
 ) -> Result<()> {
-    let (adoption, revenue, clamped, _) = acc.totals();
-    let mut paths = acc.take_paths()?;
-    let mut trials = acc.trials_frame()?;
+    let dir = staging.path().to_path_buf();
+    let ((adoption, revenue, clamped), quantiles) = match &body {
+        Body::Exact(acc) => {
+            let (a, r, c, _) = acc.totals();
+            ((a, r, c), "exact")
+        }
+        Body::Stream(s) => (s.totals(), "sketch"),
+    };
     let info = ShardInfo {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model_version: aggregate::MODEL_VERSION.to_string(),
@@ -78,15 +100,21 @@ pub fn write(
         adoption_sum: adoption.iter().map(i128::to_string).collect(),
         revenue_base_sum: revenue.iter().map(i128::to_string).collect(),
         clamped,
+        quantiles: quantiles.into(),
     };
-    let staging = Staging::new(out_dir)?;
-    let dir = staging.path();
     output::write_json(&dir.join(SHARD_FILE), &info)?;
     let scenario_path = dir.join("scenario.toml");
     std::fs::write(&scenario_path, bytes)
         .with_context(|| format!("cannot write {}", scenario_path.display()))?;
-    output::write_parquet(&dir.join("trials.parquet"), &mut trials)?;
-    output::write_parquet(&dir.join("paths.parquet"), &mut paths)?;
+    match body {
+        Body::Exact(mut acc) => {
+            let mut paths = acc.take_paths()?;
+            let mut trials = acc.trials_frame()?;
+            output::write_parquet(&dir.join("trials.parquet"), &mut trials)?;
+            output::write_parquet(&dir.join("paths.parquet"), &mut paths)?;
+        }
+        Body::Stream(s) => s.save(&dir)?,
+    }
     staging.commit()
 }
 
@@ -108,6 +136,62 @@ fn read_parquet(path: &Path) -> Result<DataFrame> {
     Context::with_context(df, || format!("cannot read {}", path.display()))
 }
 
+/// A shard's fixed-point monthly sums, parsed from its `shard.json`.
+fn totals(dir: &Path, info: &ShardInfo) -> Result<(Vec<i128>, Vec<i128>)> {
+    let parse = |v: &[String]| -> Result<Vec<i128>> {
+        v.iter()
+            .map(|x| {
+                x.parse::<i128>()
+                    .with_context(|| format!("{} is damaged", dir.display()))
+            })
+            .collect()
+    };
+    Ok((parse(&info.adoption_sum)?, parse(&info.revenue_base_sum)?))
+}
+
+/// Copies the shards' `trials.parquet`, in order, into one file a row group at a time,
+/// feeding the NPVs to the convergence tracker: memory stays that of one row group.
+fn concat_trials(dirs: &[&Path], out: &Path, tracker: &mut Tracker) -> Result<()> {
+    let mut writer = None;
+    for dir in dirs {
+        let path = dir.join("trials.parquet");
+        let open = || File::open(&path).with_context(|| format!("cannot read {}", path.display()));
+        let rows = Context::with_context(ParquetReader::new(open()?).num_rows(), || {
+            format!("cannot read {}", path.display())
+        })?;
+        let mut offset = 0;
+        while offset < rows || (offset == 0 && writer.is_none()) {
+            let len = stream::ROW_GROUP.min(rows - offset);
+            let df = Context::with_context(
+                ParquetReader::new(open()?)
+                    .with_slice(Some((offset, len)))
+                    .finish(),
+                || format!("cannot read {}", path.display()),
+            )?;
+            tracker.replay(df.column("npv")?.f64()?.into_no_null_iter());
+            let w = match &mut writer {
+                Some(w) => w,
+                None => {
+                    let file = File::create(out)
+                        .with_context(|| format!("cannot create {}", out.display()))?;
+                    writer.insert(ParquetWriter::new(file).batched(df.schema())?)
+                }
+            };
+            Context::with_context(w.write_batch(&df), || {
+                format!("cannot write {}", out.display())
+            })?;
+            offset += len;
+            if len == 0 {
+                break;
+            }
+        }
+    }
+    if let Some(w) = writer {
+        Context::with_context(w.finish(), || format!("cannot write {}", out.display()))?;
+    }
+    Ok(())
+}
+
 /// Checks that the shards are the N parts of one job and returns them in shard order.
 fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, ShardInfo)>> {
     let usage = |m: String| anyhow::Error::new(UsageError(m));
@@ -119,10 +203,11 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
             && s.trials_total == first.trials_total
             && s.shard.count == first.shard.count
             && s.sampling == first.sampling
+            && s.quantiles == first.quantiles
             && s.model_version == first.model_version;
         if !same {
             return Err(usage(format!(
-                "{} and {} are not shards of the same job (scenario file, seed, trials, shard count and sampling must all match)",
+                "{} and {} are not shards of the same job (scenario file, seed, trials, shard count, sampling and quantiles must all match)",
                 first_dir.display(),
                 dir.display()
             )));
@@ -188,27 +273,41 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
             trials: first.trials_total,
         };
     }
-    let mut acc = Accumulator::new(&model, scenario.kpi.is_some());
+    let staging = Staging::new(&args.out)?;
     let mut tracker = Tracker::new(model.n_arms());
-    for (dir, info) in &shards {
-        let trials = read_parquet(&dir.join("trials.parquet"))?;
-        let paths = read_parquet(&dir.join("paths.parquet"))?;
-        let parse = |v: &[String]| -> Result<Vec<i128>> {
-            v.iter()
-                .map(|x| {
-                    x.parse::<i128>()
-                        .with_context(|| format!("{} is damaged", dir.display()))
-                })
-                .collect()
-        };
-        let (adoption, revenue) = (parse(&info.adoption_sum)?, parse(&info.revenue_base_sum)?);
-        let n = info.end_trial - info.first_trial;
-        tracker.replay(trials.column("npv")?.f64()?.into_no_null_iter());
-        acc.absorb(&trials, &paths, (&adoption, &revenue, &info.clamped, n))
-            .with_context(|| format!("cannot merge {}", dir.display()))?;
-    }
+    let (summary, frames, write_trials) = if first.quantiles == "sketch" {
+        let mut s = Stream::new(&model, scenario.kpi.is_some(), TrialsOut::Skip, false);
+        for (dir, info) in &shards {
+            let (adoption, revenue) = totals(dir, info)?;
+            let n = info.end_trial - info.first_trial;
+            s.absorb(dir, (&adoption, &revenue, &info.clamped, n))
+                .with_context(|| format!("cannot merge {}", dir.display()))?;
+        }
+        // The per-trial file and the convergence trace need every shard's rows.
+        if shards
+            .iter()
+            .all(|(d, _)| d.join("trials.parquet").exists())
+        {
+            let dirs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
+            concat_trials(&dirs, &stream::trials_path(staging.path()), &mut tracker)?;
+        }
+        let (summary, frames) = s.finish(&scenario)?;
+        (summary, frames, false)
+    } else {
+        let mut acc = Accumulator::new(&model, scenario.kpi.is_some());
+        for (dir, info) in &shards {
+            let trials = read_parquet(&dir.join("trials.parquet"))?;
+            let paths = read_parquet(&dir.join("paths.parquet"))?;
+            let (adoption, revenue) = totals(dir, info)?;
+            let n = info.end_trial - info.first_trial;
+            tracker.replay(trials.column("npv")?.f64()?.into_no_null_iter());
+            acc.absorb(&trials, &paths, (&adoption, &revenue, &info.clamped, n))
+                .with_context(|| format!("cannot merge {}", dir.display()))?;
+        }
+        let (summary, frames) = acc.finish(&scenario)?;
+        (summary, frames, true)
+    };
     let trace = tracker.finish();
-    let (summary, frames) = acc.finish(&scenario)?;
     let manifest = Manifest::now(
         label.clone(),
         first.scenario_sha256.clone(),
@@ -225,8 +324,8 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         frames,
         trace,
         manifest,
-        write_trials: true,
+        write_trials,
     };
-    let summary = write_run_folder(Staging::new(&args.out)?, finished, args.charts)?;
+    let summary = write_run_folder(staging, finished, args.charts)?;
     Ok((summary, args.out.clone()))
 }

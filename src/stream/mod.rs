@@ -16,7 +16,7 @@
 //! number of trials.
 
 pub mod sketch;
-// pub mod state;
+pub mod state;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -47,7 +47,7 @@ pub const EXACT_LIMIT: u64 = 250_000;
 /// Batches buffered before their values go into the sketches.
 const PENDING: usize = 16;
 /// Rows per row group of a streamed `trials.parquet`.
-const ROW_GROUP: usize = 1 << 18;
+pub const ROW_GROUP: usize = 1 << 18;
 
 /// Moments per arm: ROI, NPV, net, revenue retained, incidents, final adoption, final KPI,
 /// investment, then the channels.
@@ -168,6 +168,8 @@ pub struct Stream<'m> {
     error: Option<anyhow::Error>,
     /// Batches whose values are not yet in the sketches (at most [`PENDING`]).
     pending: Vec<Batch>,
+    /// Head rows of absorbed shards, in trial order.
+    extra_head: Vec<DataFrame>,
 }
 
 impl<'m> Stream<'m> {
@@ -204,6 +206,7 @@ impl<'m> Stream<'m> {
             },
             error: None,
             pending: Vec::with_capacity(PENDING),
+            extra_head: Vec::new(),
         }
     }
 
@@ -351,9 +354,14 @@ impl<'m> Stream<'m> {
         self.sketch_pending();
         self.finish_rows()?;
         let summary = self.summary(sc);
+        let mut head = self.head.trials_frame()?;
+        for part in &self.extra_head {
+            head.vstack_mut(part)
+                .context("joining the shards' first trials")?;
+        }
         let frames = Frames {
             monthly: self.monthly_frame()?,
-            trials: self.head.trials_frame()?,
+            trials: head,
         };
         Ok((summary, frames))
     }

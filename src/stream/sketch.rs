@@ -56,6 +56,11 @@ impl Sketch {
         }
     }
 
+    /// Mantissa bits kept.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
     /// The largest relative error of a reported quantile (see the module documentation).
     pub fn relative_error(&self) -> f64 {
         0.5f64.powi(self.bits as i32 + 1)

@@ -1,0 +1,266 @@
+//! A streamed shard on disk: everything [`Stream`] holds, so that `alignsim merge` can
+//! rebuild the whole run's reduction from N shards without reading their trials.
+//!
+//! - `stream.json`: exact counts, payback months, the sketches' observed bounds;
+//! - `sketches.parquet`: every sketch's non-empty buckets (`sketch`, `key`, `count`);
+//! - `blocks.parquet`: each block's moments, one row per block, so the merge combines the
+//!   blocks in trial order exactly as a single run does;
+//! - `head.parquet`: the shard's rows among the run's first [`super::HEAD_TRIALS`] trials.
+
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{Moments, Sketch, Stream};
+use crate::output;
+
+const STATE_FILE: &str = "stream.json";
+const SKETCH_FILE: &str = "sketches.parquet";
+const BLOCK_FILE: &str = "blocks.parquet";
+const HEAD_FILE: &str = "head.parquet";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedArm {
+    rows: u64,
+    roi_negative: u64,
+    npv_negative: u64,
+    paid_back: u64,
+    dropped: u64,
+    payback: Vec<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    arms: Vec<SavedArm>,
+    a_greater: Vec<u64>,
+    /// Each sketch's observed minimum and maximum, as `f64` bit patterns (exact).
+    bounds: Vec<[u64; 2]>,
+    /// Moments per block.
+    stats: usize,
+}
+
+impl Stream<'_> {
+    /// Every sketch, in a fixed order: each arm's ROI, NPV and net, then the monthly ones.
+    fn sketches(&self) -> Vec<&Sketch> {
+        let mut out: Vec<&Sketch> = self
+            .arms
+            .iter()
+            .flat_map(|t| [&t.roi, &t.npv, &t.net])
+            .collect();
+        out.extend(&self.months);
+        out
+    }
+
+    fn sketches_mut(&mut self) -> Vec<&mut Sketch> {
+        let mut out: Vec<&mut Sketch> = self
+            .arms
+            .iter_mut()
+            .flat_map(|t| [&mut t.roi, &mut t.npv, &mut t.net])
+            .collect();
+        out.extend(self.months.iter_mut());
+        out
+    }
+
+    /// The fixed-point monthly sums and clamp counts (what a shard's `shard.json` records).
+    pub fn totals(&self) -> (Vec<i128>, Vec<i128>, Vec<u64>) {
+        (
+            self.adoption_sum.clone(),
+            self.revenue_base_sum.clone(),
+            self.clamped.clone(),
+        )
+    }
+
+    /// Finishes the shard's `trials.parquet` and writes its state into `dir`.
+    ///
+    /// # Errors
+    /// A write error, now or met while streaming rows.
+    pub fn save(mut self, dir: &Path) -> Result<()> {
+        self.close_block();
+        self.sketch_pending();
+        self.finish_rows()?;
+        let saved = Saved {
+            arms: self
+                .arms
+                .iter()
+                .map(|t| SavedArm {
+                    rows: t.rows,
+                    roi_negative: t.roi_negative,
+                    npv_negative: t.npv_negative,
+                    paid_back: t.paid_back,
+                    dropped: t.dropped,
+                    payback: t.payback.clone(),
+                })
+                .collect(),
+            a_greater: self.a_greater.clone(),
+            bounds: self
+                .sketches()
+                .iter()
+                .map(|s| {
+                    let (lo, hi) = s.bounds();
+                    [lo.to_bits(), hi.to_bits()]
+                })
+                .collect(),
+            stats: self.total.len(),
+        };
+        output::write_json(&dir.join(STATE_FILE), &saved)?;
+
+        let (mut ids, mut keys, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, s) in self.sketches().iter().enumerate() {
+            for (k, c) in s.entries() {
+                ids.push(i as u32);
+                keys.push(k);
+                counts.push(c);
+            }
+        }
+        let mut sketches = DataFrame::new(
+            ids.len(),
+            vec![
+                Column::new("sketch".into(), ids),
+                Column::new("key".into(), keys),
+                Column::new("count".into(), counts),
+            ],
+        )?;
+        output::write_parquet(&dir.join(SKETCH_FILE), &mut sketches)?;
+
+        let blocks = self.blocks.take().unwrap_or_default();
+        let mut cols = vec![Column::new(
+            "block".into(),
+            blocks.iter().map(|b| b.0).collect::<Vec<u64>>(),
+        )];
+        for s in 0..self.total.len() {
+            let stat = |f: fn(&Moments) -> f64| -> Vec<f64> {
+                blocks.iter().map(|b| f(&b.1[s])).collect()
+            };
+            cols.push(Column::new(
+                format!("n{s}").into(),
+                blocks.iter().map(|b| b.1[s].n).collect::<Vec<u64>>(),
+            ));
+            cols.push(Column::new(format!("mean{s}").into(), stat(|m| m.mean)));
+            cols.push(Column::new(format!("m2_{s}").into(), stat(|m| m.m2)));
+        }
+        let mut blocks = DataFrame::new(blocks.len(), cols)?;
+        output::write_parquet(&dir.join(BLOCK_FILE), &mut blocks)?;
+
+        let mut head = self.head.trials_frame()?;
+        output::write_parquet(&dir.join(HEAD_FILE), &mut head)
+    }
+
+    /// Adds a shard written by [`Stream::save`], with its monthly sums and clamp counts;
+    /// shards must be absorbed in trial order.
+    ///
+    /// # Errors
+    /// Missing or damaged files, or a shard of another shape of run.
+    pub fn absorb(&mut self, dir: &Path, totals: (&[i128], &[i128], &[u64], u64)) -> Result<()> {
+        let damaged = || format!("{} is damaged or not a streamed shard", dir.display());
+        let text = std::fs::read_to_string(dir.join(STATE_FILE)).with_context(damaged)?;
+        let saved: Saved = serde_json::from_str(&text).with_context(damaged)?;
+        let n_sketches = self.sketches().len();
+        if saved.arms.len() != self.arms.len()
+            || saved.a_greater.len() != self.a_greater.len()
+            || saved.bounds.len() != n_sketches
+            || saved.stats != self.total.len()
+            || saved
+                .arms
+                .iter()
+                .any(|a| a.payback.len() != self.model.horizon + 2)
+        {
+            bail!("{}: its shape does not match the scenario", damaged());
+        }
+        for (t, a) in self.arms.iter_mut().zip(&saved.arms) {
+            t.rows += a.rows;
+            t.roi_negative += a.roi_negative;
+            t.npv_negative += a.npv_negative;
+            t.paid_back += a.paid_back;
+            t.dropped += a.dropped;
+            t.payback
+                .iter_mut()
+                .zip(&a.payback)
+                .for_each(|(x, y)| *x += y);
+        }
+        for (x, y) in self.a_greater.iter_mut().zip(&saved.a_greater) {
+            *x += y;
+        }
+
+        let sketches = read(&dir.join(SKETCH_FILE))?;
+        let ids = sketches.column("sketch")?.u32()?;
+        let keys = sketches.column("key")?.i64()?;
+        let counts = sketches.column("count")?.u64()?;
+        let mut entries: Vec<Vec<super::sketch::Entry>> = vec![Vec::new(); n_sketches];
+        for ((id, key), count) in ids.iter().zip(keys.iter()).zip(counts.iter()) {
+            let (Some(id), Some(key), Some(count)) = (id, key, count) else {
+                bail!("{}: a sketch entry is empty", damaged());
+            };
+            entries
+                .get_mut(id as usize)
+                .with_context(damaged)?
+                .push((key, count));
+        }
+        for ((s, e), b) in self
+            .sketches_mut()
+            .into_iter()
+            .zip(&entries)
+            .zip(&saved.bounds)
+        {
+            let bounds = (f64::from_bits(b[0]), f64::from_bits(b[1]));
+            let part = Sketch::from_entries(s.bits(), e, bounds)
+                .map_err(|m| anyhow::anyhow!("{}: {m}", damaged()))?;
+            s.merge(&part);
+        }
+
+        let blocks = read(&dir.join(BLOCK_FILE))?;
+        let columns = (0..saved.stats)
+            .map(|s| {
+                Ok((
+                    blocks.column(&format!("n{s}"))?.u64()?.clone(),
+                    blocks.column(&format!("mean{s}"))?.f64()?.clone(),
+                    blocks.column(&format!("m2_{s}"))?.f64()?.clone(),
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for row in 0..blocks.height() {
+            for (t, (n, mean, m2)) in self.total.iter_mut().zip(&columns) {
+                let m = Moments {
+                    n: n.get(row).with_context(damaged)?,
+                    mean: mean.get(row).with_context(damaged)?,
+                    m2: m2.get(row).with_context(damaged)?,
+                };
+                t.merge(&m);
+            }
+        }
+
+        let head = read(&dir.join(HEAD_FILE))?;
+        if head.height() > 0 {
+            self.extra_head.push(head);
+        }
+        let (adoption, revenue, clamped, n) = totals;
+        if adoption.len() != self.adoption_sum.len() || clamped.len() != self.clamped.len() {
+            bail!("{}: its shape does not match the scenario", damaged());
+        }
+        for (a, x) in self.adoption_sum.iter_mut().zip(adoption) {
+            *a += x;
+        }
+        for (a, x) in self.revenue_base_sum.iter_mut().zip(revenue) {
+            *a += x;
+        }
+        for (a, x) in self.clamped.iter_mut().zip(clamped) {
+            *a += x;
+        }
+        self.n += n;
+        Ok(())
+    }
+}
+
+fn read(path: &Path) -> Result<DataFrame> {
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Context::with_context(ParquetReader::new(file).finish(), || {
+        format!("cannot read {}", path.display())
+    })
+}
+
+/// Whether a shard folder holds a streamed shard's state.
+pub fn is_streamed(dir: &Path) -> bool {
+    dir.join(STATE_FILE).exists()
+}
