@@ -105,8 +105,11 @@ impl RunData {
                 dir.display()
             );
         }
-        let trials = read_parquet(&trials_path)?;
-        let monthly = read_parquet(&dir.join("monthly.parquet"))?;
+        // A sketched run drew its charts from its first trials only (see crate::stream).
+        let rows = (summary.quantiles.method == "sketch")
+            .then(|| crate::stream::HEAD_TRIALS as usize * summary.arms.len());
+        let trials = read_parquet(&trials_path, rows)?;
+        let monthly = read_parquet(&dir.join("monthly.parquet"), None)?;
         let scenario = read_scenario(dir, &summary.scenario);
         let manifest = read_manifest(dir);
         let mut data = RunData::from_frames(summary, &trials, &monthly, scenario, manifest)?;
@@ -131,9 +134,11 @@ impl RunData {
     }
 }
 
-fn read_parquet(path: &Path) -> Result<DataFrame> {
+/// Reads a Parquet file, or only its first `rows` rows.
+fn read_parquet(path: &Path, rows: Option<usize>) -> Result<DataFrame> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     ParquetReader::new(file)
+        .with_slice(rows.map(|n| (0, n)))
         .finish()
         .with_context(|| format!("cannot read {}", path.display()))
 }

@@ -31,6 +31,24 @@ pub fn section(data: &RunData) -> String {
          worst futures. With a finite number of futures every figure carries a small Monte Carlo \
          error; the margins below are 95 % intervals (1.96 standard errors).</p>\n",
     );
+    if let (Some(e), Some(m)) = (
+        s.quantiles.relative_error,
+        s.quantiles.monthly_relative_error,
+    ) {
+        let _ = writeln!(
+            out,
+            "<p>This run summarised its futures as they were simulated instead of keeping every one in \
+             memory, so its percentiles, VaR, \
+             CVaR and monthly bands come from fine histograms (sketches) rather than from every \
+             value: each is within {} of the exact figure (relative to its size; {} for the \
+             monthly bands). Means, standard errors and probabilities are exact. The charts of \
+             individual futures (NPV and ROI distributions, paired difference, payback) and the \
+             sensitivity measures use the first {} futures.</p>",
+            pct_precise(e),
+            pct_precise(m),
+            fmt_num(crate::stream::HEAD_TRIALS.min(s.trials) as f64)
+        );
+    }
     out.push_str(&errors_table(s));
     out.push_str(&clamp_notes(s));
     out.push_str(&provenance(data));
@@ -91,6 +109,11 @@ fn clamp_notes(s: &Summary) -> String {
     }
     out.push_str("</ul></div>\n");
     out
+}
+
+/// A small share as a percentage with three decimals, e.g. 0.012 %.
+fn pct_precise(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
 }
 
 fn provenance(data: &RunData) -> String {
