@@ -400,12 +400,13 @@ mod tests {
         let mut bulk = Sketch::new(10);
         bulk.extend(xs.iter().copied().chain([f64::NAN, 0.0, 0.0]));
         bulk.extend([1.5; 40].into_iter());
-        whole.insert(0.0);
-        whole.insert(0.0);
-        (0..40).for_each(|_| whole.insert(1.5));
-        assert_eq!(whole.buckets(), bulk.buckets());
-        assert_eq!(whole.bounds(), bulk.bounds());
-        assert_eq!(whole.len(), bulk.len());
+        let mut one_by_one = whole.clone();
+        one_by_one.insert(0.0);
+        one_by_one.insert(0.0);
+        (0..40).for_each(|_| one_by_one.insert(1.5));
+        assert_eq!(one_by_one.buckets(), bulk.buckets());
+        assert_eq!(one_by_one.bounds(), bulk.bounds());
+        assert_eq!(one_by_one.len(), bulk.len());
         let mut parts = Sketch::new(10);
         for chunk in xs.chunks(3_001).rev() {
             let mut p = Sketch::new(10);

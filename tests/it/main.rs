@@ -11,6 +11,7 @@ mod robustness;
 mod sampling;
 mod sensitivity;
 mod shard;
+mod stream;
 mod sweep;
 
 use alignsim::engine::{Batch, Model};
