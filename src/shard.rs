@@ -174,7 +174,7 @@ fn concat_trials(dirs: &[&Path], out: &Path, tracker: &mut Tracker) -> Result<()
                 None => {
                     let file = File::create(out)
                         .with_context(|| format!("cannot create {}", out.display()))?;
-                    writer.insert(ParquetWriter::new(file).batched(df.schema())?)
+                    writer.insert(crate::output::parquet_writer(file).batched(df.schema())?)
                 }
             };
             Context::with_context(w.write_batch(&df), || {

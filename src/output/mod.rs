@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub use files::{Manifest, write_csv, write_json, write_parquet, write_summary_csv};
+pub use files::{
+    Manifest, parquet_writer, write_csv, write_json, write_parquet, write_summary_csv,
+};
 
 /// A run folder being written. Dropping it without [`Staging::commit`] removes it.
 pub struct Staging {

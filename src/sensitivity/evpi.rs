@@ -19,6 +19,7 @@
 use rand::Rng;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Samples, plain_name};
@@ -68,6 +69,7 @@ pub fn analyse(s: &Samples, seed: u64) -> Evpi {
     let (best, value_now) = best_option(&mean_npv);
     let bins = bins_for(s.n);
     let mut inputs: Vec<InputEvpi> = (0..s.paths.len())
+        .into_par_iter()
         .filter_map(|i| {
             let arm = (0..s.arms.len()).find(|&a| s.varies(a, i))?;
             let (evpi, used) = of_input(&s.x[arm][i], &s.npv, bins);

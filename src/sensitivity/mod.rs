@@ -59,8 +59,7 @@ pub struct Sensitivity {
 impl Sensitivity {
     /// The tornado and EVPI of a run's trials (no extra simulation).
     pub fn of_samples(sc: &Scenario, s: &Samples) -> Sensitivity {
-        let tornado = tornado::analyse(s);
-        let evpi = evpi::analyse(s, sc.seed);
+        let (tornado, evpi) = rayon::join(|| tornado::analyse(s), || evpi::analyse(s, sc.seed));
         let mut sentences: Vec<String> = tornado.iter().map(|t| t.sentence.clone()).collect();
         sentences.push(evpi::sentence(&evpi, &sc.currency));
         let mut notes = Vec::new();

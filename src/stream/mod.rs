@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use polars::io::parquet::write::BatchedWriter;
-use polars::prelude::{DataFrame, ParquetWriter};
+use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::{
@@ -557,7 +557,7 @@ impl RowWriter<'_> {
                 let file = File::create(&self.path)
                     .with_context(|| format!("cannot create {}", self.path.display()))?;
                 self.writer
-                    .insert(ParquetWriter::new(file).batched(df.schema())?)
+                    .insert(crate::output::parquet_writer(file).batched(df.schema())?)
             }
         };
         Context::with_context(writer.write_batch(&df), || {
