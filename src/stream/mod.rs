@@ -522,7 +522,7 @@ fn cvar5(npv: &Sketch) -> Option<f64> {
 
 /// The median payback month over every trial, those that never paid back counting as
 /// later than any month (as the exact path does), or `None` when that median is "never".
-fn payback_median(counts: &[u64], horizon: usize) -> Option<f64> {
+pub(crate) fn payback_median(counts: &[u64], horizon: usize) -> Option<f64> {
     let n: u64 = counts.iter().sum();
     let runs: Vec<(f64, u64)> = counts
         .iter()

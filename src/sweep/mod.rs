@@ -533,7 +533,7 @@ pub fn simulate(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Sweep> {
 /// Simulates one scenario's trials and reduces them to each arm's figures.
 pub fn run_point(sc: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec<ArmPoint> {
     let model = Model::new(sc);
-    let mut reducer = reduce::Reducer::new(&model);
+    let mut reducer = reduce::Reducer::new(&model, crate::stream::auto_sketch(sc.trials));
     model.run_each(0..sc.trials, progress, |b| reducer.push(&b));
     reducer.finish()
 }
