@@ -1,11 +1,9 @@
 //! The command line end to end: `alignsim run` writes a complete run folder.
 
 use assert_cmd::Command;
-use serde_json::Value;
 
-fn bakery() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
-}
+use super::bakery_path as bakery;
+use serde_json::Value;
 
 fn run(out: &std::path::Path, extra: &[&str]) -> std::process::Output {
     Command::cargo_bin("alignsim")

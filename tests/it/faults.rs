@@ -8,11 +8,9 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use assert_cmd::cargo::cargo_bin;
 
-fn bakery() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
-}
+use super::bakery_path as bakery;
+use assert_cmd::cargo::cargo_bin;
 
 /// `alignsim run bakery.toml --trials N --out OUT --charts none --quiet`.
 fn run(out: &Path, trials: u64) -> std::process::Output {

@@ -62,3 +62,18 @@ pub fn assert_success(output: &std::process::Output) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The path of the shipped bakery scenario.
+pub fn bakery_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
+}
+
+/// Runs the alignsim binary with `args`, then `paths`, and returns what it did.
+pub fn alignsim(args: &[&str], paths: &[&std::path::Path]) -> std::process::Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("alignsim").unwrap();
+    cmd.args(args);
+    for p in paths {
+        cmd.arg(p);
+    }
+    cmd.output().unwrap()
+}

@@ -2,46 +2,38 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use polars::prelude::{ParquetReader, SerReader};
 
-fn bakery() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
-}
-
-fn alignsim(args: &[&str], paths: &[&Path]) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("alignsim").unwrap();
-    cmd.args(args);
-    for p in paths {
-        cmd.arg(p);
-    }
-    cmd.output().unwrap()
-}
+use super::{alignsim, bakery_path as bakery};
 
 const TRIALS: &str = "5003";
 
 #[test]
 fn merged_shards_equal_the_single_run() {
+    merges_equal_the_single_run(TRIALS, &[]);
+}
+
+/// Runs `trials` bakery trials whole and as N = 1, 3 and 7 shards (each run with the
+/// `extra` arguments, shards in reverse order), merges each set and checks that the
+/// merged folder's files equal the single run's; returns the temporary folder.
+pub fn merges_equal_the_single_run(trials: &str, extra: &[&str]) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
+    let run = |more: &[&str], out: &Path| {
+        let mut args = vec!["run", "--trials", trials, "--quiet", "--charts", "none"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(more);
+        args.push("--out");
+        super::assert_success(&alignsim(&args, &[out, &bakery()]));
+    };
     let whole = tmp.path().join("whole");
-    super::assert_success(&alignsim(
-        &[
-            "run", "--trials", TRIALS, "--quiet", "--charts", "none", "--out",
-        ],
-        &[&whole, &bakery()],
-    ));
+    run(&[], &whole);
     let expected = std::fs::read(whole.join("summary.json")).unwrap();
     for n in [1u64, 3, 7] {
         let mut dirs = Vec::new();
         // Run the shards in reverse order: order of execution must not matter.
         for k in (1..=n).rev() {
             let dir = tmp.path().join(format!("s{n}-{k}"));
-            let spec = format!("{k}/{n}");
-            super::assert_success(&alignsim(
-                &[
-                    "run", "--trials", TRIALS, "--shard", &spec, "--quiet", "--out",
-                ],
-                &[&dir, &bakery()],
-            ));
+            run(&["--shard", &format!("{k}/{n}")], &dir);
             dirs.push(dir);
         }
         let merged = tmp.path().join(format!("merged{n}"));
@@ -56,14 +48,28 @@ fn merged_shards_equal_the_single_run() {
             got == expected,
             "N = {n}: merged summary.json differs from the single run's"
         );
-        for f in ["convergence.json", "summary.csv", "sensitivity.json"] {
+        for f in [
+            "convergence.json",
+            "summary.csv",
+            "sensitivity.json",
+            "monthly.parquet",
+        ] {
             assert_eq!(
                 std::fs::read(merged.join(f)).unwrap(),
                 std::fs::read(whole.join(f)).unwrap(),
                 "N = {n}: {f}"
             );
         }
+        let rows = |dir: &Path| {
+            let file = std::fs::File::open(dir.join("trials.parquet")).unwrap();
+            ParquetReader::new(file).finish().unwrap()
+        };
+        assert!(
+            rows(&merged).equals_missing(&rows(&whole)),
+            "N = {n}: trials.parquet"
+        );
     }
+    tmp
 }
 
 #[test]

@@ -1,12 +1,10 @@
 //! The streamed (sketch) aggregation of big runs: the same figures as the exact path,
 //! within the error bound it states, independent of threads and of shards.
 
-use std::path::{Path, PathBuf};
-
+use super::{alignsim, bakery_path as bakery};
 use alignsim::aggregate::{self, Stats, Summary};
 use alignsim::engine::{Batch, Model};
 use alignsim::stream::{Stream, TrialsOut};
-use assert_cmd::Command;
 
 const TRIALS: u64 = 30_000;
 
@@ -166,83 +164,15 @@ fn auto_switches_to_sketches_above_the_exact_limit() {
     ));
 }
 
-fn bakery() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
-}
-
-fn alignsim(args: &[&str], paths: &[&Path]) -> std::process::Output {
-    let mut cmd = Command::cargo_bin("alignsim").unwrap();
-    cmd.args(args);
-    for p in paths {
-        cmd.arg(p);
-    }
-    cmd.output().unwrap()
-}
-
 /// More than two blocks of trials, not a multiple of a block.
 const SHARDED: &str = "40003";
 
 #[test]
 fn sketched_shards_merge_to_the_single_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let whole = tmp.path().join("whole");
-    let run = |extra: &[&str], out: &Path| {
-        let mut args = vec![
-            "run",
-            "--trials",
-            SHARDED,
-            "--quantiles",
-            "sketch",
-            "--quiet",
-            "--charts",
-            "none",
-        ];
-        args.extend_from_slice(extra);
-        args.push("--out");
-        super::assert_success(&alignsim(&args, &[out, &bakery()]));
-    };
-    run(&[], &whole);
-    let expected = std::fs::read(whole.join("summary.json")).unwrap();
-    let summary: Summary = serde_json::from_slice(&expected).unwrap();
+    let tmp = super::shard::merges_equal_the_single_run(SHARDED, &["--quantiles", "sketch"]);
+    let text = std::fs::read(tmp.path().join("whole/summary.json")).unwrap();
+    let summary: Summary = serde_json::from_slice(&text).unwrap();
     assert_eq!(summary.quantiles.method, "sketch");
-    for n in [1u64, 3, 7] {
-        let mut dirs = Vec::new();
-        for k in (1..=n).rev() {
-            let dir = tmp.path().join(format!("s{n}-{k}"));
-            run(&["--shard", &format!("{k}/{n}")], &dir);
-            dirs.push(dir);
-        }
-        let merged = tmp.path().join(format!("merged{n}"));
-        let mut args: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-        args.insert(0, &merged);
-        super::assert_success(&alignsim(
-            &["merge", "--quiet", "--charts", "none", "--out"],
-            &args,
-        ));
-        let got = std::fs::read(merged.join("summary.json")).unwrap();
-        assert!(got == expected, "N = {n}: merged summary.json differs");
-        for f in [
-            "convergence.json",
-            "summary.csv",
-            "sensitivity.json",
-            "monthly.parquet",
-        ] {
-            assert_eq!(
-                std::fs::read(merged.join(f)).unwrap(),
-                std::fs::read(whole.join(f)).unwrap(),
-                "N = {n}: {f}"
-            );
-        }
-        let rows = |dir: &Path| {
-            let file = std::fs::File::open(dir.join("trials.parquet")).unwrap();
-            use polars::prelude::{ParquetReader, SerReader};
-            ParquetReader::new(file).finish().unwrap()
-        };
-        assert!(
-            rows(&merged).equals_missing(&rows(&whole)),
-            "N = {n}: trials"
-        );
-    }
     // Exact and sketched shards of one job do not mix.
     let exact = tmp.path().join("exact");
     super::assert_success(&alignsim(
