@@ -187,7 +187,8 @@ pub struct SweepArgs {
     /// Sweep folder to write (default: output/<scenario name>-sweep, or output/<batch name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Chart files to write into the sweep folder's charts/.
+    /// Chart files to write into the sweep folder's charts/ (a shard draws none:
+    /// `sweep-merge` does).
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
     pub charts: ChartFormat,
     /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the grid's points,

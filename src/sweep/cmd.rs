@@ -53,7 +53,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
     crate::output::preflight(&out_dir)?;
     let (pool, threads) = console::worker_pool(args.threads)?;
     let bar = console::progress_bar(range.len() as u64 * plan.trials, args.quiet, "sweeping");
-    let provenance = |started: Instant| {
+    let provenance = || {
         Manifest::now(
             plan.base.path.display().to_string(),
             crate::run::sha256_hex(&plan.base.bytes),
@@ -66,7 +66,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
     if let Some(spec) = args.shard {
         let points = pool.install(|| super::simulate_points(&plan, range, &|n| bar.inc(n)))?;
         bar.finish_and_clear();
-        let manifest = provenance(started);
+        let manifest = provenance();
         let written = shard::write(&out_dir, &plan, &args.vary, spec, points, &manifest)?;
         return Ok(SweepReport {
             sweep: None,
@@ -76,7 +76,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
     }
     let sweep = pool.install(|| super::simulate(&plan, &|n| bar.inc(n)))?;
     bar.finish_and_clear();
-    let manifest = provenance(started);
+    let manifest = provenance();
     let files = Files {
         scenario: &plan.base.bytes,
         batch: plan.batch.as_ref().map(|(_, b)| b.as_slice()),
