@@ -34,6 +34,9 @@ pub enum Command {
     /// Simulate a scenario at a grid of values of one or two parameters (what-if), or run
     /// a batch file that says what to vary.
     Sweep(SweepArgs),
+    /// Combine sweep shard folders written by `sweep --shard K/N` into one sweep folder,
+    /// identical to what a single sweep of every point writes.
+    SweepMerge(SweepMergeArgs),
     /// Find the value of one parameter at which an arm reaches a target, by bisection.
     Breakeven(BreakevenArgs),
 }
@@ -213,10 +216,33 @@ pub struct SweepArgs {
     /// Sweep folder to write (default: output/<scenario name>-sweep, or output/<batch name>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Chart files to write into the sweep folder's charts/ (a shard draws none:
+    /// `sweep-merge` does).
+    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
+    pub charts: ChartFormat,
+    /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the grid's points,
+    /// written to a sweep shard folder for `alignsim sweep-merge`. Draws are keyed, so any
+    /// machine can run any slice.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
+    /// No progress bar and no table: only errors and warnings.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SweepMergeArgs {
+    /// Sweep shard folders (all N shards of one sweep, in any order).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Sweep folder to write (default: the unsharded sweep's, output/<scenario name>-sweep
+    /// or output/<batch name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Chart files to write into the sweep folder's charts/.
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
     pub charts: ChartFormat,
-    /// No progress bar and no table: only errors and warnings.
+    /// No table: only errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report_command(args),
         Command::Sensitivity(args) => sensitivity_command(args),
         Command::Sweep(args) => sweep_command(args),
+        Command::SweepMerge(args) => sweep_merge_command(args),
         Command::Breakeven(args) => breakeven_command(args),
     };
     match result {
@@ -67,6 +68,16 @@ fn print_run(summary: &alignsim::aggregate::Summary, out_dir: &std::path::Path, 
 }
 
 fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = args
+        .shards
+        .iter()
+        .find(|d| alignsim::sweep::shard::is_shard(d))
+    {
+        anyhow::bail!(run::UsageError(format!(
+            "{} is a shard of a sweep: combine sweep shards with `alignsim sweep-merge`",
+            dir.display()
+        )));
+    }
     let (summary, out_dir) = alignsim::shard::merge(args)?;
     print_run(&summary, &out_dir, args.quiet);
     Ok(ExitCode::SUCCESS)
@@ -85,10 +96,28 @@ fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> 
 fn sweep_command(args: &alignsim::cli::SweepArgs) -> anyhow::Result<ExitCode> {
     let report = alignsim::sweep::cmd::sweep(args)?;
     if !args.quiet {
-        print!("{}", alignsim::sweep::cmd::printed(&report.sweep));
-        println!("\nResults written to {}", report.out_dir.display());
+        if let Some(shard) = &report.shard {
+            println!("{}", shard.text(&report.out_dir));
+        }
+        if let Some(sweep) = &report.sweep {
+            print_sweep(sweep, &report.out_dir);
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn sweep_merge_command(args: &alignsim::cli::SweepMergeArgs) -> anyhow::Result<ExitCode> {
+    let (sweep, out_dir) = alignsim::sweep::shard::merge(args)?;
+    if !args.quiet {
+        print_sweep(&sweep, &out_dir);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal table and findings of a sweep or a sweep merge.
+fn print_sweep(sweep: &alignsim::sweep::Sweep, out_dir: &std::path::Path) {
+    print!("{}", alignsim::sweep::cmd::printed(sweep));
+    println!("\nResults written to {}", out_dir.display());
 }
 
 fn breakeven_command(args: &alignsim::cli::BreakevenArgs) -> anyhow::Result<ExitCode> {

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use toml::{Table, Value};
 
 use super::breakeven::{self, Direction, Evaluations, Solved, TargetLevel};
-use super::{Base, Plan, Request, Source, Sweep, path, report};
+use super::{Base, Request, Source, Sweep, path, report, shard};
 use crate::cli::{BreakevenArgs, SweepArgs};
 use crate::console;
 use crate::dist::fmt_num;
@@ -19,11 +19,14 @@ use crate::plot::{self, Formats};
 
 /// What a finished sweep hands back.
 pub struct SweepReport {
-    pub sweep: Sweep,
+    /// The whole sweep; `None` for a shard, which is summarised only when merged.
+    pub sweep: Option<Sweep>,
+    /// For a shard: which points it simulated.
+    pub shard: Option<shard::Written>,
     pub out_dir: PathBuf,
 }
 
-/// Runs `alignsim sweep`.
+/// Runs `alignsim sweep`, or with `--shard K/N` its K-th slice of the points.
 ///
 /// # Errors
 /// Input errors (exit code 2) before anything is simulated or written; I/O errors.
@@ -35,40 +38,73 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
         trials: args.trials,
         seed: args.seed,
     })?;
-    let out_dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&plan.name));
+    let n_points = plan.grid().len();
+    let range = args.shard.map_or(0..n_points, |spec| {
+        let r = spec.range(n_points as u64);
+        r.start as usize..r.end as usize
+    });
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        let name = match args.shard {
+            Some(spec) => format!("{}-shard-{}-of-{}", plan.name, spec.index, spec.count),
+            None => plan.name.clone(),
+        };
+        Path::new("output").join(name)
+    });
+    crate::output::preflight(&out_dir)?;
     let (pool, threads) = console::worker_pool(args.threads)?;
-    let points = plan.grid().len() as u64;
-    let bar = console::progress_bar(points * plan.trials, args.quiet, "sweeping");
+    let bar = console::progress_bar(range.len() as u64 * plan.trials, args.quiet, "sweeping");
+    let provenance = || {
+        Manifest::now(
+            plan.base.path.display().to_string(),
+            crate::run::sha256_hex(&plan.base.bytes),
+            plan.seed,
+            plan.trials,
+            threads,
+            started,
+        )
+    };
+    if let Some(spec) = args.shard {
+        let points = pool.install(|| super::simulate_points(&plan, range, &|n| bar.inc(n)))?;
+        bar.finish_and_clear();
+        let manifest = provenance();
+        let written = shard::write(&out_dir, &plan, &args.vary, spec, points, &manifest)?;
+        return Ok(SweepReport {
+            sweep: None,
+            shard: Some(written),
+            out_dir,
+        });
+    }
     let sweep = pool.install(|| super::simulate(&plan, &|n| bar.inc(n)))?;
     bar.finish_and_clear();
-    let manifest = Manifest {
-        alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_version: crate::aggregate::MODEL_VERSION.to_string(),
-        scenario_file: plan.base.path.display().to_string(),
-        scenario_sha256: crate::run::sha256_hex(&plan.base.bytes),
-        seed: plan.seed,
-        trials: plan.trials,
-        threads,
-        wall_time_s: started.elapsed().as_secs_f64(),
-        timestamp: crate::run::rfc3339_now(),
-        command: std::env::args().collect(),
+    let manifest = provenance();
+    let files = Files {
+        scenario: &plan.base.bytes,
+        batch: plan.batch.as_ref().map(|(_, b)| b.as_slice()),
     };
     let formats = Formats {
         png: args.charts.png(),
         svg: args.charts.svg(),
     };
-    write(&out_dir, &plan, &sweep, &manifest, formats)?;
-    Ok(SweepReport { sweep, out_dir })
+    write(&out_dir, files, &sweep, &manifest, formats)?;
+    Ok(SweepReport {
+        sweep: Some(sweep),
+        shard: None,
+        out_dir,
+    })
+}
+
+/// The files a sweep folder keeps a copy of: the base scenario and the batch file.
+#[derive(Debug, Clone, Copy)]
+pub struct Files<'a> {
+    pub scenario: &'a [u8],
+    pub batch: Option<&'a [u8]>,
 }
 
 /// Writes the sweep folder: data files, manifest, the scenario (and batch file) it came
 /// from, and the charts.
 pub fn write(
     out_dir: &Path,
-    plan: &Plan,
+    files: Files<'_>,
     sweep: &Sweep,
     manifest: &Manifest,
     formats: Formats,
@@ -78,9 +114,9 @@ pub fn write(
     report::write_files(dir, sweep)?;
     crate::output::write_json(&dir.join("manifest.json"), manifest)?;
     let scenario = dir.join("scenario.toml");
-    std::fs::write(&scenario, &plan.base.bytes)
+    std::fs::write(&scenario, files.scenario)
         .with_context(|| format!("cannot write {}", scenario.display()))?;
-    if let Some((_, bytes)) = &plan.batch {
+    if let Some(bytes) = files.batch {
         let batch = dir.join("batch.toml");
         std::fs::write(&batch, bytes)
             .with_context(|| format!("cannot write {}", batch.display()))?;

@@ -9,13 +9,15 @@
 //! every point is validated as a scenario file of its own), [`simulate`] runs the points
 //! one after another, each parallel over trials, [`reduce`] condenses each point to its
 //! figures, [`breakeven`] finds where an arm starts to break even, and [`report`] writes
-//! the sweep folder and the printed table.
+//! the sweep folder and the printed table. [`shard`] splits the grid's points across
+//! machines (`sweep --shard K/N`) and merges the shards (`sweep-merge`).
 
 pub mod breakeven;
 pub mod cmd;
 pub mod path;
 pub mod reduce;
 pub mod report;
+pub mod shard;
 pub mod spec;
 
 use std::ops::Range;
@@ -475,9 +477,28 @@ impl Sweep {
 /// # Errors
 /// A point the model does not allow (already ruled out by [`Plan::new`]).
 pub fn simulate(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Sweep> {
+    let mut sweep = describe(plan);
+    sweep.points = simulate_points(plan, 0..plan.grid().len(), progress)?;
+    sweep.break_even = breakeven::findings(&sweep);
+    Ok(sweep)
+}
+
+/// Simulates the points of a plan whose indexes lie in `range` (a shard's slice of the
+/// grid), in index order. A point's figures do not depend on which others are simulated.
+///
+/// # Errors
+/// A point the model does not allow (already ruled out by [`Plan::new`]).
+pub fn simulate_points(
+    plan: &Plan,
+    range: Range<usize>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Point>> {
     let grid = plan.grid();
-    let mut points = Vec::with_capacity(grid.len());
+    let mut points = Vec::with_capacity(range.len());
     for (k, values) in grid.into_iter().enumerate() {
+        if !range.contains(&k) {
+            continue;
+        }
         let sc = match plan.kept.as_ref().and_then(|v| v.get(k)) {
             Some(kept) => {
                 let mut sc = kept.clone();
@@ -493,8 +514,13 @@ pub fn simulate(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Sweep> {
             values,
         });
     }
+    Ok(points)
+}
+
+/// The sweep a plan describes, before any point is simulated: no points, no findings.
+pub fn describe(plan: &Plan) -> Sweep {
     let sc = &plan.base.scenario;
-    let mut sweep = Sweep {
+    Sweep {
         scenario: sc.name.clone(),
         title: sc.title.clone(),
         currency: sc.currency.clone(),
@@ -523,11 +549,9 @@ pub fn simulate(plan: &Plan, progress: &(dyn Fn(u64) + Sync)) -> Result<Sweep> {
                 label: a.label.clone(),
             })
             .collect(),
-        points,
+        points: Vec::new(),
         break_even: Vec::new(),
-    };
-    sweep.break_even = breakeven::findings(&sweep);
-    Ok(sweep)
+    }
 }
 
 /// Simulates one scenario's trials and reduces them to each arm's figures.

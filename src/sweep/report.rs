@@ -73,6 +73,86 @@ pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
     Ok(DataFrame::new(rows, cols).context("building the sweep frame")?)
 }
 
+/// The points of a frame written by [`frame`] (a shard's `points.parquet`), read back
+/// exactly: the inverse of [`frame`] for the axes and arms of `sweep`. Rows must be
+/// grouped by point, arms in the sweep's order.
+///
+/// # Errors
+/// A missing column, a column of another type, or a row with no point, arm or value.
+pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<super::Point>> {
+    let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
+        let col = df
+            .column(name)
+            .with_context(|| format!("no column {name}"))?;
+        let col = col
+            .f64()
+            .with_context(|| format!("column {name} does not hold numbers"))?;
+        Ok(col.iter().collect())
+    };
+    let point: Vec<Option<u32>> = df
+        .column("point")
+        .context("no column point")?
+        .u32()
+        .context("column point does not hold point numbers")?
+        .iter()
+        .collect();
+    let arm: Vec<Option<String>> = df
+        .column("arm")
+        .context("no column arm")?
+        .str()
+        .context("column arm does not hold names")?
+        .iter()
+        .map(|a| a.map(String::from))
+        .collect();
+    let axes = sweep
+        .axes
+        .iter()
+        .map(|a| f64s(&a.path))
+        .collect::<Result<Vec<_>>>()?;
+    let metrics = COLUMNS
+        .iter()
+        .map(|(name, _)| Ok((*name, f64s(name)?)))
+        .collect::<Result<std::collections::HashMap<_, _>>>()?;
+    let m = |name: &str, row: usize| metrics[name][row];
+    let mut points: Vec<super::Point> = Vec::new();
+    for row in 0..df.height() {
+        let missing = |what: &str| anyhow::anyhow!("row {row} has no {what}");
+        let k = point[row].ok_or_else(|| missing("point"))? as usize;
+        let values = axes
+            .iter()
+            .map(|c| c[row].ok_or_else(|| missing("varied value")))
+            .collect::<Result<Vec<f64>>>()?;
+        let a = super::ArmPoint {
+            arm: arm[row].clone().ok_or_else(|| missing("arm"))?,
+            p_npv_negative: m("p_npv_negative", row),
+            p_npv_positive: m("p_npv_positive", row),
+            p_roi_negative: m("p_roi_negative", row),
+            p_roi_positive: m("p_roi_positive", row),
+            npv_mean: m("npv_mean", row),
+            npv_mean_se: m("npv_mean_se", row),
+            npv_p5: m("npv_p5", row),
+            npv_p50: m("npv_p50", row),
+            npv_p95: m("npv_p95", row),
+            roi_mean: m("roi_mean", row),
+            roi_p10: m("roi_p10", row),
+            roi_p50: m("roi_p50", row),
+            roi_p90: m("roi_p90", row),
+            p_payback: m("p_payback", row),
+            payback_median: m("payback_median", row),
+            p_dropped: m("p_dropped", row),
+        };
+        match points.last_mut() {
+            Some(p) if p.point == k && p.values == values => p.arms.push(a),
+            _ => points.push(super::Point {
+                point: k,
+                values,
+                arms: vec![a],
+            }),
+        }
+    }
+    Ok(points)
+}
+
 /// Writes `sweep.parquet`, `sweep.csv` and `sweep.json` into `dir`.
 pub fn write_files(dir: &Path, sweep: &Sweep) -> Result<()> {
     let mut df = frame(sweep)?;

@@ -431,3 +431,322 @@ fn shipped_batch_files_are_valid() {
         assert!(!p.axes.is_empty() && p.grid().len() > 1);
     }
 }
+
+/// The files of a sweep folder that must not depend on how the sweep was split.
+const RESULT_FILES: [&str; 4] = ["sweep.json", "sweep.csv", "sweep.parquet", "scenario.toml"];
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 temporary path")
+}
+
+/// Runs `alignsim sweep` on `file` with `extra` arguments into `out`.
+fn cli_sweep(file: &Path, extra: &[&str], out: &Path) -> std::process::Output {
+    let mut args = vec!["sweep", path_str(file)];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--quiet", "--out", path_str(out)]);
+    cli(&args)
+}
+
+/// Runs the N shards of a sweep (in reverse order: order must not matter) and returns
+/// their folders.
+fn cli_shards(file: &Path, extra: &[&str], n: u64, dir: &Path) -> Vec<PathBuf> {
+    (1..=n)
+        .rev()
+        .map(|k| {
+            let out = dir.join(format!("shard{k}of{n}"));
+            let spec = format!("{k}/{n}");
+            let mut args = extra.to_vec();
+            args.extend_from_slice(&["--shard", &spec]);
+            crate::assert_success(&cli_sweep(file, &args, &out));
+            out
+        })
+        .collect()
+}
+
+fn cli_sweep_merge(shards: &[PathBuf], extra: &[&str], out: &Path) -> std::process::Output {
+    let mut args = vec!["sweep-merge", "--out", path_str(out)];
+    args.extend_from_slice(extra);
+    args.extend(shards.iter().map(|s| path_str(s)));
+    cli(&args)
+}
+
+fn assert_same_files(a: &Path, b: &Path, files: &[&str], what: &str) {
+    for f in files {
+        let (x, y) = (std::fs::read(a.join(f)), std::fs::read(b.join(f)));
+        let (x, y) = (
+            x.unwrap_or_else(|e| panic!("{what}: {}: {e}", a.join(f).display())),
+            y.unwrap_or_else(|e| panic!("{what}: {}: {e}", b.join(f).display())),
+        );
+        assert!(x == y, "{what}: {f} differs from the unsharded sweep's");
+    }
+}
+
+/// 5 points in 1, 2 and 3 shards (uneven: 1 + 2 + 2), merged, give the unsharded sweep's
+/// files byte for byte.
+#[test]
+fn merged_sweep_shards_equal_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bakery = bakery_path();
+    let job = [
+        "--vary",
+        "arms.misaligned.alignment.strategic=0.2:1:5",
+        "--trials",
+        "2000",
+        "--seed",
+        "11",
+    ];
+    let whole = tmp.path().join("whole");
+    let mut args = job.to_vec();
+    args.extend_from_slice(&["--charts", "svg"]);
+    crate::assert_success(&cli_sweep(&bakery, &args, &whole));
+    for n in [1u64, 2, 3] {
+        let shards = cli_shards(&bakery, &job, n, tmp.path());
+        let merged = tmp.path().join(format!("merged{n}"));
+        crate::assert_success(&cli_sweep_merge(&shards, &["--charts", "svg"], &merged));
+        let what = format!("N = {n}");
+        assert_same_files(&whole, &merged, &RESULT_FILES, &what);
+        assert_same_files(
+            &whole,
+            &merged,
+            &["charts/p_loss.svg", "charts/median_roi.svg"],
+            &what,
+        );
+        assert!(!merged.join("batch.toml").exists());
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(merged.join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(manifest["seed"], 11);
+        assert_eq!(manifest["trials"], 2000);
+    }
+    // The uneven split of 5 points in 3 shards is [0, 1), [1, 3), [3, 5).
+    let info = |k: u64| -> serde_json::Value {
+        let f = tmp.path().join(format!("shard{k}of3/sweep-shard.json"));
+        serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap()
+    };
+    let ranges: Vec<(u64, u64)> = (1..=3)
+        .map(|k| {
+            let i = info(k);
+            (
+                i["first_point"].as_u64().unwrap(),
+                i["end_point"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(ranges, vec![(0, 1), (1, 3), (3, 5)]);
+    assert_eq!(info(2)["points_total"], 5);
+}
+
+/// A batch file with two varied paths (3 x 2 points) in 4 shards of 1, 2, 1 and 2 points.
+/// The merged folder keeps the batch file.
+#[test]
+fn merged_shards_of_a_two_path_batch_equal_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("grid.toml");
+    let text = format!(
+        "scenario = {:?}\ntrials = 1000\n[[vary]]\npath = \"arms.misaligned.alignment.strategic\"\nfrom = 0.2\nto = 1.0\nsteps = 3\n[[vary]]\npath = \"arms.misaligned.alignment.culture\"\nvalues = [0.3, 0.9]\n",
+        path_str(&bakery_path())
+    );
+    std::fs::write(&file, text).unwrap();
+    let none = ["--charts", "none"];
+    let whole = tmp.path().join("whole");
+    crate::assert_success(&cli_sweep(&file, &none, &whole));
+    let shards = cli_shards(&file, &[], 4, tmp.path());
+    let merged = tmp.path().join("merged");
+    crate::assert_success(&cli_sweep_merge(&shards, &none, &merged));
+    assert_same_files(&whole, &merged, &RESULT_FILES, "batch");
+    assert_same_files(&whole, &merged, &["batch.toml"], "batch");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(merged.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), 6);
+    assert_eq!(json["break_even"].as_array().unwrap().len(), 4);
+}
+
+/// More shards than points: the spare shards hold no point and still merge.
+#[test]
+fn shards_beyond_the_points_hold_nothing_and_still_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bakery = bakery_path();
+    let job = [
+        "--vary",
+        "arms.aligned.rollout.pilot_months=1,4",
+        "--trials",
+        "500",
+        "--charts",
+        "none",
+    ];
+    let whole = tmp.path().join("whole");
+    crate::assert_success(&cli_sweep(&bakery, &job, &whole));
+    let shards = cli_shards(&bakery, &job, 3, tmp.path());
+    let o = cli(&[
+        "sweep",
+        path_str(&bakery),
+        "--vary",
+        "arms.aligned.rollout.pilot_months=1,4",
+        "--trials",
+        "500",
+        "--shard",
+        "1/3",
+        "--out",
+        path_str(&tmp.path().join("loud")),
+    ]);
+    crate::assert_success(&o);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("Sweep shard 1/3 (no point: there are more shards than the 2 points)")
+            && stdout.contains("sweep-merge"),
+        "{stdout}"
+    );
+    let merged = tmp.path().join("merged");
+    crate::assert_success(&cli_sweep_merge(&shards, &["--charts", "none"], &merged));
+    assert_same_files(&whole, &merged, &RESULT_FILES, "3 shards of 2 points");
+}
+
+/// A missing shard, a shard given twice, and a shard of another sweep are bad input
+/// (exit code 2), named in the message, and nothing is written.
+#[test]
+fn incomplete_or_mixed_sweep_shard_sets_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bakery = bakery_path();
+    let job = [
+        "--vary",
+        "arms.misaligned.alignment.strategic=0.2:1:5",
+        "--trials",
+        "300",
+    ];
+    let shards = cli_shards(&bakery, &job, 3, tmp.path());
+    let (s3, s2, s1) = (&shards[0], &shards[1], &shards[2]);
+    let out = tmp.path().join("merged");
+    let refused = |o: std::process::Output, needles: &[&str]| {
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "expected {n:?} in: {err}");
+        }
+        assert!(!out.exists(), "a refused merge wrote {}", out.display());
+    };
+    refused(
+        cli_sweep_merge(&[s1.clone(), s3.clone()], &[], &out),
+        &["missing 2/3", "given twice none"],
+    );
+    refused(
+        cli_sweep_merge(&[s1.clone(), s2.clone(), s2.clone(), s3.clone()], &[], &out),
+        &["missing none", "given twice 2/3"],
+    );
+    // Shard 2/3 of the same grid, but another seed; and of another grid.
+    let other_seed = tmp.path().join("other-seed");
+    let mut args = job.to_vec();
+    args.extend_from_slice(&["--seed", "99", "--shard", "2/3"]);
+    crate::assert_success(&cli_sweep(&bakery, &args, &other_seed));
+    refused(
+        cli_sweep_merge(&[s1.clone(), other_seed, s3.clone()], &[], &out),
+        &["not shards of the same sweep", "seed (7 and 99)"],
+    );
+    let other_vary = tmp.path().join("other-vary");
+    crate::assert_success(&cli_sweep(
+        &bakery,
+        &[
+            "--vary",
+            "arms.misaligned.alignment.strategic=0.2,0.4,0.6,0.8,1",
+            "--trials",
+            "300",
+            "--shard",
+            "2/3",
+        ],
+        &other_vary,
+    ));
+    refused(
+        cli_sweep_merge(&[s1.clone(), other_vary, s3.clone()], &[], &out),
+        &["not shards of the same sweep", "--vary"],
+    );
+    // Neither an unsharded sweep nor a run shard is a sweep shard; nor is a sweep shard
+    // something `alignsim merge` combines.
+    let whole = tmp.path().join("whole");
+    let mut args = job.to_vec();
+    args.extend_from_slice(&["--charts", "none"]);
+    crate::assert_success(&cli_sweep(&bakery, &args, &whole));
+    refused(
+        cli_sweep_merge(&[whole], &[], &out),
+        &["is not a sweep shard folder", "sweep --shard K/N"],
+    );
+    let run_shard = tmp.path().join("run-shard");
+    crate::assert_success(&cli(&[
+        "run",
+        path_str(&bakery),
+        "--trials",
+        "300",
+        "--shard",
+        "1/1",
+        "--quiet",
+        "--out",
+        path_str(&run_shard),
+    ]));
+    refused(
+        cli_sweep_merge(&[run_shard], &[], &out),
+        &["shard of a run", "alignsim merge"],
+    );
+    refused(
+        cli(&["merge", "--out", path_str(&out), path_str(s1)]),
+        &["shard of a sweep", "alignsim sweep-merge"],
+    );
+    // The merged sweep may not replace one of its own shards.
+    let o = cli_sweep_merge(&[s1.clone(), s2.clone(), s3.clone()], &[], s2);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(s2.join("sweep-shard.json").is_file());
+    let o = cli(&[
+        "sweep",
+        path_str(&bakery),
+        "--vary",
+        job[1],
+        "--shard",
+        "0/3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A shard whose copied scenario no longer matches its record is refused before anything
+/// is written.
+#[test]
+fn a_tampered_sweep_shard_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let job = [
+        "--vary",
+        "arms.misaligned.alignment.strategic=0.2,0.8",
+        "--trials",
+        "200",
+    ];
+    let shards = cli_shards(&bakery_path(), &job, 2, tmp.path());
+    let scenario = shards[1].join("scenario.toml");
+    let mut text = std::fs::read_to_string(&scenario).unwrap();
+    text.push_str("\n# edited\n");
+    std::fs::write(&scenario, text).unwrap();
+    let out = tmp.path().join("merged");
+    let o = cli_sweep_merge(&shards, &[], &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("does not match the file recorded"), "{err}");
+    assert!(!out.exists());
+}
+
+/// A shard's points travel through Parquet and come back exactly.
+#[test]
+fn sweep_points_read_back_from_their_frame_exactly() {
+    let s = run(&plan(
+        &[
+            "arms.misaligned.alignment.strategic=0.2:1:3",
+            "arms.aligned.rollout.pilot_months=0,3",
+        ],
+        300,
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("points.parquet");
+    let mut df = sweep::report::frame(&s).unwrap();
+    alignsim::output::write_parquet(&file, &mut df).unwrap();
+    let df = {
+        use polars::prelude::{ParquetReader, SerReader};
+        ParquetReader::new(std::fs::File::open(&file).unwrap())
+            .finish()
+            .unwrap()
+    };
+    let back = sweep::report::points_from_frame(&df, &s).unwrap();
+    assert_eq!(back, s.points);
+}
