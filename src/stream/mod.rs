@@ -439,12 +439,7 @@ impl<'m> Stream<'m> {
                 }
             })
             .collect();
-        let quantiles = Quantiles {
-            method: "sketch".into(),
-            relative_error: Some(Sketch::new(HEADLINE_BITS).relative_error()),
-            monthly_relative_error: Some(Sketch::new(MONTHLY_BITS).relative_error()),
-        };
-        Summary::new(sc, self.model, self.n, arms, pairs, quantiles)
+        Summary::new(sc, self.model, self.n, arms, pairs, sketch_quantiles())
     }
 
     fn monthly_frame(&self) -> Result<DataFrame> {
@@ -575,6 +570,15 @@ impl RowWriter<'_> {
             })?;
         }
         Ok(())
+    }
+}
+
+/// The quantile note of a sketched summary: the method and its error bounds.
+pub fn sketch_quantiles() -> Quantiles {
+    Quantiles {
+        method: "sketch".into(),
+        relative_error: Some(Sketch::new(HEADLINE_BITS).relative_error()),
+        monthly_relative_error: Some(Sketch::new(MONTHLY_BITS).relative_error()),
     }
 }
 

@@ -447,6 +447,10 @@ pub struct Sweep {
     pub arms: Vec<ArmInfo>,
     pub points: Vec<Point>,
     pub break_even: Vec<breakeven::Finding>,
+    /// How the points' percentiles were computed: exactly up to 250,000 trials per point,
+    /// by sketch beyond (see [`crate::stream`]).
+    #[serde(default)]
+    pub quantiles: crate::aggregate::Quantiles,
 }
 
 impl AxisInfo {
@@ -551,6 +555,11 @@ pub fn describe(plan: &Plan) -> Sweep {
             .collect(),
         points: Vec::new(),
         break_even: Vec::new(),
+        quantiles: if crate::stream::auto_sketch(plan.trials) {
+            crate::stream::sketch_quantiles()
+        } else {
+            crate::aggregate::Quantiles::exact()
+        },
     }
 }
 
