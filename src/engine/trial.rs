@@ -90,14 +90,40 @@ fn small_powers(x: f64) -> [f64; 8] {
     [1.0, x, x2, x3, x4, x * x4, x2 * x4, x3 * x4]
 }
 
+/// Scratch space of [`simulate`], reused from arm to arm and trial to trial.
+pub struct Scratch {
+    /// `A_t` at index `t` of the months the project is live, were it never dropped.
+    adoption: Vec<f64>,
+    /// `N_t` at index `t`, likewise.
+    incidents: Vec<u32>,
+}
+
+impl Scratch {
+    /// Room for `horizon` months.
+    pub fn new(horizon: usize) -> Scratch {
+        Scratch {
+            adoption: vec![0.0; horizon + 1],
+            incidents: vec![0; horizon + 1],
+        }
+    }
+}
+
 /// Simulates one arm over `horizon` months. `p` holds the arm's drawn parameters indexed
 /// by [`Sym`]; `discount[t]` is `(1 + r_m)^t`.
+///
+/// Adoption and incidents do not depend on the rest of the state, only on whether the
+/// project is still live, and a dropped project never comes back. So they are computed
+/// first for every month from go-live to the horizon, as if the project were never
+/// dropped, and the recursion then uses them up to the drop and zeros after it: the same
+/// numbers as computing them month by month, but the months' Poisson inversions no longer
+/// wait for each other's results in the recursion.
 pub fn simulate(
     p: &[f64; NSYM],
     horizon: usize,
     discount: &[f64],
     shared: &Shared,
     out: Monthly,
+    scratch: &mut Scratch,
 ) -> Outcome {
     let v = |s: Sym| p[s as usize];
     let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
@@ -142,6 +168,8 @@ pub fn simulate(
     let imitation_ratio = q_eff / bass_p;
     let churn_keep = 1.0 - chi_eff;
     let churn_powers = small_powers(churn_keep);
+    // `sigma_r * L * A_t` multiplies left to right: the first product is the same each month.
+    let labour_unit = sigma_r * labour_base;
     let h = horizon;
 
     // Month 0.
@@ -159,12 +187,27 @@ pub fn simulate(
     out.cum_cf[0] = cf0;
     out.revenue_base[0] += to_fixed(1.0);
 
+    // 1.-2. Adoption and incidents of every month from go-live, live throughout.
+    let mut e_tau = 1.0f64;
+    for t in g_month..=h {
+        let tau = t + 1 - g_month;
+        let scale = if tau <= pilot { phi } else { 1.0 };
+        e_tau *= decay;
+        let a = amax_eff * ((1.0 - e_tau) / (1.0 + imitation_ratio * e_tau)) * scale;
+        let mu = lambda_eff * a;
+        scratch.adoption[t] = a;
+        scratch.incidents[t] = if mu > 0.0 {
+            poisson_inv(shared.u_inc[t], mu)
+        } else {
+            0
+        };
+    }
+
     let mut mm = 1.0f64;
     let mut live = true;
     let mut dropped_month = NO_MONTH;
     let mut su_next = 0.0;
     let mut r_base = v(Sym::MonthlyRevenue);
-    let mut e_tau = 1.0f64;
     let mut a = 0.0f64;
     let mut incidents = 0u64;
     for t in 1..=h {
@@ -172,19 +215,12 @@ pub fn simulate(
         let active = live && t >= g_month;
         let tau = if active { t + 1 - g_month } else { 0 };
         let scale = if tau <= pilot { phi } else { 1.0 };
-        // 1. Adoption.
-        a = if active {
-            e_tau *= decay;
-            amax_eff * ((1.0 - e_tau) / (1.0 + imitation_ratio * e_tau)) * scale
+        // 1.-2. Adoption and incidents: as computed above while live, else none.
+        let n;
+        (a, n) = if active {
+            (scratch.adoption[t], scratch.incidents[t])
         } else {
-            0.0
-        };
-        // 2. Incidents.
-        let mu = lambda_eff * a;
-        let n = if mu > 0.0 {
-            poisson_inv(shared.u_inc[t], mu)
-        } else {
-            0
+            (0.0, 0)
         };
         incidents += u64::from(n);
         // 3. Revenue base: erosion and churn while live; frozen once dropped.
@@ -199,7 +235,7 @@ pub fn simulate(
         // 4.-6. Revenue and cash flow.
         let rm = r_base * mm;
         let r_t = rm * (1.0 + u_r * a);
-        let ls = sigma_r * labour_base * a;
+        let ls = labour_unit * a;
         let kv = kpi_unit * a;
         let rc = if active { cm_eff * scale } else { 0.0 };
         let ic = incident_cost * f64::from(n);
