@@ -341,7 +341,7 @@ mod tests {
             let mu = f64::from(i) * 1e-3 * FAST_MAX_MEAN / 4.0;
             let mut us: Vec<f64> = (1..200).map(|j| f64::from(j) / 200.0).collect();
             let (mut p, mut cdf) = ((-mu).exp(), (-mu).exp());
-            for k in 1..=12usize {
+            for r in &RECIPROCALS[1..=12] {
                 for v in [
                     cdf,
                     cdf.next_up(),
@@ -351,7 +351,7 @@ mod tests {
                 ] {
                     us.push(v.min(1.0 - f64::EPSILON / 2.0));
                 }
-                p *= mu * RECIPROCALS[k];
+                p *= mu * r;
                 cdf += p;
             }
             us.extend([1e-300, f64::EPSILON, 1.0 - f64::EPSILON / 2.0, 1.0, 1.5]);
