@@ -120,17 +120,60 @@ const RECIPROCALS: [f64; 64] = {
 };
 
 /// `PoissonInverseCdf(u, mu)`: the smallest integer `n >= 0` with
-/// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3).
-///
-/// Up to `mu = 600` the probabilities are summed upwards from zero. Above that `exp(-mu)`
-/// would underflow, so the walk starts at the mode with the mode's probability computed in
-/// log space and sums outward, which stays exact to rounding; it takes at most about
-/// `9 sqrt(mu)` steps (900 at `mu = 10,000`). Above [`POISSON_EXACT_MAX`] the quantile
-/// comes from the Cornish-Fisher expansion, within about `1 / sqrt(mu)` < 0.001 of a count
-/// of the exact one, and counts are held at [`POISSON_MAX_COUNT`]. A mean that is not a
-/// positive number (0, NaN) gives 0.
+/// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3), as the sums of [`poisson_inv_exact`]
+/// decide it. Small means (the engine's common case) take [`poisson_inv_fast`], which does
+/// the same sums without a branch per term.
 #[inline(always)]
 pub fn poisson_inv(u: f64, mu: f64) -> u32 {
+    if mu > 0.0
+        && mu <= FAST_MAX_MEAN
+        && u > 0.0
+        && let Some(n) = poisson_inv_fast(u, mu)
+    {
+        return n;
+    }
+    poisson_inv_exact(u, mu)
+}
+
+/// Largest mean [`poisson_inv_fast`] is tried for: up to it, the answer is nearly always
+/// below [`FAST_TERMS`] (at this mean, 19 draws in 20).
+const FAST_MAX_MEAN: f64 = 4.0;
+
+/// Terms of the Poisson sum that [`poisson_inv_fast`] evaluates, all of them.
+const FAST_TERMS: usize = 8;
+
+/// [`poisson_inv_exact`] for `0 < mu <= 600` and `u > 0`, or `None` when its answer is
+/// [`FAST_TERMS`] or more.
+///
+/// It computes the same terms and partial sums, to the bit, but all of the first
+/// [`FAST_TERMS`] whatever `u`, and counts the steps the exact loop would take: a step
+/// past term n is taken while the sum is below `u` and the loop's early stop does not
+/// apply. Both conditions, once false, stay false (the sums grow; past the mean the terms
+/// shrink), so the count of steps taken is the answer. This spares the CPU the branch
+/// that ends the exact loop, which it cannot predict (it depends on a random `u`).
+#[inline(always)]
+fn poisson_inv_fast(u: f64, mu: f64) -> Option<u32> {
+    let mut p = (-mu).exp();
+    let mut cdf = p;
+    let mut steps = u32::from(cdf < u);
+    for (n, r) in RECIPROCALS.iter().enumerate().take(FAST_TERMS).skip(1) {
+        p *= mu * r;
+        cdf += p;
+        let stop = p <= cdf * f64::EPSILON && n as f64 > mu;
+        steps += u32::from(cdf < u && !stop);
+    }
+    (steps < FAST_TERMS as u32).then_some(steps)
+}
+
+/// [`poisson_inv`] by summing the probabilities upwards from zero, up to `mu = 600`. Above
+/// that `exp(-mu)` would underflow, so the walk starts at the mode with the mode's
+/// probability computed in log space and sums outward, which stays exact to rounding; it
+/// takes at most about `9 sqrt(mu)` steps (900 at `mu = 10,000`). Above
+/// [`POISSON_EXACT_MAX`] the quantile comes from the Cornish-Fisher expansion, within about
+/// `1 / sqrt(mu)` < 0.001 of a count of the exact one, and counts are held at
+/// [`POISSON_MAX_COUNT`]. A mean that is not a positive number (0, NaN) gives 0.
+#[inline(always)]
+fn poisson_inv_exact(u: f64, mu: f64) -> u32 {
     // The common case (a small positive mean) stays inline in the engine's monthly loop.
     if mu > 0.0 && mu <= 600.0 && u > 0.0 {
         let mut p = (-mu).exp();
@@ -256,6 +299,7 @@ fn ln_factorial(n: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
 
     #[test]
     fn normal_quantile_reference_values() {
@@ -286,6 +330,69 @@ mod tests {
         assert_eq!(poisson_inv(0.5, 2.0), 2);
         assert_eq!(poisson_inv(0.8, 2.0), 3);
         assert_eq!(poisson_inv(0.5, 0.0), 0);
+    }
+
+    #[test]
+    fn poisson_fast_path_gives_the_exact_answer() {
+        // Every small mean on a grid, with u on a grid and u right at, just below and just
+        // above each exact partial sum.
+        let mut checked = 0u64;
+        for i in 1..=4_000u32 {
+            let mu = f64::from(i) * 1e-3 * FAST_MAX_MEAN / 4.0;
+            let mut us: Vec<f64> = (1..200).map(|j| f64::from(j) / 200.0).collect();
+            let (mut p, mut cdf) = ((-mu).exp(), (-mu).exp());
+            for r in &RECIPROCALS[1..=12] {
+                for v in [
+                    cdf,
+                    cdf.next_up(),
+                    cdf.next_down(),
+                    cdf + 5e-10,
+                    cdf - 5e-10,
+                ] {
+                    us.push(v.min(1.0 - f64::EPSILON / 2.0));
+                }
+                p *= mu * r;
+                cdf += p;
+            }
+            us.extend([1e-300, f64::EPSILON, 1.0 - f64::EPSILON / 2.0, 1.0, 1.5]);
+            for u in us {
+                assert_eq!(
+                    poisson_inv(u, mu),
+                    poisson_inv_exact(u, mu),
+                    "mu={mu} u={u}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1_000_000);
+        // Random means and uniforms, including means just past the fast path's range.
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(11);
+        for _ in 0..2_000_000 {
+            let mu = crate::dist::open01(rng.next_u64()) * FAST_MAX_MEAN * 1.2;
+            let u = crate::dist::open01(rng.next_u64());
+            assert_eq!(
+                poisson_inv(u, mu),
+                poisson_inv_exact(u, mu),
+                "mu={mu} u={u}"
+            );
+        }
+        // The exact loop's early stop, which decides when the sums stall just below a u
+        // this close to 1.
+        for i in 1..=200_000u32 {
+            let mu = f64::from(i) * 2.5e-6;
+            for u in [1.0 - f64::EPSILON / 2.0, 1.0 - f64::EPSILON, 1.0] {
+                assert_eq!(
+                    poisson_inv(u, mu),
+                    poisson_inv_exact(u, mu),
+                    "mu={mu} u={u}"
+                );
+            }
+        }
+        for mu in [1e-300, 1e-20, 1e-9, f64::MIN_POSITIVE] {
+            for u in [0.5, 1.0 - 1e-12, 1.0 - f64::EPSILON / 2.0] {
+                assert_eq!(poisson_inv(u, mu), poisson_inv_exact(u, mu), "mu={mu}");
+            }
+        }
     }
 
     #[test]

@@ -214,6 +214,7 @@ impl Model {
         let mut batch = Batch::new(trials.start, n, n_arms, self.varying.len(), h1);
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
+        let mut scratch = trial::Scratch::new(self.horizon);
         for (j, trial) in trials.enumerate() {
             self.draw(trial, &mut d);
             let shared = trial::Shared {
@@ -237,6 +238,7 @@ impl Model {
                     &self.discount,
                     &shared,
                     monthly,
+                    &mut scratch,
                 ));
                 batch
                     .inputs

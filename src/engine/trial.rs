@@ -81,14 +81,49 @@ fn neg(w: f64, a: f64) -> f64 {
     1.0 + w * (1.0 - a)
 }
 
+/// `x.powi(n)` for `n = 0..8`, to the bit: the products that the square-and-multiply of
+/// `__powidf2` (which `powi` calls) forms, lowest bit of `n` first. Looked up by the month
+/// loop, they spare it a call with a branch per bit of a random `n`.
+fn small_powers(x: f64) -> [f64; 8] {
+    let (x2, x3) = (x * x, x * (x * x));
+    let x4 = x2 * x2;
+    [1.0, x, x2, x3, x4, x * x4, x2 * x4, x3 * x4]
+}
+
+/// Scratch space of [`simulate`], reused from arm to arm and trial to trial.
+pub struct Scratch {
+    /// `A_t` at index `t` of the months the project is live, were it never dropped.
+    adoption: Vec<f64>,
+    /// `N_t` at index `t`, likewise.
+    incidents: Vec<u32>,
+}
+
+impl Scratch {
+    /// Room for `horizon` months.
+    pub fn new(horizon: usize) -> Scratch {
+        Scratch {
+            adoption: vec![0.0; horizon + 1],
+            incidents: vec![0; horizon + 1],
+        }
+    }
+}
+
 /// Simulates one arm over `horizon` months. `p` holds the arm's drawn parameters indexed
 /// by [`Sym`]; `discount[t]` is `(1 + r_m)^t`.
+///
+/// Adoption and incidents do not depend on the rest of the state, only on whether the
+/// project is still live, and a dropped project never comes back. So they are computed
+/// first for every month from go-live to the horizon, as if the project were never
+/// dropped, and the recursion then uses them up to the drop and zeros after it: the same
+/// numbers as computing them month by month, but the months' Poisson inversions no longer
+/// wait for each other's results in the recursion.
 pub fn simulate(
     p: &[f64; NSYM],
     horizon: usize,
     discount: &[f64],
     shared: &Shared,
     out: Monthly,
+    scratch: &mut Scratch,
 ) -> Outcome {
     let v = |s: Sym| p[s as usize];
     let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
@@ -132,6 +167,9 @@ pub fn simulate(
     let decay = (-(bass_p + q_eff)).exp();
     let imitation_ratio = q_eff / bass_p;
     let churn_keep = 1.0 - chi_eff;
+    let churn_powers = small_powers(churn_keep);
+    // `sigma_r * L * A_t` multiplies left to right: the first product is the same each month.
+    let labour_unit = sigma_r * labour_base;
     let h = horizon;
 
     // Month 0.
@@ -149,12 +187,27 @@ pub fn simulate(
     out.cum_cf[0] = cf0;
     out.revenue_base[0] += to_fixed(1.0);
 
+    // 1.-2. Adoption and incidents of every month from go-live, live throughout.
+    let mut e_tau = 1.0f64;
+    for t in g_month..=h {
+        let tau = t + 1 - g_month;
+        let scale = if tau <= pilot { phi } else { 1.0 };
+        e_tau *= decay;
+        let a = amax_eff * ((1.0 - e_tau) / (1.0 + imitation_ratio * e_tau)) * scale;
+        let mu = lambda_eff * a;
+        scratch.adoption[t] = a;
+        scratch.incidents[t] = if mu > 0.0 {
+            poisson_inv(shared.u_inc[t], mu)
+        } else {
+            0
+        };
+    }
+
     let mut mm = 1.0f64;
     let mut live = true;
     let mut dropped_month = NO_MONTH;
     let mut su_next = 0.0;
     let mut r_base = v(Sym::MonthlyRevenue);
-    let mut e_tau = 1.0f64;
     let mut a = 0.0f64;
     let mut incidents = 0u64;
     for t in 1..=h {
@@ -162,19 +215,12 @@ pub fn simulate(
         let active = live && t >= g_month;
         let tau = if active { t + 1 - g_month } else { 0 };
         let scale = if tau <= pilot { phi } else { 1.0 };
-        // 1. Adoption.
-        a = if active {
-            e_tau *= decay;
-            amax_eff * ((1.0 - e_tau) / (1.0 + imitation_ratio * e_tau)) * scale
+        // 1.-2. Adoption and incidents: as computed above while live, else none.
+        let n;
+        (a, n) = if active {
+            (scratch.adoption[t], scratch.incidents[t])
         } else {
-            0.0
-        };
-        // 2. Incidents.
-        let mu = lambda_eff * a;
-        let n = if mu > 0.0 {
-            poisson_inv(shared.u_inc[t], mu)
-        } else {
-            0
+            (0.0, 0)
         };
         incidents += u64::from(n);
         // 3. Revenue base: erosion and churn while live; frozen once dropped.
@@ -182,13 +228,14 @@ pub fn simulate(
         if a > 0.0 {
             mm *= 1.0 - eps_s * a;
         }
-        if n > 0 {
-            mm *= churn_keep.powi(n as i32);
-        }
+        mm *= match churn_powers.get(n as usize) {
+            Some(&f) => f,
+            None => churn_keep.powi(n as i32),
+        };
         // 4.-6. Revenue and cash flow.
         let rm = r_base * mm;
         let r_t = rm * (1.0 + u_r * a);
-        let ls = sigma_r * labour_base * a;
+        let ls = labour_unit * a;
         let kv = kpi_unit * a;
         let rc = if active { cm_eff * scale } else { 0.0 };
         let ic = incident_cost * f64::from(n);
@@ -257,5 +304,35 @@ pub fn simulate(
         incidents,
         kpi_final: v(Sym::KpiBaseline) * (1.0 + v(Sym::KpiChange) * uplift_factor * a),
         channels: ch,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_powers_match_powi_to_the_bit() {
+        // black_box: with both operands known, the compiler would fold `powi` at build
+        // time (to a correctly rounded power), not call `__powidf2` as the engine does.
+        use std::hint::black_box;
+        for x in [
+            0.999_8,
+            0.5,
+            1.0 - 1e-12,
+            0.0,
+            1.0,
+            0.3,
+            f64::MIN_POSITIVE,
+            0.123_456_789,
+        ] {
+            for (n, p) in small_powers(x).iter().enumerate() {
+                assert_eq!(
+                    p.to_bits(),
+                    black_box(x).powi(black_box(n as i32)).to_bits(),
+                    "{x}^{n}"
+                );
+            }
+        }
     }
 }
