@@ -30,6 +30,7 @@ use crate::aggregate::{
     self, Accumulator, ArmSummary, BANDS, Channels, Frames, Interval, LEVELS, PairSummary,
     Quantiles, Stats, Summary,
 };
+use crate::engine::trial::Outcome;
 use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
 use crate::scenario::{NSYM, Scenario};
 pub use sketch::Sketch;
@@ -315,24 +316,22 @@ impl<'m> Stream<'m> {
     fn sketch_pending(&mut self) {
         let (n_arms, h1) = (self.model.n_arms(), self.model.horizon + 1);
         let pending = std::mem::take(&mut self.pending);
+        let mut column = Vec::new();
         for (ai, tally) in self.arms.iter_mut().enumerate() {
-            let rows = || {
-                pending
-                    .iter()
-                    .flat_map(move |b| b.outcomes.iter().skip(ai).step_by(n_arms))
-            };
-            tally.roi.extend(rows().map(|o| o.roi));
-            tally.npv.extend(rows().map(|o| o.npv));
-            tally.net.extend(rows().map(|o| o.net));
+            for (sketch, f) in [
+                (&mut tally.roi, (|o| o.roi) as fn(&Outcome) -> f64),
+                (&mut tally.npv, |o| o.npv),
+                (&mut tally.net, |o| o.net),
+            ] {
+                column.clear();
+                for b in &pending {
+                    column.extend(b.outcomes.iter().skip(ai).step_by(n_arms).map(f));
+                }
+                sketch.extend_strided(&column, 0, 1);
+            }
             for (t, sketch) in self.months[ai * h1..(ai + 1) * h1].iter_mut().enumerate() {
                 for b in &pending {
-                    sketch.extend(
-                        b.cum_cf
-                            .iter()
-                            .skip(ai * h1 + t)
-                            .step_by(n_arms * h1)
-                            .copied(),
-                    );
+                    sketch.extend_strided(&b.cum_cf, ai * h1 + t, n_arms * h1);
                 }
             }
         }

@@ -10,27 +10,13 @@
 /// Exponents of an `f64` (the 11-bit biased exponent).
 const EXPONENTS: usize = 2048;
 
-/// Bucket counts of one sign, one page of `2^bits` counts per exponent, allocated when
-/// first hit.
-#[derive(Debug, Clone)]
-struct Side {
-    pages: Vec<Option<Box<[u64]>>>,
-}
-
-impl Side {
-    fn new() -> Side {
-        Side {
-            pages: vec![None; EXPONENTS],
-        }
-    }
-}
-
 /// Histogram sketch of one stream of values.
 #[derive(Debug, Clone)]
 pub struct Sketch {
     bits: u32,
-    pos: Side,
-    neg: Side,
+    /// Bucket counts, one page of `2^bits` counts per sign and exponent (index: the sign
+    /// bit, then the 11 exponent bits), allocated when first hit.
+    pages: Vec<Option<Box<[u64]>>>,
     zero: u64,
     n: u64,
     min: f64,
@@ -47,8 +33,7 @@ impl Sketch {
         assert!((1..=20).contains(&bits), "sketch precision out of range");
         Sketch {
             bits,
-            pos: Side::new(),
-            neg: Side::new(),
+            pages: vec![None; 2 * EXPONENTS],
             zero: 0,
             n: 0,
             min: f64::INFINITY,
@@ -88,30 +73,33 @@ impl Sketch {
             self.zero += 1;
             return;
         }
-        let b = x.abs().to_bits();
-        let exp = (b >> 52) as usize;
-        let sub = ((b >> (52 - self.bits)) & ((1 << self.bits) - 1)) as usize;
-        let side = if x > 0.0 {
-            &mut self.pos
-        } else {
-            &mut self.neg
-        };
         let size = 1usize << self.bits;
-        side.pages[exp].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += 1;
+        let key = x.to_bits() >> (52 - self.bits);
+        let (page, sub) = ((key >> self.bits) as usize, key as usize & (size - 1));
+        self.pages[page].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += 1;
     }
 
-    /// Adds many values; the same as inserting them one by one, but runs of values in the
-    /// same bucket (frequent in early months, when every trial has the same cash flow) are
-    /// counted before the bucket is touched.
-    pub fn extend(&mut self, values: impl Iterator<Item = f64>) {
+    /// The non-negative pages (by exponent) and the negative ones.
+    fn sides(&self) -> (&[Option<Box<[u64]>>], &[Option<Box<[u64]>>]) {
+        self.pages.split_at(EXPONENTS)
+    }
+
+    /// Adds the values `data[start]`, `data[start + stride]`, ... (a column of a row-major
+    /// table); the same as inserting them one by one, but runs of values in the same bucket
+    /// (frequent in early months, when every trial has the same cash flow) are counted
+    /// before the bucket is touched.
+    pub fn extend_strided(&mut self, data: &[f64], start: usize, stride: usize) {
         let (mut key, mut run) = (0u64, 0u64);
         let shift = 52 - self.bits;
-        for x in values {
+        let (mut min, mut max) = (self.min, self.max);
+        let mut i = start;
+        while let Some(&x) = data.get(i) {
+            i += stride;
             if !x.is_finite() {
                 continue;
             }
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
+            min = min.min(x);
+            max = max.max(x);
             // Sign, exponent and top mantissa bits: one key per bucket (zero has its own).
             let k = if x == 0.0 {
                 u64::MAX
@@ -126,9 +114,11 @@ impl Sketch {
             (key, run) = (k, 1);
         }
         self.add_run(key, run);
+        (self.min, self.max) = (min, max);
     }
 
-    /// Adds `count` values of the bucket `key` (see [`Sketch::extend`]).
+    /// Adds `count` values of the bucket `key` (see [`Sketch::extend_strided`]).
+    #[inline]
     fn add_run(&mut self, key: u64, count: u64) {
         if count == 0 {
             return;
@@ -139,15 +129,8 @@ impl Sketch {
             return;
         }
         let size = 1usize << self.bits;
-        let sign_bit = 1u64 << (63 - (52 - self.bits));
-        let side = if key & sign_bit == 0 {
-            &mut self.pos
-        } else {
-            &mut self.neg
-        };
-        let k = (key & (sign_bit - 1)) as usize;
-        let (exp, sub) = (k >> self.bits, k & (size - 1));
-        side.pages[exp].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += count;
+        let (page, sub) = ((key >> self.bits) as usize, key as usize & (size - 1));
+        self.pages[page].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += count;
     }
 
     /// Adds another sketch of the same precision.
@@ -156,12 +139,10 @@ impl Sketch {
             self.bits, other.bits,
             "merging sketches of different precision"
         );
-        for (mine, theirs) in [(&mut self.pos, &other.pos), (&mut self.neg, &other.neg)] {
-            for (page, o) in mine.pages.iter_mut().zip(&theirs.pages) {
-                if let Some(o) = o {
-                    let p = page.get_or_insert_with(|| vec![0; o.len()].into_boxed_slice());
-                    p.iter_mut().zip(o.iter()).for_each(|(a, b)| *a += b);
-                }
+        for (page, o) in self.pages.iter_mut().zip(&other.pages) {
+            if let Some(o) = o {
+                let p = page.get_or_insert_with(|| vec![0; o.len()].into_boxed_slice());
+                p.iter_mut().zip(o.iter()).for_each(|(a, b)| *a += b);
             }
         }
         self.zero += other.zero;
@@ -183,7 +164,8 @@ impl Sketch {
     pub fn buckets(&self) -> Vec<(f64, u64)> {
         let mut out = Vec::new();
         let clamp = |x: f64| x.clamp(self.min, self.max);
-        for (exp, page) in self.neg.pages.iter().enumerate().rev() {
+        let (pos, neg) = self.sides();
+        for (exp, page) in neg.iter().enumerate().rev() {
             if let Some(p) = page {
                 for (sub, &c) in p.iter().enumerate().rev() {
                     if c > 0 {
@@ -196,7 +178,7 @@ impl Sketch {
         if self.zero > 0 {
             out.push((0.0, self.zero));
         }
-        for (exp, page) in self.pos.pages.iter().enumerate() {
+        for (exp, page) in pos.iter().enumerate() {
             if let Some(p) = page {
                 for (sub, &c) in p.iter().enumerate() {
                     if c > 0 {
@@ -245,8 +227,9 @@ impl Sketch {
         if self.zero > 0 {
             out.push((0, self.zero));
         }
-        for (sign, side) in [(1i64, &self.pos), (-1, &self.neg)] {
-            for (exp, page) in side.pages.iter().enumerate() {
+        let (pos, neg) = self.sides();
+        for (sign, side) in [(1i64, pos), (-1, neg)] {
+            for (exp, page) in side.iter().enumerate() {
                 if let Some(p) = page {
                     for (sub, &c) in p.iter().enumerate() {
                         if c > 0 {
@@ -285,9 +268,8 @@ impl Sketch {
                 if exp >= EXPONENTS {
                     return Err(format!("sketch key {key} out of range"));
                 }
-                let side = if key > 0 { &mut s.pos } else { &mut s.neg };
-                side.pages[exp].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] +=
-                    count;
+                let page = if key > 0 { exp } else { EXPONENTS + exp };
+                s.pages[page].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += count;
             }
             s.n += count;
         }
@@ -398,11 +380,16 @@ mod tests {
         let mut whole = Sketch::new(10);
         xs.iter().for_each(|&x| whole.insert(x));
         let mut bulk = Sketch::new(10);
-        bulk.extend(xs.iter().copied().chain([f64::NAN, 0.0, 0.0]));
-        bulk.extend([1.5; 40].into_iter());
+        let mut data = xs.clone();
+        data.extend([f64::NAN, 0.0, -0.0]);
+        // Every third value, three times over: the whole column in another order.
+        for start in 0..3 {
+            bulk.extend_strided(&data, start, 3);
+        }
+        bulk.extend_strided(&[1.5; 40], 0, 1);
         let mut one_by_one = whole.clone();
         one_by_one.insert(0.0);
-        one_by_one.insert(0.0);
+        one_by_one.insert(-0.0);
         (0..40).for_each(|_| one_by_one.insert(1.5));
         assert_eq!(one_by_one.buckets(), bulk.buckets());
         assert_eq!(one_by_one.bounds(), bulk.bounds());

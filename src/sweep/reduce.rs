@@ -150,8 +150,10 @@ impl Reducer {
                         };
                         s.payback[month] += 1;
                     }
-                    s.npv_q.extend(rows().map(|o| o.npv));
-                    s.roi_q.extend(rows().map(|o| o.roi));
+                    let column: Vec<f64> = rows().map(|o| o.npv).collect();
+                    s.npv_q.extend_strided(&column, 0, 1);
+                    let column: Vec<f64> = rows().map(|o| o.roi).collect();
+                    s.roi_q.extend_strided(&column, 0, 1);
                 }
             }
         }
