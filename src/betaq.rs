@@ -148,10 +148,13 @@ pub struct BetaQuantile {
     tables: OnceLock<Arc<Tables>>,
 }
 
+/// Built tables by shape (the bits of alpha and beta).
+type TableCache = HashMap<(u64, u64), Arc<Tables>>;
+
 /// Tables already built in this process, by shape: sweeps and sensitivity studies compile
 /// the same distributions again and again.
-fn cache() -> &'static Mutex<HashMap<(u64, u64), Arc<Tables>>> {
-    static CACHE: OnceLock<Mutex<HashMap<(u64, u64), Arc<Tables>>>> = OnceLock::new();
+fn cache() -> &'static Mutex<TableCache> {
+    static CACHE: OnceLock<Mutex<TableCache>> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 

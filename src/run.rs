@@ -110,8 +110,8 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         progress.finish_and_clear();
         crate::interrupt::check()?;
         let body = match body {
-            Sink::Exact(acc) => shard::Body::Exact(*acc),
-            Sink::Stream(s) => shard::Body::Stream(*s),
+            Sink::Exact(acc) => shard::Body::Exact(acc),
+            Sink::Stream(s) => shard::Body::Stream(s),
         };
         shard::write(staging, &scenario, &bytes, &model, spec, range, body)?;
         return Ok(RunReport {

@@ -56,9 +56,9 @@ fn exact() -> String {
 /// What a shard run hands to [`write`].
 pub enum Body<'m> {
     /// Every trial's rows and paths.
-    Exact(Accumulator<'m>),
+    Exact(Box<Accumulator<'m>>),
     /// The streamed reduction (its rows already streamed to the shard's trials.parquet).
-    Stream(Stream<'m>),
+    Stream(Box<Stream<'m>>),
 }
 
 fn sampling_name(s: Sampling) -> &'static str {

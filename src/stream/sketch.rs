@@ -10,13 +10,16 @@
 /// Exponents of an `f64` (the 11-bit biased exponent).
 const EXPONENTS: usize = 2048;
 
+/// Bucket counts of one sign and exponent (`2^bits` of them), allocated when first hit.
+type Page = Option<Box<[u64]>>;
+
 /// Histogram sketch of one stream of values.
 #[derive(Debug, Clone)]
 pub struct Sketch {
     bits: u32,
     /// Bucket counts, one page of `2^bits` counts per sign and exponent (index: the sign
     /// bit, then the 11 exponent bits), allocated when first hit.
-    pages: Vec<Option<Box<[u64]>>>,
+    pages: Vec<Page>,
     zero: u64,
     n: u64,
     min: f64,
@@ -80,7 +83,7 @@ impl Sketch {
     }
 
     /// The non-negative pages (by exponent) and the negative ones.
-    fn sides(&self) -> (&[Option<Box<[u64]>>], &[Option<Box<[u64]>>]) {
+    fn sides(&self) -> (&[Page], &[Page]) {
         self.pages.split_at(EXPONENTS)
     }
 
@@ -325,7 +328,7 @@ mod tests {
                 if i % 997 == 0 {
                     0.0
                 } else {
-                    (u - 0.3) * 10f64.powi((i % 9) as i32 - 2)
+                    (u - 0.3) * 10f64.powi(i % 9 - 2)
                 }
             })
             .collect()
