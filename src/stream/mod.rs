@@ -22,7 +22,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 
@@ -527,11 +526,19 @@ pub(crate) fn payback_median(counts: &[u64], horizon: usize) -> Option<f64> {
     sketch::quantile_of(&runs, n, 0.5).filter(|m| *m <= horizon as f64)
 }
 
-/// Buffers per-trial rows and writes them to Parquet a row group at a time.
+/// Buffers per-trial rows and hands them, a row group at a time, to a writer thread that
+/// encodes and writes the Parquet file while the engine goes on simulating. At most one
+/// row group waits for the writer, so memory stays bounded.
 struct RowWriter<'m> {
     acc: Accumulator<'m>,
     path: PathBuf,
-    writer: Option<BatchedWriter<File>>,
+    writer: Option<Writer>,
+}
+
+/// The writer thread and the channel that feeds it.
+struct Writer {
+    frames: std::sync::mpsc::SyncSender<DataFrame>,
+    thread: std::thread::JoinHandle<Result<()>>,
 }
 
 impl RowWriter<'_> {
@@ -547,28 +554,54 @@ impl RowWriter<'_> {
         let df = self.acc.trials_frame()?;
         let writer = match &mut self.writer {
             Some(w) => w,
-            None => {
-                let file = File::create(&self.path)
-                    .with_context(|| format!("cannot create {}", self.path.display()))?;
-                self.writer
-                    .insert(crate::output::parquet_writer(file).batched(df.schema())?)
-            }
+            None => self.writer.insert(Writer::start(&self.path, &df)?),
         };
-        Context::with_context(writer.write_batch(&df), || {
-            format!("cannot write {}", self.path.display())
-        })
+        if let Err(std::sync::mpsc::SendError(_)) = writer.frames.send(df) {
+            // The writer stopped on an error: report it.
+            return match self.writer.take() {
+                Some(w) => w.join(),
+                None => Ok(()),
+            };
+        }
+        Ok(())
     }
 
     fn finish(mut self) -> Result<()> {
         if self.acc.rows() > 0 || self.writer.is_none() {
             self.flush()?;
         }
-        if let Some(w) = &self.writer {
-            Context::with_context(w.finish(), || {
-                format!("cannot write {}", self.path.display())
-            })?;
+        match self.writer.take() {
+            Some(w) => w.join(),
+            None => Ok(()),
         }
-        Ok(())
+    }
+}
+
+impl Writer {
+    /// Creates the file and a thread writing the frames sent to it, with `first`'s schema.
+    fn start(path: &Path, first: &DataFrame) -> Result<Writer> {
+        let file =
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+        let mut batched = crate::output::parquet_writer(file).batched(first.schema())?;
+        let (frames, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+        let path = path.to_path_buf();
+        let thread = std::thread::spawn(move || -> Result<()> {
+            let context = || format!("cannot write {}", path.display());
+            for df in rx {
+                Context::with_context(batched.write_batch(&df), context)?;
+            }
+            Context::with_context(batched.finish(), context)?;
+            Ok(())
+        });
+        Ok(Writer { frames, thread })
+    }
+
+    /// Closes the channel and waits for the file to be complete.
+    fn join(self) -> Result<()> {
+        drop(self.frames);
+        self.thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the Parquet writer thread panicked"))?
     }
 }
 

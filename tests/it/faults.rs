@@ -166,6 +166,46 @@ fn a_full_disk_keeps_the_previous_results_and_leaves_nothing_behind() {
     assert!(leftovers(&disk.0).is_empty(), "{:?}", leftovers(&disk.0));
 }
 
+#[test]
+fn a_full_disk_stops_a_streamed_run_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(disk) = TinyDisk::mount(&dir.path().join("disk")) else {
+        eprintln!("skipped: mounting a tmpfs is not permitted here");
+        return;
+    };
+    let out = disk.0.join("run");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("manifest.json"), "{\"trials\": 1}").unwrap();
+    // More rows than one row group: the writer thread fails while trials are simulated.
+    let o = super::alignsim(
+        &[
+            "run",
+            "--trials",
+            "140000",
+            "--quantiles",
+            "sketch",
+            "--charts",
+            "none",
+            "--quiet",
+            "--out",
+        ],
+        &[&out, &bakery()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("trials.parquet"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        "{\"trials\": 1}"
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    assert!(leftovers(&disk.0).is_empty(), "{:?}", leftovers(&disk.0));
+}
+
 /// Starts a run long enough to be stopped midway (a hundred million trials).
 fn spawn_long_run(out: &Path) -> Child {
     std::process::Command::new(cargo_bin("alignsim"))
