@@ -4,8 +4,10 @@
 
 /// Ranks from 1 to n, ties sharing their average rank. NaN sorts last (callers drop it).
 pub fn ranks(values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // Tied values share their average rank, so the order among ties does not matter.
+    let mut pairs: Vec<(f64, usize)> = values.iter().copied().zip(0..values.len()).collect();
+    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let order: Vec<usize> = pairs.into_iter().map(|p| p.1).collect();
     let mut out = vec![0.0; values.len()];
     let mut start = 0;
     while start < order.len() {
