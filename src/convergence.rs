@@ -16,35 +16,33 @@ use crate::engine::Batch;
 /// behind the intervals is not trusted.
 pub const MIN_TRIALS: u64 = 10_000;
 
-/// Running moments of one arm (Welford's algorithm, updated in trial order).
+/// Running moments of one arm's NPV (Welford's algorithm, updated in trial order) and its
+/// count of losses.
 #[derive(Debug, Clone, Copy, Default)]
 struct Moments {
-    n: u64,
-    mean: f64,
-    m2: f64,
+    npv: crate::stream::Moments,
     losses: u64,
 }
 
 impl Moments {
     fn push(&mut self, npv: f64) {
-        self.n += 1;
-        let d = npv - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (npv - self.mean);
+        self.npv.push(npv);
         self.losses += u64::from(npv < 0.0);
     }
 
     fn point(&self) -> ArmPoint {
-        let n = self.n as f64;
-        let se = if self.n > 1 {
-            (self.m2 / (n - 1.0) / n).sqrt()
+        let crate::stream::Moments { n, mean, m2 } = self.npv;
+        let se = if n > 1 {
+            let n = n as f64;
+            (m2 / (n - 1.0) / n).sqrt()
         } else {
             f64::NAN
         };
+        let n = n as f64;
         let p = self.losses as f64 / n;
         let p_se = (p * (1.0 - p) / n).sqrt();
         ArmPoint {
-            npv_mean: self.mean,
+            npv_mean: mean,
             npv_half_width: 1.96 * se,
             p_loss: p,
             p_loss_half_width: 1.96 * p_se,
