@@ -64,22 +64,8 @@ impl Sketch {
     }
 
     /// Adds one value; NaN and infinities are ignored.
-    #[inline]
     pub fn insert(&mut self, x: f64) {
-        if !x.is_finite() {
-            return;
-        }
-        self.n += 1;
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
-        if x == 0.0 {
-            self.zero += 1;
-            return;
-        }
-        let size = 1usize << self.bits;
-        let key = x.to_bits() >> (52 - self.bits);
-        let (page, sub) = ((key >> self.bits) as usize, key as usize & (size - 1));
-        self.pages[page].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += 1;
+        self.extend_strided(&[x], 0, 1);
     }
 
     /// The non-negative pages (by exponent) and the negative ones.
