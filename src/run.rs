@@ -73,7 +73,6 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
             trials: scenario.trials,
         };
     }
-    let acc = aggregate::Accumulator::new(&model, scenario.kpi.is_some());
     let mut tracker = Tracker::new(model.n_arms());
     let phase = Phases::start();
 
@@ -92,28 +91,17 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
             ))
         });
         let staging = Staging::new(&out_dir)?;
-        let (range, body) = if sketch {
-            let trials = if args.no_trials {
-                TrialsOut::Skip
-            } else {
-                TrialsOut::File(stream::trials_path(staging.path()))
-            };
-            let s = Stream::new(&model, scenario.kpi.is_some(), trials, true);
-            let range = spec.range_aligned(scenario.trials, stream::BLOCK);
-            (range, Sink::Stream(Box::new(s)))
+        let mut sink = Sink::new(&model, &scenario, sketch, args.no_trials, &staging, true);
+        let range = if sketch {
+            spec.range_aligned(scenario.trials, stream::BLOCK)
         } else {
-            (spec.range(scenario.trials), Sink::Exact(Box::new(acc)))
+            spec.range(scenario.trials)
         };
-        let mut body = body;
         let progress = console::progress_bar(range.end - range.start, args.quiet, "simulating");
-        pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| body.push(b)));
+        pool.install(|| model.run_each(range.clone(), &|n| progress.inc(n), |b| sink.push(b)));
         progress.finish_and_clear();
         crate::interrupt::check()?;
-        let body = match body {
-            Sink::Exact(acc) => shard::Body::Exact(acc),
-            Sink::Stream(s) => shard::Body::Stream(s),
-        };
-        shard::write(staging, &scenario, &bytes, &model, spec, range, body)?;
+        shard::write(staging, &scenario, &bytes, &model, spec, range, sink)?;
         return Ok(RunReport {
             summary: None,
             out_dir,
@@ -126,21 +114,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     // A sketched run streams its rows into the staging folder while it simulates.
     let staging = Staging::new(&out_dir)?;
-    let mut sink = if sketch {
-        let trials = if args.no_trials {
-            TrialsOut::Skip
-        } else {
-            TrialsOut::File(stream::trials_path(staging.path()))
-        };
-        Sink::Stream(Box::new(Stream::new(
-            &model,
-            scenario.kpi.is_some(),
-            trials,
-            false,
-        )))
-    } else {
-        Sink::Exact(Box::new(acc))
-    };
+    let mut sink = Sink::new(&model, &scenario, sketch, args.no_trials, &staging, false);
     let progress = console::progress_bar(budget, args.quiet, "simulating");
     let mut done = 0;
     while done < budget {
@@ -201,13 +175,38 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     })
 }
 
-/// Where a run's batches go: the exact Polars accumulator or the streaming reduction.
-enum Sink<'m> {
+/// Where a run's (or a shard's) batches go: the exact Polars accumulator or the streaming
+/// reduction.
+pub enum Sink<'m> {
+    /// Every trial's rows and monthly paths.
     Exact(Box<aggregate::Accumulator<'m>>),
+    /// The streamed reduction, its rows streamed to `trials.parquet` in `staging`.
     Stream(Box<Stream<'m>>),
 }
 
-impl Sink<'_> {
+impl<'m> Sink<'m> {
+    /// The sink of a run: streamed when `sketch` (writing rows unless `no_trials`, keeping
+    /// every block's moments for a shard when `keep_blocks`), exact otherwise.
+    fn new(
+        model: &'m Model,
+        scenario: &scenario::Scenario,
+        sketch: bool,
+        no_trials: bool,
+        staging: &Staging,
+        keep_blocks: bool,
+    ) -> Sink<'m> {
+        let has_kpi = scenario.kpi.is_some();
+        if !sketch {
+            return Sink::Exact(Box::new(aggregate::Accumulator::new(model, has_kpi)));
+        }
+        let trials = if no_trials {
+            TrialsOut::Skip
+        } else {
+            TrialsOut::File(stream::trials_path(staging.path()))
+        };
+        Sink::Stream(Box::new(Stream::new(model, has_kpi, trials, keep_blocks)))
+    }
+
     fn push(&mut self, b: crate::engine::Batch) {
         match self {
             Sink::Exact(acc) => acc.push(&b),

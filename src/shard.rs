@@ -19,7 +19,7 @@ use crate::cli::{MergeArgs, ShardSpec};
 use crate::convergence::Tracker;
 use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
-use crate::run::{Finished, UsageError, sha256_hex, write_run_folder};
+use crate::run::{Finished, Sink, UsageError, sha256_hex, write_run_folder};
 use crate::stream::{self, Stream, TrialsOut};
 
 const SHARD_FILE: &str = "shard.json";
@@ -53,14 +53,6 @@ fn exact() -> String {
     "exact".into()
 }
 
-/// What a shard run hands to [`write`].
-pub enum Body<'m> {
-    /// Every trial's rows and paths.
-    Exact(Box<Accumulator<'m>>),
-    /// The streamed reduction (its rows already streamed to the shard's trials.parquet).
-    Stream(Box<Stream<'m>>),
-}
-
 fn sampling_name(s: Sampling) -> &'static str {
     match s {
         Sampling::MonteCarlo => "monte_carlo",
@@ -76,15 +68,15 @@ pub fn write(
     model: &Model,
     spec: ShardSpec,
     range: Range<u64>,
-    body: Body,
+    body: Sink,
 ) -> Result<()> {
     let dir = staging.path().to_path_buf();
     let ((adoption, revenue, clamped), quantiles) = match &body {
-        Body::Exact(acc) => {
+        Sink::Exact(acc) => {
             let (a, r, c, _) = acc.totals();
             ((a, r, c), "exact")
         }
-        Body::Stream(s) => (s.totals(), "sketch"),
+        Sink::Stream(s) => (s.totals(), "sketch"),
     };
     let info = ShardInfo {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -107,13 +99,13 @@ pub fn write(
     std::fs::write(&scenario_path, bytes)
         .with_context(|| format!("cannot write {}", scenario_path.display()))?;
     match body {
-        Body::Exact(mut acc) => {
+        Sink::Exact(mut acc) => {
             let mut paths = acc.take_paths()?;
             let mut trials = acc.trials_frame()?;
             output::write_parquet(&dir.join("trials.parquet"), &mut trials)?;
             output::write_parquet(&dir.join("paths.parquet"), &mut paths)?;
         }
-        Body::Stream(s) => s.save(&dir)?,
+        Sink::Stream(s) => s.save(&dir)?,
     }
     staging.commit()
 }
@@ -155,41 +147,27 @@ fn concat_trials(dirs: &[&Path], out: &Path, tracker: &mut Tracker) -> Result<()
     let mut writer = None;
     for dir in dirs {
         let path = dir.join("trials.parquet");
-        let open = || File::open(&path).with_context(|| format!("cannot read {}", path.display()));
-        let rows = Context::with_context(ParquetReader::new(open()?).num_rows(), || {
-            format!("cannot read {}", path.display())
-        })?;
-        let mut offset = 0;
-        while offset < rows || (offset == 0 && writer.is_none()) {
+        let cannot_read = || format!("cannot read {}", path.display());
+        let open = || File::open(&path).with_context(cannot_read);
+        let rows = Context::with_context(ParquetReader::new(open()?).num_rows(), cannot_read)?;
+        // Row groups of the shard; an empty first shard still gives the file its schema.
+        let starts: Vec<usize> = if rows > 0 || writer.is_some() {
+            (0..rows).step_by(stream::ROW_GROUP).collect()
+        } else {
+            vec![0]
+        };
+        for offset in starts {
             let len = stream::ROW_GROUP.min(rows - offset);
-            let df = Context::with_context(
-                ParquetReader::new(open()?)
-                    .with_slice(Some((offset, len)))
-                    .finish(),
-                || format!("cannot read {}", path.display()),
-            )?;
+            let slice = ParquetReader::new(open()?).with_slice(Some((offset, len)));
+            let df = Context::with_context(slice.finish(), cannot_read)?;
             tracker.replay(df.column("npv")?.f64()?.into_no_null_iter());
-            let w = match &mut writer {
-                Some(w) => w,
-                None => {
-                    let file = File::create(out)
-                        .with_context(|| format!("cannot create {}", out.display()))?;
-                    writer.insert(crate::output::parquet_writer(file).batched(df.schema())?)
-                }
-            };
-            Context::with_context(w.write_batch(&df), || {
-                format!("cannot write {}", out.display())
-            })?;
-            offset += len;
-            if len == 0 {
-                break;
-            }
+            stream::Writer::send(&mut writer, out, df)?;
         }
     }
-    if let Some(w) = writer {
-        Context::with_context(w.finish(), || format!("cannot write {}", out.display()))?;
+    match writer {
+        Some(w) => w.join(),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks that the shards are the N parts of one job and returns them in shard order.
@@ -213,33 +191,39 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
             )));
         }
     }
-    let n = first.shard.count;
     let indexes: Vec<u64> = shards.iter().map(|(_, s)| s.shard.index).collect();
-    if indexes != (1..=n).collect::<Vec<_>>() {
-        let missing: Vec<String> = (1..=n)
-            .filter(|k| !indexes.contains(k))
-            .map(|k| format!("{k}/{n}"))
-            .collect();
-        let twice: Vec<String> = indexes
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| format!("{}/{n}", w[0]))
-            .collect();
-        return Err(usage(format!(
-            "the shards do not make up the whole job: missing {}; given twice {}",
-            if missing.is_empty() {
-                "none".into()
-            } else {
-                missing.join(", ")
-            },
-            if twice.is_empty() {
-                "none".into()
-            } else {
-                twice.join(", ")
-            }
-        )));
-    }
+    check_complete(&indexes, first.shard.count, "job")?;
     Ok(shards)
+}
+
+/// Checks that the sorted shard `indexes` are exactly 1 to `n`; otherwise a usage error
+/// naming the shards missing and those given twice, of the whole `what` (job, sweep).
+pub fn check_complete(indexes: &[u64], n: u64, what: &str) -> Result<()> {
+    if indexes.iter().copied().eq(1..=n) {
+        return Ok(());
+    }
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| !indexes.contains(k))
+        .map(|k| format!("{k}/{n}"))
+        .collect();
+    let mut twice: Vec<String> = indexes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| format!("{}/{n}", w[0]))
+        .collect();
+    twice.dedup();
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    Err(anyhow::Error::new(UsageError(format!(
+        "the shards do not make up the whole {what}: missing {}; given twice {}",
+        list(missing),
+        list(twice)
+    ))))
 }
 
 /// `alignsim merge`: combines shard folders into one run folder.

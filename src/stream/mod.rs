@@ -235,7 +235,6 @@ impl<'m> Stream<'m> {
     pub fn push(&mut self, b: Batch) {
         let n_arms = self.model.n_arms();
         let pairs = self.pairs();
-        let n_pairs = pairs.len();
         for j in 0..b.n {
             let block = (b.first_trial + j as u64) / BLOCK;
             if self.block != Some(block) {
@@ -265,14 +264,8 @@ impl<'m> Stream<'m> {
                 }
                 tally.npv_negative += u64::from(o.npv < 0.0);
                 tally.dropped += u64::from(o.dropped);
-                let h = self.model.horizon;
-                let month = if o.payback_month == NO_MONTH {
-                    h + 1
-                } else {
-                    tally.paid_back += 1;
-                    (o.payback_month as usize).min(h)
-                };
-                tally.payback[month] += 1;
+                tally.paid_back += u64::from(o.payback_month != NO_MONTH);
+                tally.payback[payback_slot(o.payback_month, self.model.horizon)] += 1;
             }
             let base = n_arms * ARM_STATS;
             for (pi, &(a, c)) in pairs.iter().enumerate() {
@@ -284,7 +277,6 @@ impl<'m> Stream<'m> {
                     m[1].push(oa.roi - oc.roi);
                 }
             }
-            debug_assert_eq!(pairs.len(), n_pairs);
         }
         for (acc, x) in self.adoption_sum.iter_mut().zip(&b.adoption_sum) {
             *acc += x;
@@ -336,11 +328,6 @@ impl<'m> Stream<'m> {
         }
         self.pending = pending;
         self.pending.clear();
-    }
-
-    /// Trials pushed so far.
-    pub fn trials(&self) -> u64 {
-        self.n
     }
 
     /// Finishes `trials.parquet` (if written) and aggregates everything pushed.
@@ -513,6 +500,15 @@ fn cvar5(npv: &Sketch) -> Option<f64> {
         .and_then(|k| npv.lowest_mean(k))
 }
 
+/// The slot of a payback month in a count per month `0..=H`, then "never" at `H + 1`.
+pub(crate) fn payback_slot(month: u32, horizon: usize) -> usize {
+    if month == NO_MONTH {
+        horizon + 1
+    } else {
+        (month as usize).min(horizon)
+    }
+}
+
 /// The median payback month over every trial, those that never paid back counting as
 /// later than any month (as the exact path does), or `None` when that median is "never".
 pub(crate) fn payback_median(counts: &[u64], horizon: usize) -> Option<f64> {
@@ -535,8 +531,8 @@ struct RowWriter<'m> {
     writer: Option<Writer>,
 }
 
-/// The writer thread and the channel that feeds it.
-struct Writer {
+/// A Parquet file written by a thread from the frames sent to it, in order.
+pub(crate) struct Writer {
     frames: std::sync::mpsc::SyncSender<DataFrame>,
     thread: std::thread::JoinHandle<Result<()>>,
 }
@@ -552,18 +548,7 @@ impl RowWriter<'_> {
 
     fn flush(&mut self) -> Result<()> {
         let df = self.acc.trials_frame()?;
-        let writer = match &mut self.writer {
-            Some(w) => w,
-            None => self.writer.insert(Writer::start(&self.path, &df)?),
-        };
-        if let Err(std::sync::mpsc::SendError(_)) = writer.frames.send(df) {
-            // The writer stopped on an error: report it.
-            return match self.writer.take() {
-                Some(w) => w.join(),
-                None => Ok(()),
-            };
-        }
-        Ok(())
+        Writer::send(&mut self.writer, &self.path, df)
     }
 
     fn finish(mut self) -> Result<()> {
@@ -578,6 +563,21 @@ impl RowWriter<'_> {
 }
 
 impl Writer {
+    /// Sends `df` to the writer in `slot`, starting one for `path` (with `df`'s schema)
+    /// if there is none yet. When the writer has stopped on an error, that error.
+    pub(crate) fn send(slot: &mut Option<Writer>, path: &Path, df: DataFrame) -> Result<()> {
+        let writer = match slot {
+            Some(w) => w,
+            None => slot.insert(Writer::start(path, &df)?),
+        };
+        if writer.frames.send(df).is_err() {
+            if let Some(w) = slot.take() {
+                return w.join();
+            }
+        }
+        Ok(())
+    }
+
     /// Creates the file and a thread writing the frames sent to it, with `first`'s schema.
     fn start(path: &Path, first: &DataFrame) -> Result<Writer> {
         let file =
@@ -597,7 +597,7 @@ impl Writer {
     }
 
     /// Closes the channel and waits for the file to be complete.
-    fn join(self) -> Result<()> {
+    pub(crate) fn join(self) -> Result<()> {
         drop(self.frames);
         self.thread
             .join()

@@ -143,12 +143,7 @@ impl Reducer {
                             s.roi_negative += u64::from(o.roi < 0.0);
                             s.roi_positive += u64::from(o.roi > 0.0);
                         }
-                        let month = if o.payback_month == NO_MONTH {
-                            h + 1
-                        } else {
-                            (o.payback_month as usize).min(h)
-                        };
-                        s.payback[month] += 1;
+                        s.payback[crate::stream::payback_slot(o.payback_month, h)] += 1;
                     }
                     let column: Vec<f64> = rows().map(|o| o.npv).collect();
                     s.npv_q.extend_strided(&column, 0, 1);

@@ -281,32 +281,8 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
             )));
         }
     }
-    let n = first.shard.count;
     let indexes: Vec<u64> = shards.iter().map(|(_, s)| s.shard.index).collect();
-    if indexes != (1..=n).collect::<Vec<_>>() {
-        let missing: Vec<String> = (1..=n)
-            .filter(|k| !indexes.contains(k))
-            .map(|k| format!("{k}/{n}"))
-            .collect();
-        let mut twice: Vec<String> = indexes
-            .windows(2)
-            .filter(|w| w[0] == w[1])
-            .map(|w| format!("{}/{n}", w[0]))
-            .collect();
-        twice.dedup();
-        let list = |v: Vec<String>| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
-        return Err(usage(format!(
-            "the shards do not make up the whole sweep: missing {}; given twice {}",
-            list(missing),
-            list(twice)
-        )));
-    }
+    crate::shard::check_complete(&indexes, first.shard.count, "sweep")?;
     Ok(shards)
 }
 
