@@ -6,11 +6,8 @@ use std::path::{Path, PathBuf};
 use alignsim::sweep::breakeven::{self, Evaluations, Metric, TargetLevel};
 use alignsim::sweep::spec::{self, Values};
 use alignsim::sweep::{self, Base, Plan, Request, Sweep, path};
-use assert_cmd::Command;
 
-fn bakery_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
-}
+use super::bakery_path;
 
 fn base() -> Base {
     Base::load(&bakery_path()).expect("bakery.toml loads")
@@ -339,11 +336,7 @@ fn break_even_bisection_straddles_the_target() {
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("alignsim")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap()
+    super::alignsim(args, &[])
 }
 
 #[test]
