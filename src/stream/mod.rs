@@ -570,10 +570,10 @@ impl Writer {
             Some(w) => w,
             None => slot.insert(Writer::start(path, &df)?),
         };
-        if writer.frames.send(df).is_err() {
-            if let Some(w) = slot.take() {
-                return w.join();
-            }
+        if writer.frames.send(df).is_err()
+            && let Some(w) = slot.take()
+        {
+            return w.join();
         }
         Ok(())
     }
