@@ -100,6 +100,28 @@ pub fn norm_inv(p: f64) -> f64 {
     if q < 0.0 { -z } else { z }
 }
 
+/// `x.round()` (half away from zero, MODEL.md section 2) to the bit, sign of zero
+/// included, inline: without SSE4.1 in the baseline target, `f64::round` is a call into a
+/// software routine, and the engine rounds in every trial.
+#[inline(always)]
+pub fn round_half_away(x: f64) -> f64 {
+    // From 2^52 on every f64 is a whole number (and NaN and the infinities stay as they are).
+    if !(x.abs() < 4_503_599_627_370_496.0) {
+        return x;
+    }
+    let t = x as i64 as f64; // toward zero
+    // The fraction x - t is exact: both have the same sign and t is x's integer part.
+    let d = x - t;
+    let r = if d >= 0.5 {
+        t + 1.0
+    } else if d <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    };
+    r.copysign(x)
+}
+
 /// Largest mean inverted exactly: a million incidents a month, far beyond any business.
 /// Above it the sums below would take more than about 10,000 steps (and, past 2^53, could
 /// no longer count in f64), so the Cornish-Fisher expansion is used instead.
@@ -164,6 +186,85 @@ fn poisson_inv_fast(u: f64, mu: f64) -> Option<u32> {
     }
     (steps < FAST_TERMS as u32).then_some(steps)
 }
+
+/// What [`poisson_terms`] returns when its terms do not decide the answer.
+pub const UNDECIDED: u32 = u32::MAX;
+
+/// Largest mean [`poisson_terms`] takes on.
+pub const TERMS_MAX_MEAN: f64 = 40.0;
+
+/// [`poisson_inv`]`(u, mu)` when the first `K` partial sums decide it, else [`UNDECIDED`]:
+/// straight-line code, with neither a branch nor a call, that the compiler vectorises over
+/// many `(u, mu)` at once (the engine's months).
+///
+/// It sums the same terms as the exact loop, all `K` of them whatever `u`, and counts the
+/// partial sums below `u`. The sums start from [`exp_neg`], within [`EXP_NEG_ERROR`] of
+/// the libm `exp(-mu)` the exact loop starts from, so every partial sum is within about
+/// that much of the exact loop's (both then round the same products and sums). When none
+/// lies within [`MARGIN`] (relative) of `u` and the count is below `K`, each comparison
+/// with `u` comes out as in the exact loop, whose early stop cannot apply either (it needs
+/// the remaining terms to be below `u`'s rounding, so two partial sums within a few hundred
+/// ulps of `u`): the count is the exact loop's answer to the bit. Otherwise (a sum too
+/// close to call, about once in ten million, or an answer of `K` or more) the caller asks
+/// [`poisson_inv`].
+#[inline(always)]
+pub fn poisson_terms<const K: usize>(u: f64, mu: f64) -> u32 {
+    let (lo, hi) = (u * (1.0 - MARGIN), u * (1.0 + MARGIN));
+    let mut p = exp_neg(mu);
+    let mut cdf = p;
+    let mut steps = u32::from(cdf < u);
+    let mut close = (cdf >= lo) & (cdf <= hi);
+    for r in &RECIPROCALS[1..K] {
+        p *= mu * r;
+        cdf += p;
+        steps += u32::from(cdf < u);
+        close |= (cdf >= lo) & (cdf <= hi);
+    }
+    let decided = (mu > 0.0) & (mu <= TERMS_MAX_MEAN) & (u > 0.0) & (steps < K as u32) & !close;
+    if decided { steps } else { UNDECIDED }
+}
+
+/// Relative distance from `u` within which a partial sum of [`poisson_terms`] is too close
+/// to call: twenty times the error of [`exp_neg`].
+const MARGIN: f64 = 20.0 * EXP_NEG_ERROR;
+
+/// Bound on the relative error of [`exp_neg`] on `[0, TERMS_MAX_MEAN]`.
+const EXP_NEG_ERROR: f64 = 5e-9;
+
+/// `exp(-mu)` for `0 <= mu <= TERMS_MAX_MEAN`, within [`EXP_NEG_ERROR`] (relative), with
+/// neither a branch nor a call: `2^-k exp(r)` with `k` the integer nearest `mu / ln 2`, so
+/// that `|r| <= ln(2) / 2`, and `exp(r)` by its Taylor polynomial of degree 8 (truncation
+/// below `0.35^9 / 9! < 2e-10`). Outside that range the result is meaningless.
+#[inline(always)]
+fn exp_neg(mu: f64) -> f64 {
+    // Adding 1.5 * 2^52 rounds mu / ln 2 to an integer k held in the low bits.
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    let shifted = mu * std::f64::consts::LOG2_E + ROUND;
+    let k = shifted - ROUND;
+    let r = k * std::f64::consts::LN_2 - mu;
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    // Estrin's scheme: four independent pairs, then two levels.
+    let c01 = 1.0 + r;
+    let c23 = INV_FACT[2] + r * INV_FACT[3];
+    let c45 = INV_FACT[4] + r * INV_FACT[5];
+    let c67 = INV_FACT[6] + r * INV_FACT[7];
+    let poly = (c01 + r2 * c23) + r4 * ((c45 + r2 * c67) + r4 * INV_FACT[8]);
+    // 2^-k from its exponent bits (k < 2^11 sits in the low bits of `shifted`).
+    let k_bits = shifted.to_bits() & 0x7ff;
+    poly * f64::from_bits((1023u64.wrapping_sub(k_bits)) << 52)
+}
+
+/// `1 / n!` for `n <= 8`.
+const INV_FACT: [f64; 9] = {
+    let mut f = [1.0; 9];
+    let mut n = 1;
+    while n < 9 {
+        f[n] = f[n - 1] / n as f64;
+        n += 1;
+    }
+    f
+};
 
 /// [`poisson_inv`] by summing the probabilities upwards from zero, up to `mu = 600`. Above
 /// that `exp(-mu)` would underflow, so the walk starts at the mode with the mode's
@@ -330,6 +431,151 @@ mod tests {
         assert_eq!(poisson_inv(0.5, 2.0), 2);
         assert_eq!(poisson_inv(0.8, 2.0), 3);
         assert_eq!(poisson_inv(0.5, 0.0), 0);
+    }
+
+    #[test]
+    fn round_half_away_is_f64_round_to_the_bit() {
+        use std::hint::black_box;
+        let mut xs = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            -0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            -4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9e18,
+            1e300,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for i in -4000..4000 {
+            let x = f64::from(i) * 0.25;
+            xs.extend([x, x.next_up(), x.next_down()]);
+        }
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(3);
+        for _ in 0..200_000 {
+            let u = crate::dist::open01(rng.next_u64());
+            xs.extend([(u - 0.5) * 100.0, f64::from_bits(rng.next_u64())]);
+        }
+        for x in xs.into_iter().filter(|x| !x.is_nan()) {
+            let want = black_box(x).round();
+            assert_eq!(round_half_away(x).to_bits(), want.to_bits(), "{x}");
+        }
+        assert!(round_half_away(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn exp_neg_is_within_its_stated_error() {
+        let mut worst = 0.0f64;
+        let mut check = |mu: f64| {
+            let rel = (exp_neg(mu) / (-mu).exp() - 1.0).abs();
+            worst = worst.max(rel);
+        };
+        for i in 0..=1_000_000u32 {
+            check(f64::from(i) * TERMS_MAX_MEAN / 1e6);
+        }
+        for mu in [f64::MIN_POSITIVE, 1e-300, 1e-12, TERMS_MAX_MEAN] {
+            check(mu);
+        }
+        assert!(worst <= EXP_NEG_ERROR, "worst relative error {worst:e}");
+        assert!(MARGIN >= 10.0 * EXP_NEG_ERROR);
+    }
+
+    /// `poisson_terms::<K>` against the exact loop: equal whenever it decides.
+    fn check_terms<const K: usize>(max_mean: f64) {
+        let mut decided = 0u64;
+        let mut checked = 0u64;
+        let mut check = |u: f64, mu: f64| {
+            let n = poisson_terms::<K>(u, mu);
+            if n != UNDECIDED {
+                assert_eq!(n, poisson_inv_exact(u, mu), "K={K} mu={mu} u={u}");
+                decided += 1;
+            }
+            checked += 1;
+        };
+        // Means on a grid, with u on a grid and right at, around and just outside the
+        // margin of each exact partial sum.
+        for i in 1..=1_000u32 {
+            let mu = f64::from(i) * 1e-3 * max_mean;
+            let (mut p, mut cdf) = ((-mu).exp(), (-mu).exp());
+            for n in 1..=K + 2 {
+                for v in [
+                    cdf,
+                    cdf.next_up(),
+                    cdf.next_down(),
+                    cdf + 5e-10,
+                    cdf - 5e-10,
+                    cdf * (1.0 + 0.9 * MARGIN),
+                    cdf * (1.0 - 0.9 * MARGIN),
+                    cdf * (1.0 + 1.1 * MARGIN),
+                    cdf * (1.0 - 1.1 * MARGIN),
+                ] {
+                    check(v.min(1.0 - f64::EPSILON / 2.0), mu);
+                }
+                p *= mu * RECIPROCALS[n];
+                cdf += p;
+            }
+            for j in 1..100 {
+                check(f64::from(j) / 100.0, mu);
+            }
+            for u in [
+                1e-300,
+                f64::EPSILON,
+                1.0 - f64::EPSILON / 2.0,
+                1.0,
+                1.5,
+                0.0,
+            ] {
+                check(u, mu);
+            }
+        }
+        // Random pairs: nearly all are decided while the answer is below K.
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(K as u64);
+        let (mut below_k, mut decided_below_k) = (0u64, 0u64);
+        for _ in 0..1_000_000 {
+            let mu = crate::dist::open01(rng.next_u64()) * max_mean;
+            let u = crate::dist::open01(rng.next_u64());
+            let n = poisson_terms::<K>(u, mu);
+            let exact = poisson_inv_exact(u, mu);
+            if n != UNDECIDED {
+                assert_eq!(n, exact, "K={K} mu={mu} u={u}");
+            }
+            if (exact as usize) < K {
+                below_k += 1;
+                decided_below_k += u64::from(n != UNDECIDED);
+            }
+        }
+        assert!(
+            below_k - decided_below_k <= 20,
+            "{below_k} {decided_below_k}"
+        );
+        // Outside its range it never answers.
+        for mu in [
+            0.0,
+            -1.0,
+            f64::NAN,
+            TERMS_MAX_MEAN.next_up(),
+            1e6,
+            f64::INFINITY,
+        ] {
+            assert_eq!(poisson_terms::<K>(0.5, mu), UNDECIDED, "{mu}");
+        }
+        assert!(decided > 0 && checked > 100_000);
+    }
+
+    #[test]
+    fn poisson_terms_gives_the_exact_answer_or_none() {
+        check_terms::<8>(4.0);
+        check_terms::<16>(10.0);
+        check_terms::<24>(16.0);
+        check_terms::<48>(TERMS_MAX_MEAN);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Polars nor plotters: it hands back plain batches, in trial order.
 
 pub mod copula;
+pub mod months;
 pub mod rng;
 pub mod trial;
 
@@ -214,7 +215,7 @@ impl Model {
         let mut batch = Batch::new(trials.start, n, n_arms, self.varying.len(), h1);
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
-        let mut scratch = trial::Scratch::new(self.horizon);
+        let mut months = months::Months::new(self.horizon);
         for (j, trial) in trials.enumerate() {
             self.draw(trial, &mut d);
             let shared = trial::Shared {
@@ -238,7 +239,7 @@ impl Model {
                     &self.discount,
                     &shared,
                     monthly,
-                    &mut scratch,
+                    &mut months,
                 ));
                 batch
                     .inputs

@@ -1,7 +1,8 @@
 //! One arm in one trial: the month-by-month recursion of MODEL.md section 3.
 
+use super::months::{Curve, Months};
 use crate::scenario::{NSYM, Sym};
-use crate::special::poisson_inv;
+use crate::special::round_half_away;
 
 /// Channels of the value breakdown, in the order of MODEL.md section 3.
 pub const CHANNELS: [&str; 8] = [
@@ -90,40 +91,22 @@ fn small_powers(x: f64) -> [f64; 8] {
     [1.0, x, x2, x3, x4, x * x4, x2 * x4, x3 * x4]
 }
 
-/// Scratch space of [`simulate`], reused from arm to arm and trial to trial.
-pub struct Scratch {
-    /// `A_t` at index `t` of the months the project is live, were it never dropped.
-    adoption: Vec<f64>,
-    /// `N_t` at index `t`, likewise.
-    incidents: Vec<u32>,
-}
-
-impl Scratch {
-    /// Room for `horizon` months.
-    pub fn new(horizon: usize) -> Scratch {
-        Scratch {
-            adoption: vec![0.0; horizon + 1],
-            incidents: vec![0; horizon + 1],
-        }
-    }
-}
-
 /// Simulates one arm over `horizon` months. `p` holds the arm's drawn parameters indexed
 /// by [`Sym`]; `discount[t]` is `(1 + r_m)^t`.
 ///
 /// Adoption and incidents do not depend on the rest of the state, only on whether the
 /// project is still live, and a dropped project never comes back. So they are computed
 /// first for every month from go-live to the horizon, as if the project were never
-/// dropped, and the recursion then uses them up to the drop and zeros after it: the same
-/// numbers as computing them month by month, but the months' Poisson inversions no longer
-/// wait for each other's results in the recursion.
+/// dropped ([`Months::fill`]), and the recursion then uses them up to the drop and zeros
+/// after it: the same numbers as computing them month by month, but the months' Poisson
+/// inversions are vectorised and no longer wait for each other's results.
 pub fn simulate(
     p: &[f64; NSYM],
     horizon: usize,
     discount: &[f64],
     shared: &Shared,
     out: Monthly,
-    scratch: &mut Scratch,
+    months: &mut Months,
 ) -> Outcome {
     let v = |s: Sym| p[s as usize];
     let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
@@ -138,7 +121,7 @@ pub fn simulate(
     let sigma_r = v(Sym::LabourSaving) * pos(v(Sym::WLabour), i);
     let c0_eff = v(Sym::UpfrontCost) * (1.0 + v(Sym::CostOverrun) * neg(v(Sym::WOverrun), f));
     let d = v(Sym::BuildMonths);
-    let d_eff = d + (v(Sym::WDelay) * (1.0 - f) * d).round();
+    let d_eff = d + round_half_away(v(Sym::WDelay) * (1.0 - f) * d);
     let cm_eff = v(Sym::MonthlyCost) * neg(v(Sym::WSilo), i);
     let amax_eff = v(Sym::AdoptionCeiling) * pos(v(Sym::WCeiling), c);
     let bass_p = v(Sym::AdoptionP);
@@ -188,20 +171,15 @@ pub fn simulate(
     out.revenue_base[0] += to_fixed(1.0);
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
-    let mut e_tau = 1.0f64;
-    for t in g_month..=h {
-        let tau = t + 1 - g_month;
-        let scale = if tau <= pilot { phi } else { 1.0 };
-        e_tau *= decay;
-        let a = amax_eff * ((1.0 - e_tau) / (1.0 + imitation_ratio * e_tau)) * scale;
-        let mu = lambda_eff * a;
-        scratch.adoption[t] = a;
-        scratch.incidents[t] = if mu > 0.0 {
-            poisson_inv(shared.u_inc[t], mu)
-        } else {
-            0
-        };
-    }
+    let curve = Curve {
+        ceiling: amax_eff,
+        decay,
+        imitation_ratio,
+        incident_rate: lambda_eff,
+        pilot,
+        pilot_scale: phi,
+    };
+    months.fill(&curve, g_month, shared.u_inc);
 
     let mut mm = 1.0f64;
     let mut live = true;
@@ -218,7 +196,7 @@ pub fn simulate(
         // 1.-2. Adoption and incidents: as computed above while live, else none.
         let n;
         (a, n) = if active {
-            (scratch.adoption[t], scratch.incidents[t])
+            (months.adoption[t], months.incidents[t])
         } else {
             (0.0, 0)
         };

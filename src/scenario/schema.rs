@@ -99,7 +99,11 @@ impl Domain {
     /// The nearest value inside the domain, and whether `x` had to move.
     #[inline]
     pub fn clamp(&self, x: f64) -> (f64, bool) {
-        let x = if self.integer { x.round() } else { x };
+        let x = if self.integer {
+            crate::special::round_half_away(x)
+        } else {
+            x
+        };
         if x < self.lo || (self.lo_open && x <= self.lo) {
             let lo = if self.lo_open {
                 self.lo.next_up()

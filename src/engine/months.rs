@@ -1,0 +1,278 @@
+//! Steps 1 and 2 of MODEL.md section 3 for every live month of one arm at once: adoption
+//! on the Bass curve and the month's incidents, `N_t = PoissonInverseCdf(U_inc(t), mu_t)`
+//! with `mu_t = lambda_eff * A_t`.
+//!
+//! Neither depends on the rest of an arm's state, only on whether the project is still
+//! live, so they are computed for all months from go-live to the horizon before the monthly
+//! recursion, as if the project were never dropped. The months are then independent of one
+//! another, and the loop over them is vectorised: each month's Poisson inversion is
+//! [`poisson_terms`], the same sums as the exact inversion with neither a branch nor a
+//! call, and the few months it leaves undecided are settled by [`poisson_inv`] afterwards.
+//! The loop is compiled for the CPU's widest vectors at run time; every path does the same
+//! IEEE operations in the same order, so the results are the same bits on any CPU.
+
+use crate::special::{TERMS_MAX_MEAN, UNDECIDED, poisson_inv, poisson_terms};
+
+/// What an arm's adoption curve and incident rate are made of.
+#[derive(Debug, Clone, Copy)]
+pub struct Curve {
+    /// `Amax_eff`.
+    pub ceiling: f64,
+    /// `exp(-(p + q_eff))`: the Bass curve's `exp(-(p + q_eff) tau)` is its `tau`-th power.
+    pub decay: f64,
+    /// `q_eff / p`.
+    pub imitation_ratio: f64,
+    /// `lambda_eff`: expected incidents per month at full adoption.
+    pub incident_rate: f64,
+    /// Pilot months `P` and the pilot's scale `phi`.
+    pub pilot: usize,
+    pub pilot_scale: f64,
+}
+
+/// Months handled together by the vectorised loop; the months of an arm are padded to a
+/// multiple of it.
+const LANES: usize = 8;
+
+/// Room for one arm's months, reused from arm to arm and trial to trial.
+pub struct Months {
+    /// `exp(-(p + q_eff) tau)` of month `t`.
+    decay: Vec<f64>,
+    /// `scale(tau)` of month `t`: the pilot's scale, then 1.
+    scale: Vec<f64>,
+    /// `U_inc(t)`, copied so that the padding months have a harmless value.
+    u: Vec<f64>,
+    /// `A_t` of each month the project is live, were it never dropped.
+    pub adoption: Vec<f64>,
+    /// `N_t`, likewise.
+    pub incidents: Vec<u32>,
+}
+
+impl Months {
+    /// Room for `horizon` months (index 0, month 0, is never live), and padding.
+    pub fn new(horizon: usize) -> Months {
+        let len = horizon + 1 + LANES;
+        Months {
+            decay: vec![0.0; len],
+            scale: vec![1.0; len],
+            u: vec![0.5; len],
+            adoption: vec![0.0; len],
+            incidents: vec![0; len],
+        }
+    }
+
+    /// Fills `adoption[t]` and `incidents[t]` for `t = go_live..=horizon`, with `u_inc[t]`
+    /// the month's incident uniform: the numbers the month-by-month recursion of MODEL.md
+    /// would compute, to the bit. Entries past the horizon are left meaningless.
+    pub fn fill(&mut self, curve: &Curve, go_live: usize, u_inc: &[f64]) {
+        let h = self.adoption.len() - 1 - LANES;
+        if go_live > h {
+            return;
+        }
+        // `exp(-(p + q) tau)` by repeated multiplication, as the recursion would.
+        let mut e = 1.0f64;
+        for d in &mut self.decay[go_live..=h] {
+            e *= curve.decay;
+            *d = e;
+        }
+        let full = go_live.saturating_add(curve.pilot).min(h + 1);
+        self.scale[go_live..full].fill(curve.pilot_scale);
+        self.scale[full..=h].fill(1.0);
+        self.u[go_live..=h].copy_from_slice(&u_inc[go_live..=h]);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F, checked just above.
+                return unsafe { self.fill_avx512(curve, go_live) };
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                return unsafe { self.fill_avx2(curve, go_live) };
+            }
+        }
+        self.fill_live(curve, go_live);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn fill_avx512(&mut self, curve: &Curve, go_live: usize) {
+        self.fill_live(curve, go_live);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn fill_avx2(&mut self, curve: &Curve, go_live: usize) {
+        self.fill_live(curve, go_live);
+    }
+
+    /// [`Months::fill`] after its inputs are in place, compiled into each vector path.
+    #[inline(always)]
+    fn fill_live(&mut self, curve: &Curve, go_live: usize) {
+        let h = self.adoption.len() - 1 - LANES;
+        if go_live > h {
+            return;
+        }
+        let end = go_live + (h + 1 - go_live).div_ceil(LANES) * LANES;
+        let range = go_live..end;
+        let (e, scale, u) = (
+            &self.decay[range.clone()],
+            &self.scale[range.clone()],
+            &self.u[range.clone()],
+        );
+        let (a, n) = (
+            &mut self.adoption[range.clone()],
+            &mut self.incidents[range],
+        );
+        // The terms needed to decide nearly every month: the answer stays below the count
+        // of terms with probability above 99 % at the largest mean.
+        let max_mean = curve.incident_rate * curve.ceiling;
+        if max_mean <= 2.5 {
+            months::<8>(curve, e, scale, u, a, n);
+        } else if max_mean <= 5.0 {
+            months::<12>(curve, e, scale, u, a, n);
+        } else if max_mean <= 8.0 {
+            months::<16>(curve, e, scale, u, a, n);
+        } else if max_mean <= 14.0 {
+            months::<24>(curve, e, scale, u, a, n);
+        } else {
+            months::<0>(curve, e, scale, u, a, n);
+        }
+        // The months the terms left undecided: the exact inversion.
+        for t in go_live..=h {
+            if self.incidents[t] == UNDECIDED {
+                let mu = curve.incident_rate * self.adoption[t];
+                self.incidents[t] = if mu > 0.0 {
+                    poisson_inv(self.u[t], mu)
+                } else {
+                    0
+                };
+            }
+        }
+    }
+}
+
+/// Adoption and incidents of months (as many as a multiple of [`LANES`]), the incidents decided by the
+/// first `K` Poisson terms or left [`UNDECIDED`] (all of them when `K` is 0: means too
+/// large for a few terms).
+#[inline(always)]
+fn months<const K: usize>(
+    curve: &Curve,
+    decay: &[f64],
+    scale: &[f64],
+    u: &[f64],
+    adoption: &mut [f64],
+    incidents: &mut [u32],
+) {
+    debug_assert!(K == 0 || curve.incident_rate * curve.ceiling <= TERMS_MAX_MEAN);
+    let months = decay.iter().zip(scale).zip(u).zip(adoption).zip(incidents);
+    for ((((&e, &scale), &u), a), n) in months {
+        // Step 1: A_t = Amax_eff * F(tau) * scale(tau), multiplied left to right.
+        *a = curve.ceiling * ((1.0 - e) / (1.0 + curve.imitation_ratio * e)) * scale;
+        *n = if K == 0 {
+            UNDECIDED
+        } else {
+            poisson_terms::<K>(u, curve.incident_rate * *a)
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Steps 1 and 2 month by month, as MODEL.md writes them.
+    fn by_month(curve: &Curve, go_live: usize, u_inc: &[f64]) -> (Vec<f64>, Vec<u32>) {
+        let h = u_inc.len() - 1;
+        let (mut a, mut n) = (vec![0.0; h + 1], vec![0; h + 1]);
+        let mut e = 1.0f64;
+        for t in go_live..=h {
+            let tau = t + 1 - go_live;
+            let scale = if tau <= curve.pilot {
+                curve.pilot_scale
+            } else {
+                1.0
+            };
+            e *= curve.decay;
+            a[t] = curve.ceiling * ((1.0 - e) / (1.0 + curve.imitation_ratio * e)) * scale;
+            let mu = curve.incident_rate * a[t];
+            n[t] = if mu > 0.0 {
+                poisson_inv(u_inc[t], mu)
+            } else {
+                0
+            };
+        }
+        (a, n)
+    }
+
+    #[test]
+    fn every_vector_path_matches_the_month_by_month_recursion() {
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(5);
+        let mut uniform = move || crate::dist::open01(rng.next_u64());
+        let mut paths = 0;
+        for case in 0..4_000 {
+            let h = 1 + (uniform() * 60.0) as usize;
+            let go_live = (uniform() * (h as f64 + 3.0)) as usize;
+            let p = 0.01 + uniform() * 0.2;
+            let q = uniform() * 0.6;
+            // Incident rates across every choice of terms, including none and huge ones.
+            let incident_rate = match case % 7 {
+                0 => 0.0,
+                1 => uniform() * 2.0,
+                2 => uniform() * 5.0,
+                3 => uniform() * 8.0,
+                4 => uniform() * 14.0,
+                5 => uniform() * 200.0,
+                _ => uniform() * 40.0,
+            };
+            let curve = Curve {
+                ceiling: 0.05 + 0.95 * uniform(),
+                decay: (-(p + q)).exp(),
+                imitation_ratio: q / p,
+                incident_rate,
+                pilot: (uniform() * 8.0) as usize,
+                pilot_scale: 0.05 + 0.95 * uniform(),
+            };
+            let mut u_inc: Vec<f64> = (0..=h).map(|_| uniform()).collect();
+            if case % 11 == 0 {
+                u_inc[h] = 1.0 - f64::EPSILON / 2.0;
+            }
+            let (a, n) = by_month(&curve, go_live, &u_inc);
+            let mut m = Months::new(h);
+            let check = |m: &Months, how: &str| {
+                for t in go_live..=h {
+                    assert_eq!(
+                        m.adoption[t].to_bits(),
+                        a[t].to_bits(),
+                        "{how} {case} t={t}"
+                    );
+                    assert_eq!(m.incidents[t], n[t], "{how} {case} t={t}");
+                }
+            };
+            m.fill(&curve, go_live, &u_inc);
+            check(&m, "dispatched");
+            // Each path the CPU can run, whichever the dispatch picks.
+            m.adoption.fill(f64::NAN);
+            m.incidents.fill(7);
+            m.fill_live(&curve, go_live);
+            check(&m, "baseline");
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::is_x86_feature_detected!("avx2") {
+                    m.incidents.fill(7);
+                    // SAFETY: the CPU has AVX2, checked just above.
+                    unsafe { m.fill_avx2(&curve, go_live) };
+                    check(&m, "avx2");
+                    paths += 1;
+                }
+                if std::is_x86_feature_detected!("avx512f") {
+                    m.incidents.fill(7);
+                    // SAFETY: the CPU has AVX-512F, checked just above.
+                    unsafe { m.fill_avx512(&curve, go_live) };
+                    check(&m, "avx512");
+                    paths += 1;
+                }
+            }
+        }
+        eprintln!("vector paths checked: {paths}");
+    }
+}
