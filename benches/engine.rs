@@ -39,6 +39,21 @@ fn engine(bencher: Bencher, threads: usize) {
         .bench(|| pool.install(|| black_box(model.run(0..TRIALS, &|_| {}))));
 }
 
+/// The engine as a run uses it: each batch handed on in trial order and dropped once
+/// consumed, so memory is recycled instead of growing with the trials.
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn engine_streamed(bencher: Bencher, threads: usize) {
+    let model = bakery();
+    let pool = pool(threads);
+    bencher.counter(ItemsCount::new(TRIALS)).bench(|| {
+        pool.install(|| {
+            let mut n = 0;
+            model.run_each(0..TRIALS, &|_| {}, |b| n += black_box(b).n);
+            n
+        })
+    });
+}
+
 /// Only the keyed random draws the engine makes for the same trials (parameters, monthly
 /// uniforms, gate normal), with no simulation: the floor the engine is measured against.
 #[divan::bench(args = [1, 2], sample_count = 10)]

@@ -17,9 +17,9 @@ use crate::scenario::{Domain, NSYM, PARAMS, Scenario, Sym};
 pub use trial::{CHANNELS, NO_MONTH, Outcome};
 
 /// Trials per batch. Results never depend on it; it only sets the grain of parallelism.
-pub const BATCH: u64 = 2048;
+pub const BATCH: u64 = 1024;
 /// Batches simulated in parallel before they are handed on in order.
-pub const WINDOW: usize = 32;
+pub const WINDOW: usize = 64;
 
 /// A random input: a parameter path whose keyed uniform is drawn once per trial and shared
 /// by every arm, whatever distribution each arm maps it through.
@@ -80,6 +80,8 @@ pub struct Model {
     incident_key: u64,
     abandon_key: u64,
     gate_key: u64,
+    /// Buffers of consumed batches, reused by the next ones.
+    spare: Spare,
 }
 
 impl Model {
@@ -153,6 +155,7 @@ impl Model {
             incident_key: rng::key(sc.seed, rng::INCIDENT_STREAM),
             abandon_key: rng::key(sc.seed, rng::ABANDON_STREAM),
             gate_key: rng::key(sc.seed, rng::GATE_STREAM),
+            spare: Spare::default(),
         }
     }
 
@@ -185,7 +188,7 @@ impl Model {
         for window in starts.chunks(WINDOW) {
             // After Ctrl-C: stop between windows; the caller commits nothing.
             if crate::interrupt::requested() {
-                return;
+                break;
             }
             let (batches, ()) = rayon::join(
                 || {
@@ -202,20 +205,26 @@ impl Model {
             );
             ready = batches;
         }
-        if crate::interrupt::requested() {
-            return;
+        if !crate::interrupt::requested() {
+            ready.into_iter().for_each(&mut consume);
         }
-        ready.into_iter().for_each(&mut consume);
+        // The run is over: give the spare buffers back to the system.
+        if let Ok(mut spare) = self.spare.0.lock() {
+            spare.clear();
+        }
     }
 
     /// Simulates one contiguous range of trials.
     pub fn run_batch(&self, trials: Range<u64>) -> Batch {
         let n = (trials.end - trials.start) as usize;
         let (h1, n_arms) = (self.horizon + 1, self.n_arms());
-        let mut batch = Batch::new(trials.start, n, n_arms, self.varying.len(), h1);
+        let mut batch = Batch::new(&self.spare, trials.start, n, n_arms, self.varying.len(), h1);
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
         let mut months = months::Months::new(self.horizon);
+        let mut sums: Vec<[months::FixedSums; 2]> = (0..n_arms)
+            .map(|_| [months::FixedSums::new(h1), months::FixedSums::new(h1)])
+            .collect();
         for (j, trial) in trials.enumerate() {
             self.draw(trial, &mut d);
             let shared = trial::Shared {
@@ -228,10 +237,11 @@ impl Model {
                     *dst = d.values[si];
                 }
                 let row = j * n_arms + ai;
+                let [adoption, revenue_base] = &mut sums[ai];
                 let monthly = trial::Monthly {
                     cum_cf: &mut batch.cum_cf[row * h1..(row + 1) * h1],
-                    adoption: &mut batch.adoption_sum[ai * h1..(ai + 1) * h1],
-                    revenue_base: &mut batch.revenue_base_sum[ai * h1..(ai + 1) * h1],
+                    adoption,
+                    revenue_base,
                 };
                 batch.outcomes.push(trial::simulate(
                     &p,
@@ -244,6 +254,12 @@ impl Model {
                 batch
                     .inputs
                     .extend(self.varying.iter().map(|&s| p[s as usize]));
+            }
+        }
+        for (ai, [adoption, revenue_base]) in sums.iter().enumerate() {
+            for t in 0..h1 {
+                batch.adoption_sum[ai * h1 + t] = adoption.total(t);
+                batch.revenue_base_sum[ai * h1 + t] = revenue_base.total(t);
             }
         }
         for (ai, arm) in self.arms.iter().enumerate() {
@@ -356,6 +372,10 @@ fn fill_uniforms(buf: &mut [f64], key: u64, trial: u64) {
 }
 
 /// The results of one batch of trials, rows ordered by trial then arm.
+///
+/// Its buffers go back to the model that made it when it is dropped, for the next batch to
+/// reuse: a run hands on and drops batches by the thousand, and fresh memory for each would
+/// cost a page fault per 4 KiB (in the kernel, and serialised between threads).
 #[derive(Debug, Clone)]
 pub struct Batch {
     pub first_trial: u64,
@@ -372,19 +392,83 @@ pub struct Batch {
     pub revenue_base_sum: Vec<i128>,
     /// Clamped draws per arm and parameter, `NSYM` per arm.
     pub clamped: Vec<u64>,
+    /// Where the buffers go when the batch is dropped.
+    spare: Spare,
+}
+
+/// Buffers of dropped batches, shared by a model and the batches it made.
+#[derive(Debug, Clone, Default)]
+struct Spare(std::sync::Arc<std::sync::Mutex<Vec<Buffers>>>);
+
+/// Most buffers kept: one window's worth, what the engine makes while the previous window
+/// is consumed.
+const SPARE_MAX: usize = WINDOW;
+
+#[derive(Debug, Default)]
+struct Buffers {
+    outcomes: Vec<Outcome>,
+    inputs: Vec<f64>,
+    cum_cf: Vec<f64>,
+    adoption_sum: Vec<i128>,
+    revenue_base_sum: Vec<i128>,
+    clamped: Vec<u64>,
 }
 
 impl Batch {
-    fn new(first_trial: u64, n: usize, n_arms: usize, n_inputs: usize, h1: usize) -> Batch {
+    fn new(
+        spare: &Spare,
+        first_trial: u64,
+        n: usize,
+        n_arms: usize,
+        n_inputs: usize,
+        h1: usize,
+    ) -> Batch {
+        let reused = spare.0.lock().ok().and_then(|mut s| s.pop());
+        let mut b = reused.unwrap_or_default();
+        b.outcomes.clear();
+        b.outcomes.reserve(n * n_arms);
+        b.inputs.clear();
+        b.inputs.reserve(n * n_arms * n_inputs);
+        // Every entry of the cash-flow paths is written by the simulation: no need to
+        // clear a reused buffer of the right length.
+        if b.cum_cf.len() != n * n_arms * h1 {
+            b.cum_cf.clear();
+            b.cum_cf.resize(n * n_arms * h1, 0.0);
+        }
+        for v in [&mut b.adoption_sum, &mut b.revenue_base_sum] {
+            v.clear();
+            v.resize(n_arms * h1, 0);
+        }
+        b.clamped.clear();
+        b.clamped.resize(n_arms * NSYM, 0);
         Batch {
             first_trial,
             n,
-            outcomes: Vec::with_capacity(n * n_arms),
-            inputs: Vec::with_capacity(n * n_arms * n_inputs),
-            cum_cf: vec![0.0; n * n_arms * h1],
-            adoption_sum: vec![0; n_arms * h1],
-            revenue_base_sum: vec![0; n_arms * h1],
-            clamped: vec![0; n_arms * NSYM],
+            outcomes: b.outcomes,
+            inputs: b.inputs,
+            cum_cf: b.cum_cf,
+            adoption_sum: b.adoption_sum,
+            revenue_base_sum: b.revenue_base_sum,
+            clamped: b.clamped,
+            spare: spare.clone(),
+        }
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        let buffers = Buffers {
+            outcomes: std::mem::take(&mut self.outcomes),
+            inputs: std::mem::take(&mut self.inputs),
+            cum_cf: std::mem::take(&mut self.cum_cf),
+            adoption_sum: std::mem::take(&mut self.adoption_sum),
+            revenue_base_sum: std::mem::take(&mut self.revenue_base_sum),
+            clamped: std::mem::take(&mut self.clamped),
+        };
+        if let Ok(mut spare) = self.spare.0.lock()
+            && spare.len() < SPARE_MAX
+        {
+            spare.push(buffers);
         }
     }
 }

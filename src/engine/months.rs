@@ -11,6 +11,7 @@
 //! The loop is compiled for the CPU's widest vectors at run time; every path does the same
 //! IEEE operations in the same order, so the results are the same bits on any CPU.
 
+use super::trial::FIXED_ONE;
 use crate::special::{TERMS_MAX_MEAN, UNDECIDED, poisson_inv, poisson_terms};
 
 /// What an arm's adoption curve and incident rate are made of.
@@ -38,13 +39,17 @@ pub struct Months {
     /// `exp(-(p + q_eff) tau)` of month `t`.
     decay: Vec<f64>,
     /// `scale(tau)` of month `t`: the pilot's scale, then 1.
-    scale: Vec<f64>,
+    pub scale: Vec<f64>,
     /// `U_inc(t)`, copied so that the padding months have a harmless value.
     u: Vec<f64>,
     /// `A_t` of each month the project is live, were it never dropped.
     pub adoption: Vec<f64>,
     /// `N_t`, likewise.
     pub incidents: Vec<u32>,
+    /// Room for the recursion's adoption of each month (zero while not live).
+    pub adoption_path: Vec<f64>,
+    /// Room for the recursion's revenue base after each month.
+    pub revenue_base_path: Vec<f64>,
 }
 
 impl Months {
@@ -57,6 +62,9 @@ impl Months {
             u: vec![0.5; len],
             adoption: vec![0.0; len],
             incidents: vec![0; len],
+            // Padded with zeros for whole vectors in `FixedSums::add`.
+            adoption_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
+            revenue_base_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
         }
     }
 
@@ -80,8 +88,8 @@ impl Months {
         self.u[go_live..=h].copy_from_slice(&u_inc[go_live..=h]);
         #[cfg(target_arch = "x86_64")]
         {
-            if std::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU has AVX-512F, checked just above.
+            if avx512() {
+                // SAFETY: the CPU has AVX-512F and DQ, checked just above.
                 return unsafe { self.fill_avx512(curve, go_live) };
             }
             if std::is_x86_feature_detected!("avx2") {
@@ -93,7 +101,7 @@ impl Months {
     }
 
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,avx512dq")]
     fn fill_avx512(&mut self, curve: &Curve, go_live: usize) {
         self.fill_live(curve, go_live);
     }
@@ -150,6 +158,89 @@ impl Months {
     }
 }
 
+/// Whether the CPU runs the AVX-512 paths (foundation and double/quad-word instructions).
+#[cfg(target_arch = "x86_64")]
+fn avx512() -> bool {
+    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq")
+}
+
+/// Sums over a batch's trials of a monthly share in [0, 1] (adoption, revenue base), in
+/// the fixed point of [`to_fixed`](super::trial::to_fixed): exact, so they do not depend on the order of addition.
+/// Each value is split into its high and low 32 bits, summed apart in 64-bit integers (no
+/// overflow below 2^31 trials per batch), so the sums vectorise; [`FixedSums::total`]
+/// puts them back together.
+pub struct FixedSums {
+    lo: Vec<u64>,
+    hi: Vec<i64>,
+}
+
+impl FixedSums {
+    /// Sums of `len` values each, all zero, with room for the padding of a
+    /// [`Months`] path.
+    pub fn new(len: usize) -> FixedSums {
+        let len = len.next_multiple_of(LANES);
+        FixedSums {
+            lo: vec![0; len],
+            hi: vec![0; len],
+        }
+    }
+
+    /// Adds `to_fixed(x[i])` to sum `i`, for each `i` (those past the sums are ignored).
+    pub fn add(&mut self, x: &[f64]) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx512() {
+                // SAFETY: the CPU has AVX-512F and DQ, checked just above.
+                return unsafe { self.add_avx512(x) };
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2, checked just above.
+                return unsafe { self.add_avx2(x) };
+            }
+        }
+        self.add_any(x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq")]
+    fn add_avx512(&mut self, x: &[f64]) {
+        self.add_any(x);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn add_avx2(&mut self, x: &[f64]) {
+        self.add_any(x);
+    }
+
+    #[inline(always)]
+    fn add_any(&mut self, x: &[f64]) {
+        // Far beyond the fixed point of a share in [0, 1] (2^60), and exactly an i64.
+        const LIMIT: f64 = 4_611_686_018_427_387_904.0; // 2^62
+        for ((lo, hi), &x) in self.lo.iter_mut().zip(&mut self.hi).zip(x) {
+            // `to_fixed`, whose `as i64` the compiler would not vectorise (it saturates).
+            // `max` also turns NaN into the bound, as `as` turns it into 0: neither occurs
+            // for a share.
+            let y = (x * FIXED_ONE + 0.5).max(-LIMIT).min(LIMIT);
+            // SAFETY: y is finite and within the range of i64, as clamped just above.
+            let v: i64 = unsafe { y.to_int_unchecked() };
+            *lo += v as u64 & 0xffff_ffff;
+            *hi += v >> 32;
+        }
+    }
+
+    /// Sum `i`, as the `to_fixed` values summed in `i128`.
+    pub fn total(&self, i: usize) -> i128 {
+        (i128::from(self.hi[i]) << 32) + i128::from(self.lo[i])
+    }
+
+    /// Back to zero.
+    pub fn clear(&mut self) {
+        self.lo.fill(0);
+        self.hi.fill(0);
+    }
+}
+
 /// Adoption and incidents of months (as many as a multiple of [`LANES`]), the incidents decided by the
 /// first `K` Poisson terms or left [`UNDECIDED`] (all of them when `K` is 0: means too
 /// large for a few terms).
@@ -178,6 +269,7 @@ fn months<const K: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::trial::to_fixed;
     use rand::{Rng, SeedableRng};
 
     /// Steps 1 and 2 month by month, as MODEL.md writes them.
@@ -264,9 +356,9 @@ mod tests {
                     check(&m, "avx2");
                     paths += 1;
                 }
-                if std::is_x86_feature_detected!("avx512f") {
+                if avx512() {
                     m.incidents.fill(7);
-                    // SAFETY: the CPU has AVX-512F, checked just above.
+                    // SAFETY: the CPU has AVX-512F and DQ, checked just above.
                     unsafe { m.fill_avx512(&curve, go_live) };
                     check(&m, "avx512");
                     paths += 1;
@@ -274,5 +366,36 @@ mod tests {
             }
         }
         eprintln!("vector paths checked: {paths}");
+    }
+
+    #[test]
+    fn fixed_sums_equal_sums_of_to_fixed() {
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(9);
+        let len = 37;
+        let mut sums = FixedSums::new(len);
+        let mut baseline = FixedSums::new(len);
+        let mut want = vec![0i128; len];
+        let mut x = vec![0.0; len];
+        for trial in 0..2048 {
+            for (i, x) in x.iter_mut().enumerate() {
+                *x = match (trial + i) % 5 {
+                    0 => 1.0,
+                    1 => 0.0,
+                    2 => f64::MIN_POSITIVE,
+                    _ => crate::dist::open01(rng.next_u64()),
+                };
+            }
+            sums.add(&x);
+            baseline.add_any(&x);
+            for (w, &x) in want.iter_mut().zip(&x) {
+                *w += to_fixed(x);
+            }
+        }
+        for (i, w) in want.iter().enumerate() {
+            assert_eq!(sums.total(i), *w, "{i}");
+            assert_eq!(baseline.total(i), *w, "{i}");
+        }
+        sums.clear();
+        assert_eq!(sums.total(3), 0);
     }
 }

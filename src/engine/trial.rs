@@ -1,6 +1,6 @@
 //! One arm in one trial: the month-by-month recursion of MODEL.md section 3.
 
-use super::months::{Curve, Months};
+use super::months::{Curve, FixedSums, Months};
 use crate::scenario::{NSYM, Sym};
 use crate::special::round_half_away;
 
@@ -51,14 +51,14 @@ pub struct Shared<'a> {
     pub z_gate: f64,
 }
 
-/// Per-month outputs of one arm, written in place; each slice has `H + 1` entries.
+/// Per-month outputs of one arm, written in place.
 pub struct Monthly<'a> {
-    /// Cumulative undiscounted cash flow after month `t`.
+    /// Cumulative undiscounted cash flow after month `t`, `H + 1` entries.
     pub cum_cf: &'a mut [f64],
-    /// Adoption `A_t`, added to a running sum in fixed point (see [`to_fixed`]).
-    pub adoption: &'a mut [i128],
-    /// Revenue base `M` after month `t`, added to a running sum in fixed point.
-    pub revenue_base: &'a mut [i128],
+    /// Adoption `A_t`, added to running sums over the trials.
+    pub adoption: &'a mut FixedSums,
+    /// Revenue base `M` after month `t`, added to running sums over the trials.
+    pub revenue_base: &'a mut FixedSums,
 }
 
 /// One unit in the fixed-point sums of monthly means: 2^60.
@@ -150,10 +150,8 @@ pub fn simulate(
     let decay = (-(bass_p + q_eff)).exp();
     let imitation_ratio = q_eff / bass_p;
     let churn_keep = 1.0 - chi_eff;
-    let churn_powers = small_powers(churn_keep);
     // `sigma_r * L * A_t` multiplies left to right: the first product is the same each month.
     let labour_unit = sigma_r * labour_base;
-    let h = horizon;
 
     // Month 0.
     let (cf0, rest) = if pilot > 0 {
@@ -161,14 +159,18 @@ pub fn simulate(
     } else {
         (-c0_eff, 0.0)
     };
-    let mut ch = [0.0f64; 8];
-    ch[6] = cf0;
-    let mut investment = -cf0;
-    let mut cum = cf0;
-    let mut npv = cf0;
-    let mut payback = NO_MONTH;
-    out.cum_cf[0] = cf0;
-    out.revenue_base[0] += to_fixed(1.0);
+    let mut st = State {
+        r_base: v(Sym::MonthlyRevenue),
+        mm: 1.0,
+        cum: cf0,
+        npv: cf0,
+        investment: -cf0,
+        ch: [0.0; 8],
+        payback: NO_MONTH,
+        incidents: 0,
+        su_next: 0.0,
+    };
+    st.ch[6] = cf0;
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
     let curve = Curve {
@@ -181,64 +183,57 @@ pub fn simulate(
     };
     months.fill(&curve, g_month, shared.u_inc);
 
-    let mut mm = 1.0f64;
-    let mut live = true;
+    let h = horizon;
+    let k = Terms {
+        growth,
+        m,
+        u_r,
+        labour_unit,
+        kpi_unit,
+        incident_cost,
+        eps_s,
+        churn_keep,
+        churn_powers: small_powers(churn_keep),
+    };
+    let mut path = Path {
+        discount: &discount[..=h],
+        cum_cf: &mut out.cum_cf[..=h],
+        adoption: &mut months.adoption_path[..=h],
+        revenue_base: &mut months.revenue_base_path[..=h],
+    };
+    path.cum_cf[0] = cf0;
+    path.adoption[0] = 0.0;
+    path.revenue_base[0] = 1.0;
+
+    // Months before go-live: nothing runs yet.
+    let live_from = g_month.min(h + 1);
+    for t in 1..live_from {
+        st.month(&k, t, 0.0, 0, 0.0, &mut path);
+    }
+    // Live months, up to the drop: steps 7 (gate) and 8 (abandonment) after each.
+    let gate_month = if pilot > 0 {
+        g_month.saturating_add(pilot - 1)
+    } else {
+        usize::MAX
+    };
     let mut dropped_month = NO_MONTH;
-    let mut su_next = 0.0;
-    let mut r_base = v(Sym::MonthlyRevenue);
-    let mut a = 0.0f64;
-    let mut incidents = 0u64;
-    for t in 1..=h {
-        r_base *= growth;
-        let active = live && t >= g_month;
-        let tau = if active { t + 1 - g_month } else { 0 };
-        let scale = if tau <= pilot { phi } else { 1.0 };
-        // 1.-2. Adoption and incidents: as computed above while live, else none.
-        let n;
-        (a, n) = if active {
-            (months.adoption[t], months.incidents[t])
-        } else {
-            (0.0, 0)
-        };
-        incidents += u64::from(n);
-        // 3. Revenue base: erosion and churn while live; frozen once dropped.
-        // M * (1 - eps_t) * (1 - chi)^N, left to right as MODEL.md writes it.
-        if a > 0.0 {
-            mm *= 1.0 - eps_s * a;
-        }
-        mm *= match churn_powers.get(n as usize) {
-            Some(&f) => f,
-            None => churn_keep.powi(n as i32),
-        };
-        // 4.-6. Revenue and cash flow.
-        let rm = r_base * mm;
-        let r_t = rm * (1.0 + u_r * a);
-        let ls = labour_unit * a;
-        let kv = kpi_unit * a;
-        let rc = if active { cm_eff * scale } else { 0.0 };
-        let ic = incident_cost * f64::from(n);
-        let su = su_next;
-        su_next = 0.0;
-        let cf = m * (r_t - r_base) + ls + kv - rc - ic - su;
-        ch[0] += m * rm * u_r * a;
-        ch[1] += m * r_base * (mm - 1.0);
-        ch[2] += ls;
-        ch[3] += kv;
-        ch[4] -= rc;
-        ch[5] -= ic;
-        ch[7] -= su;
-        investment += su + rc + ic;
-        cum += cf;
-        npv += cf / discount[t];
-        if payback == NO_MONTH && cum >= 0.0 {
-            payback = t as u32;
-        }
-        out.cum_cf[t] = cum;
-        out.adoption[t] += to_fixed(a);
-        out.revenue_base[t] += to_fixed(mm);
+    let u_ab = &shared.u_ab[..=h];
+    let mut t = live_from;
+    while t <= h {
+        let rc = cm_eff * months.scale[t];
+        st.month(
+            &k,
+            t,
+            months.adoption[t],
+            months.incidents[t],
+            rc,
+            &mut path,
+        );
         // 7. Pilot gate.
         let mut passed = false;
-        if pilot > 0 && active && tau == pilot && t < h {
+        let mut live = true;
+        if t == gate_month && t < h {
+            let (r_base, mm) = (st.r_base, st.mm);
             let rest_h = (h - t) as f64;
             let nb = amax_eff
                 * (m * r_base * mm * u_r + sigma_r * labour_base + kpi_unit
@@ -250,38 +245,139 @@ pub fn simulate(
                 passed = true;
             } else {
                 live = false;
-                dropped_month = t as u32;
             }
         }
         // 8. Abandonment.
-        if live && t >= g_month && shared.u_ab[t] < h_eff {
+        if live && u_ab[t] < h_eff {
             live = false;
-            dropped_month = t as u32;
         }
         // 9. Scale-up payment next month.
         if passed && live && t < h {
-            su_next = rest;
+            st.su_next = rest;
+        }
+        t += 1;
+        if !live {
+            dropped_month = (t - 1) as u32;
+            break;
         }
     }
-    let net = cum;
+    // Months after the drop: customers lost stay lost, nothing else happens.
+    for t in t..=h {
+        st.month(&k, t, 0.0, 0, 0.0, &mut path);
+    }
+    let a = path.adoption[h];
+    let revenue_retained = st.mm;
+    out.adoption.add(&months.adoption_path);
+    out.revenue_base.add(&months.revenue_base_path);
+
+    let net = st.cum;
+    let investment = st.investment;
     Outcome {
         net,
-        npv,
+        npv: st.npv,
         investment,
         roi: if investment == 0.0 {
             f64::NAN
         } else {
             net / investment
         },
-        payback_month: payback,
+        payback_month: st.payback,
         dropped: dropped_month != NO_MONTH,
         dropped_month,
         go_live_month,
-        revenue_retained: mm,
+        revenue_retained,
         adoption_final: a,
-        incidents,
+        incidents: st.incidents,
         kpi_final: v(Sym::KpiBaseline) * (1.0 + v(Sym::KpiChange) * uplift_factor * a),
-        channels: ch,
+        channels: st.ch,
+    }
+}
+
+/// What does not change from month to month in the recursion of one arm.
+struct Terms {
+    growth: f64,
+    m: f64,
+    u_r: f64,
+    /// `sigma_r * L`.
+    labour_unit: f64,
+    /// `vK * K0 * dK * pos(uplift, s)`.
+    kpi_unit: f64,
+    incident_cost: f64,
+    /// `eps0 * (1 - s)`.
+    eps_s: f64,
+    /// `1 - chi_eff`, and its powers 0 to 7.
+    churn_keep: f64,
+    churn_powers: [f64; 8],
+}
+
+/// Where the recursion writes each month: the cumulative cash flow, and the adoption and
+/// revenue base whose sums over the trials make the monthly means.
+struct Path<'a> {
+    discount: &'a [f64],
+    cum_cf: &'a mut [f64],
+    adoption: &'a mut [f64],
+    revenue_base: &'a mut [f64],
+}
+
+/// The running state of one arm's recursion.
+struct State {
+    /// `R_base(t)`.
+    r_base: f64,
+    /// Revenue base `M`.
+    mm: f64,
+    cum: f64,
+    npv: f64,
+    investment: f64,
+    ch: [f64; 8],
+    payback: u32,
+    incidents: u64,
+    /// Scale-up payment due next month.
+    su_next: f64,
+}
+
+impl State {
+    /// Steps 3 to 6 of month `t`, given its adoption `a`, incidents `n` and running cost
+    /// `rc` (all zero while the project is not live), in the order MODEL.md writes them.
+    #[inline(always)]
+    fn month(&mut self, k: &Terms, t: usize, a: f64, n: u32, rc: f64, path: &mut Path) {
+        self.r_base *= k.growth;
+        self.incidents += u64::from(n);
+        // 3. Revenue base: erosion and churn while live; frozen once dropped.
+        // M * (1 - eps_t) * (1 - chi)^N, left to right as MODEL.md writes it.
+        if a > 0.0 {
+            self.mm *= 1.0 - k.eps_s * a;
+        }
+        self.mm *= match k.churn_powers.get(n as usize) {
+            Some(&f) => f,
+            None => k.churn_keep.powi(n as i32),
+        };
+        // 4.-6. Revenue and cash flow.
+        let (r_base, mm, m) = (self.r_base, self.mm, k.m);
+        let rm = r_base * mm;
+        let r_t = rm * (1.0 + k.u_r * a);
+        let ls = k.labour_unit * a;
+        let kv = k.kpi_unit * a;
+        let ic = k.incident_cost * f64::from(n);
+        let su = self.su_next;
+        self.su_next = 0.0;
+        let cf = m * (r_t - r_base) + ls + kv - rc - ic - su;
+        let ch = &mut self.ch;
+        ch[0] += m * rm * k.u_r * a;
+        ch[1] += m * r_base * (mm - 1.0);
+        ch[2] += ls;
+        ch[3] += kv;
+        ch[4] -= rc;
+        ch[5] -= ic;
+        ch[7] -= su;
+        self.investment += su + rc + ic;
+        self.cum += cf;
+        self.npv += cf / path.discount[t];
+        if self.payback == NO_MONTH && self.cum >= 0.0 {
+            self.payback = t as u32;
+        }
+        path.cum_cf[t] = self.cum;
+        path.adoption[t] = a;
+        path.revenue_base[t] = mm;
     }
 }
 
