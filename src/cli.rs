@@ -137,6 +137,14 @@ impl ChartFormat {
     pub fn svg(self) -> bool {
         matches!(self, ChartFormat::Svg | ChartFormat::Both)
     }
+
+    /// The chart files to write.
+    pub fn formats(self) -> crate::plot::Formats {
+        crate::plot::Formats {
+            png: self.png(),
+            svg: self.svg(),
+        }
+    }
 }
 
 #[derive(Debug, Args, Clone)]

@@ -84,10 +84,7 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> {
-    let formats = alignsim::plot::Formats {
-        png: args.charts.png(),
-        svg: args.charts.svg(),
-    };
+    let formats = args.charts.formats();
     let path = alignsim::report::rerender(&args.run_dir, formats)?;
     println!("Report written to {}", path.display());
     Ok(ExitCode::SUCCESS)

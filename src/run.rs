@@ -11,7 +11,7 @@ use crate::console;
 use crate::convergence::{self, Tracker};
 use crate::engine::{Model, Sampling};
 use crate::output::{self, Manifest, Staging};
-use crate::plot::{Formats, RunData};
+use crate::plot::RunData;
 use crate::report;
 use crate::scenario::{self, LoadError, Loaded};
 use crate::shard;
@@ -253,21 +253,31 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
     output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
     output::write_json(&dir.join("convergence.json"), &trace)?;
     output::write_json(&dir.join("manifest.json"), &manifest)?;
-    let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
-    output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
-    phase.done("sensitivity");
-    write_report(
-        dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
-    )?;
-    phase.done("charts and report");
+    // The sensitivity analysis and the charts that do not need it, side by side; then the
+    // sensitivity charts and the report.
+    let (sensitivity, drawn) = rayon::join(
+        || -> Result<()> {
+            let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
+            output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)
+        },
+        || {
+            draw_report(
+                dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
+            )
+        },
+    );
+    sensitivity?;
+    let (data, svgs) = drawn?;
+    report::finish_into(dir, &data, &svgs, charts.formats())?;
+    phase.done("sensitivity, charts and report");
     staging.commit()?;
     Ok(summary)
 }
 
 /// Keeps the scenario file in the run folder (so `alignsim report` can list the
-/// assumptions later) and writes the charts and report.html.
+/// assumptions later) and draws the charts that do not need the sensitivity analysis.
 #[allow(clippy::too_many_arguments)]
-fn write_report(
+fn draw_report(
     dir: &Path,
     bytes: &[u8],
     summary: &Summary,
@@ -276,7 +286,7 @@ fn write_report(
     scenario: &scenario::Scenario,
     manifest: Manifest,
     charts: ChartFormat,
-) -> Result<()> {
+) -> Result<(RunData, Vec<(crate::plot::Chart, String)>)> {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     let mut data = RunData::from_frames(
@@ -287,11 +297,8 @@ fn write_report(
         Some(manifest),
     )?;
     data.convergence = trace.to_vec();
-    let formats = Formats {
-        png: charts.png(),
-        svg: charts.svg(),
-    };
-    report::write_into(dir, &data, formats)
+    let svgs = report::draw_main(dir, &data, charts.formats())?;
+    Ok((data, svgs))
 }
 
 /// Wall time of each phase of a run, printed to stderr when `ALIGNSIM_TIMINGS` is set.

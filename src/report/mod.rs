@@ -31,14 +31,39 @@ pub const CHARTS_DIR: &str = "charts";
 /// Writes `charts/` (as `formats` asks) and `report.html` into a run folder that is still
 /// being staged, so nothing needs to be moved into place here.
 pub fn write_into(dir: &Path, data: &RunData, formats: Formats) -> Result<()> {
+    let svgs = draw_main(dir, data, formats)?;
+    finish_into(dir, data, &svgs, formats)
+}
+
+/// The first part of [`write_into`]: the charts that need no sensitivity analysis, drawn as
+/// SVG for the report and written to `charts/` as `formats` asks. A run draws them while
+/// its sensitivity analysis is computed.
+pub fn draw_main(
+    dir: &Path,
+    data: &RunData,
+    formats: Formats,
+) -> Result<Vec<(plot::Chart, String)>> {
     let svgs = plot::render_all_svg(data)?;
-    let sensitivity = ReportPart::load(dir);
     if formats.png || formats.svg {
         plot::write_charts(&dir.join(CHARTS_DIR), data, &svgs, formats)?;
+    }
+    Ok(svgs)
+}
+
+/// The rest of [`write_into`], once the folder's sensitivity analysis is written: its
+/// charts, and `report.html` with the charts `svgs` of [`draw_main`].
+pub fn finish_into(
+    dir: &Path,
+    data: &RunData,
+    svgs: &[(plot::Chart, String)],
+    formats: Formats,
+) -> Result<()> {
+    let sensitivity = ReportPart::load(dir);
+    if formats.png || formats.svg {
         sensitivity.write_charts(&dir.join(CHARTS_DIR), formats)?;
     }
     let path = dir.join(REPORT_FILE);
-    fs::write(&path, sensitivity.insert(render(data, &svgs))?)
+    fs::write(&path, sensitivity.insert(render(data, svgs))?)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 

@@ -48,10 +48,7 @@ pub fn run(args: &SensitivityArgs) -> Result<Finished> {
         }))
     });
     bar.finish_and_clear();
-    let formats = Formats {
-        png: args.charts.png(),
-        svg: args.charts.svg(),
-    };
+    let formats = args.charts.formats();
     write_folder(&out_dir, &sensitivity, formats)?;
     Ok(Finished {
         sensitivity,

@@ -74,52 +74,47 @@ impl Sketch {
     }
 
     /// Adds the values `data[start]`, `data[start + stride]`, ... (a column of a row-major
-    /// table); the same as inserting them one by one, but runs of values in the same bucket
-    /// (frequent in early months, when every trial has the same cash flow) are counted
-    /// before the bucket is touched.
+    /// table); the same as inserting them one by one. The page of the last value is kept
+    /// at hand, since a column's values mostly share a few signs and exponents.
     pub fn extend_strided(&mut self, data: &[f64], start: usize, stride: usize) {
-        let (mut key, mut run) = (0u64, 0u64);
-        let shift = 52 - self.bits;
+        let Some(column) = data.get(start..) else {
+            return;
+        };
+        let (bits, shift) = (self.bits, 52 - self.bits);
+        let mask = (1usize << bits) - 1;
         let (mut min, mut max) = (self.min, self.max);
-        let mut i = start;
-        while let Some(&x) = data.get(i) {
-            i += stride;
+        let (mut n, mut zero) = (0u64, 0u64);
+        let mut page_of = usize::MAX;
+        let mut page: &mut [u64] = &mut [];
+        for &x in column.iter().step_by(stride) {
             if !x.is_finite() {
                 continue;
             }
-            min = min.min(x);
-            max = max.max(x);
-            // Sign, exponent and top mantissa bits: one key per bucket (zero has its own).
-            let k = if x == 0.0 {
-                u64::MAX
-            } else {
-                x.to_bits() >> shift
-            };
-            if k == key && run > 0 {
-                run += 1;
+            n += 1;
+            // As `min.min(x)` and `max.max(x)` (a tie keeps the value held), without the
+            // NaN handling that would chain each value's comparison to the previous one's.
+            if x < min {
+                min = x;
+            }
+            if x > max {
+                max = x;
+            }
+            if x == 0.0 {
+                zero += 1;
                 continue;
             }
-            self.add_run(key, run);
-            (key, run) = (k, 1);
+            // Sign, exponent and top mantissa bits: one key per bucket.
+            let key = (x.to_bits() >> shift) as usize;
+            if key >> bits != page_of {
+                page_of = key >> bits;
+                page =
+                    self.pages[page_of].get_or_insert_with(|| vec![0; mask + 1].into_boxed_slice());
+            }
+            page[key & mask] += 1;
         }
-        self.add_run(key, run);
+        self.n += n;
+        self.zero += zero;
         (self.min, self.max) = (min, max);
-    }
-
-    /// Adds `count` values of the bucket `key` (see [`Sketch::extend_strided`]).
-    #[inline]
-    fn add_run(&mut self, key: u64, count: u64) {
-        if count == 0 {
-            return;
-        }
-        self.n += count;
-        if key == u64::MAX {
-            self.zero += count;
-            return;
-        }
-        let size = 1usize << self.bits;
-        let (page, sub) = ((key >> self.bits) as usize, key as usize & (size - 1));
-        self.pages[page].get_or_insert_with(|| vec![0; size].into_boxed_slice())[sub] += count;
     }
 
     /// Adds another sketch of the same precision.

@@ -81,10 +81,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
         scenario: &plan.base.bytes,
         batch: plan.batch.as_ref().map(|(_, b)| b.as_slice()),
     };
-    let formats = Formats {
-        png: args.charts.png(),
-        svg: args.charts.svg(),
-    };
+    let formats = args.charts.formats();
     write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok(SweepReport {
         sweep: Some(sweep),

@@ -25,7 +25,6 @@ use super::{Plan, Point, Sweep, breakeven, cmd, report};
 use crate::cli::{ShardSpec, SweepMergeArgs};
 use crate::dist::fmt_num;
 use crate::output::{self, Manifest, Staging};
-use crate::plot::Formats;
 use crate::run::{UsageError, sha256_hex};
 
 /// What a sweep shard folder says about itself (and what marks it as one).
@@ -381,10 +380,7 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
         scenario: &scenario,
         batch: batch.as_deref(),
     };
-    let formats = Formats {
-        png: args.charts.png(),
-        svg: args.charts.svg(),
-    };
+    let formats = args.charts.formats();
     cmd::write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok((sweep, out_dir))
 }
