@@ -128,7 +128,8 @@ impl Model {
                 }
             })
             .collect::<Vec<_>>();
-        slots.iter().for_each(|s| s.dist.prepare());
+        // Beta and PERT tables take a few milliseconds each: build them side by side.
+        slots.par_iter().for_each(|s| s.dist.prepare());
         let varying = PARAMS
             .iter()
             .map(|d| d.sym)
