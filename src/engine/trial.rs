@@ -409,4 +409,239 @@ mod tests {
             }
         }
     }
+
+    /// MODEL.md section 3 month by month, as written: the oracle of [`simulate`], which
+    /// computes the same numbers in another order of work.
+    fn as_written(p: &[f64; NSYM], h: usize, discount: &[f64], sh: &Shared) -> Written {
+        use crate::special::poisson_inv;
+        let v = |s: Sym| p[s as usize];
+        let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
+        let (k, i, e) = (v(Sym::Measurement), v(Sym::Integration), v(Sym::Ethics));
+        let m = v(Sym::GrossMargin);
+        let uplift = pos(v(Sym::WUplift), s);
+        let u_r = v(Sym::RevenueUplift) * uplift;
+        let sigma_r = v(Sym::LabourSaving) * pos(v(Sym::WLabour), i);
+        let c0 = v(Sym::UpfrontCost) * (1.0 + v(Sym::CostOverrun) * neg(v(Sym::WOverrun), f));
+        let d = v(Sym::BuildMonths);
+        let d_eff = d + (v(Sym::WDelay) * (1.0 - f) * d).round();
+        let cm = v(Sym::MonthlyCost) * neg(v(Sym::WSilo), i);
+        let amax = v(Sym::AdoptionCeiling) * pos(v(Sym::WCeiling), c);
+        let (bp, q) = (
+            v(Sym::AdoptionP),
+            v(Sym::AdoptionQ) * pos(v(Sym::WSpeed), c),
+        );
+        let lambda = v(Sym::IncidentRate) * neg(v(Sym::WIncidents), f);
+        let chi = (v(Sym::IncidentChurn) * neg(v(Sym::WTrust), e)).min(1.0);
+        let sigma_g = v(Sym::GateNoise) * neg(v(Sym::WNoise), k);
+        let h_eff = (v(Sym::AbandonHazard) * neg(v(Sym::WAbandon), s)).min(1.0);
+        let eps_s = v(Sym::Erosion) * (1.0 - s);
+        let kpi_unit = v(Sym::KpiValuePerUnit) * v(Sym::KpiBaseline) * v(Sym::KpiChange) * uplift;
+        let (ci, pilot, phi, k0) = (
+            v(Sym::IncidentCost),
+            v(Sym::PilotMonths) as usize,
+            v(Sym::PilotScale),
+            v(Sym::PilotUpfrontShare),
+        );
+        let g = (d_eff + 1.0) as usize;
+        let (cf0, rest) = if pilot > 0 {
+            (-k0 * c0, (1.0 - k0) * c0)
+        } else {
+            (-c0, 0.0)
+        };
+        let mut w = Written {
+            cum: vec![cf0],
+            a: vec![0.0],
+            mm: vec![1.0],
+            ..Written::default()
+        };
+        let o = &mut w.outcome;
+        o.channels[6] = cf0;
+        (o.investment, o.net, o.npv) = (-cf0, cf0, cf0);
+        (o.payback_month, o.dropped_month) = (NO_MONTH, NO_MONTH);
+        let (mut mm, mut live, mut su_next, mut r_base) = (1.0, true, 0.0, v(Sym::MonthlyRevenue));
+        let mut e_tau = 1.0f64;
+        let mut a = 0.0;
+        for t in 1..=h {
+            r_base *= 1.0 + v(Sym::RevenueGrowth);
+            let active = live && t >= g;
+            let tau = if active { t + 1 - g } else { 0 };
+            let scale = if tau <= pilot { phi } else { 1.0 };
+            if t >= g {
+                e_tau *= (-(bp + q)).exp();
+            }
+            a = if active {
+                amax * ((1.0 - e_tau) / (1.0 + q / bp * e_tau)) * scale
+            } else {
+                0.0
+            };
+            let n = if lambda * a > 0.0 {
+                poisson_inv(sh.u_inc[t], lambda * a)
+            } else {
+                0
+            };
+            o.incidents += u64::from(n);
+            if a > 0.0 {
+                mm *= 1.0 - eps_s * a;
+            }
+            mm *= (1.0 - chi).powi(n as i32);
+            let r_t = r_base * mm * (1.0 + u_r * a);
+            let (ls, kv) = (sigma_r * v(Sym::ProcessCost) * a, kpi_unit * a);
+            let rc = if active { cm * scale } else { 0.0 };
+            let ic = ci * f64::from(n);
+            let su = std::mem::take(&mut su_next);
+            let cf = m * (r_t - r_base) + ls + kv - rc - ic - su;
+            let ch = &mut o.channels;
+            ch[0] += m * (r_base * mm) * u_r * a;
+            ch[1] += m * r_base * (mm - 1.0);
+            (ch[2], ch[3], ch[4], ch[5], ch[7]) =
+                (ch[2] + ls, ch[3] + kv, ch[4] - rc, ch[5] - ic, ch[7] - su);
+            o.investment += su + rc + ic;
+            o.net += cf;
+            o.npv += cf / discount[t];
+            if o.payback_month == NO_MONTH && o.net >= 0.0 {
+                o.payback_month = t as u32;
+            }
+            w.cum.push(o.net);
+            w.a.push(a);
+            w.mm.push(mm);
+            let mut passed = false;
+            if pilot > 0 && active && tau == pilot && t < h {
+                let rest_h = (h - t) as f64;
+                let nb = amax
+                    * (m * r_base * mm * u_r + sigma_r * v(Sym::ProcessCost) + kpi_unit
+                        - ci * lambda
+                        - m * r_base * mm * (eps_s + chi * lambda) * rest_h / 2.0)
+                    - cm;
+                passed = (nb + sigma_g * nb.abs() * sh.z_gate) * rest_h >= rest;
+                if !passed {
+                    (live, o.dropped_month) = (false, t as u32);
+                }
+            }
+            if live && t >= g && sh.u_ab[t] < h_eff {
+                (live, o.dropped_month) = (false, t as u32);
+            }
+            if passed && live && t < h {
+                su_next = rest;
+            }
+        }
+        o.roi = if o.investment == 0.0 {
+            f64::NAN
+        } else {
+            o.net / o.investment
+        };
+        o.dropped = o.dropped_month != NO_MONTH;
+        o.go_live_month = g as u32;
+        (o.revenue_retained, o.adoption_final) = (mm, a);
+        o.kpi_final = v(Sym::KpiBaseline) * (1.0 + v(Sym::KpiChange) * uplift * a);
+        w
+    }
+
+    #[derive(Default)]
+    struct Written {
+        outcome: Outcome,
+        cum: Vec<f64>,
+        a: Vec<f64>,
+        mm: Vec<f64>,
+    }
+
+    #[test]
+    fn simulate_matches_the_model_as_written() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(17);
+        let mut u = move || crate::dist::open01(rng.next_u64());
+        let (mut gates, mut drops) = (0, 0);
+        for case in 0..3_000 {
+            let h = 1 + (u() * 48.0) as usize;
+            let mut p = [0.0; NSYM];
+            for (x, def) in p.iter_mut().zip(crate::scenario::PARAMS) {
+                *x = def.default.unwrap_or(0.5);
+            }
+            let mut set = |s: Sym, x: f64| p[s as usize] = x;
+            set(Sym::MonthlyRevenue, 1000.0 + 90_000.0 * u());
+            set(Sym::RevenueGrowth, 0.02 * u() - 0.01);
+            set(Sym::GrossMargin, u());
+            set(Sym::ProcessCost, 20_000.0 * u());
+            set(
+                Sym::UpfrontCost,
+                if case % 9 == 0 { 0.0 } else { 50_000.0 * u() },
+            );
+            set(Sym::CostOverrun, u());
+            set(Sym::BuildMonths, (u() * 8.0).floor());
+            set(Sym::MonthlyCost, 2_000.0 * u());
+            set(Sym::LabourSaving, u());
+            set(Sym::RevenueUplift, 0.3 * u() - 0.1);
+            set(Sym::AdoptionCeiling, 0.01 + 0.99 * u());
+            set(Sym::AdoptionP, 0.005 + 0.3 * u());
+            set(Sym::AdoptionQ, u());
+            // Incident rates for every number of Poisson terms, and none.
+            set(
+                Sym::IncidentRate,
+                [0.0, 1.0, 3.0, 6.0, 12.0, 60.0][case % 6] * u(),
+            );
+            set(Sym::IncidentCost, 300.0 * u());
+            set(Sym::IncidentChurn, 0.05 * u());
+            set(Sym::Erosion, 0.02 * u());
+            set(Sym::AbandonHazard, [0.0, 0.01, 0.2][case % 3] * u());
+            set(Sym::PilotMonths, (u() * 5.0).floor());
+            set(Sym::PilotScale, 0.05 + 0.95 * u());
+            set(Sym::PilotUpfrontShare, u());
+            set(Sym::GateNoise, u());
+            set(Sym::KpiBaseline, 100.0 * u());
+            set(Sym::KpiChange, u() - 0.5);
+            set(Sym::KpiValuePerUnit, 50.0 * u() - 25.0);
+            for s in [Sym::Strategic, Sym::Fit, Sym::Culture, Sym::Measurement] {
+                set(s, u());
+            }
+            set(Sym::Integration, u());
+            set(Sym::Ethics, u());
+            let r_m = 0.1 * u() / 12.0;
+            let discount: Vec<f64> = (0..=h).map(|t| (1.0 + r_m).powi(t as i32)).collect();
+            let (u_inc, u_ab): (Vec<f64>, Vec<f64>) = (0..=h).map(|_| (u(), u())).unzip();
+            let sh = Shared {
+                u_inc: &u_inc,
+                u_ab: &u_ab,
+                z_gate: crate::special::norm_inv(u()),
+            };
+            let want = as_written(&p, h, &discount, &sh);
+            let mut cum = vec![0.0; h + 1];
+            let (mut adoption, mut revenue_base) = (FixedSums::new(h + 1), FixedSums::new(h + 1));
+            let mut months = Months::new(h);
+            let monthly = Monthly {
+                cum_cf: &mut cum,
+                adoption: &mut adoption,
+                revenue_base: &mut revenue_base,
+            };
+            let got = simulate(&p, h, &discount, &sh, monthly, &mut months);
+            let bits = |o: &Outcome| {
+                let mut x = vec![o.net, o.npv, o.investment, o.roi, o.revenue_retained];
+                x.extend([o.adoption_final, o.kpi_final]);
+                x.extend(o.channels);
+                x.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            assert_eq!(bits(&got), bits(&want.outcome), "case {case}");
+            let months_of = |o: &Outcome| (o.payback_month, o.dropped_month, o.go_live_month);
+            assert_eq!(months_of(&got), months_of(&want.outcome), "case {case}");
+            assert_eq!(
+                (got.incidents, got.dropped),
+                (want.outcome.incidents, want.outcome.dropped)
+            );
+            assert_eq!(
+                cum.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                want.cum.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "case {case}"
+            );
+            for t in 0..=h {
+                assert_eq!(adoption.total(t), to_fixed(want.a[t]), "case {case} t={t}");
+                assert_eq!(
+                    revenue_base.total(t),
+                    to_fixed(want.mm[t]),
+                    "case {case} t={t}"
+                );
+            }
+            gates += usize::from(p[Sym::PilotMonths as usize] > 0.0);
+            drops += usize::from(got.dropped);
+        }
+        // The cases cover pilots, gates and drops.
+        assert!(gates > 1_000 && drops > 300, "gates {gates} drops {drops}");
+    }
 }
