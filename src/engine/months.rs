@@ -221,6 +221,7 @@ impl FixedSums {
             // `to_fixed`, whose `as i64` the compiler would not vectorise (it saturates).
             // `max` also turns NaN into the bound, as `as` turns it into 0: neither occurs
             // for a share.
+            #[allow(clippy::manual_clamp)] // `clamp` keeps NaN
             let y = (x * FIXED_ONE + 0.5).max(-LIMIT).min(LIMIT);
             // SAFETY: y is finite and within the range of i64, as clamped just above.
             let v: i64 = unsafe { y.to_int_unchecked() };

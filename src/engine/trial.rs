@@ -412,6 +412,7 @@ mod tests {
 
     /// MODEL.md section 3 month by month, as written: the oracle of [`simulate`], which
     /// computes the same numbers in another order of work.
+    #[allow(clippy::needless_range_loop)]
     fn as_written(p: &[f64; NSYM], h: usize, discount: &[f64], sh: &Shared) -> Written {
         use crate::special::poisson_inv;
         let v = |s: Sym| p[s as usize];

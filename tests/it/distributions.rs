@@ -183,11 +183,8 @@ fn samplers_agree_with_rand_distr_reference_samplers() {
         .unwrap();
     let tri = rand_distr::Triangular::new(30.0, 200.0, 80.0).unwrap();
     let logn = rand_distr::LogNormal::new(0.0, 0.8).unwrap();
-    let cases: [(
-        &str,
-        Dist,
-        Box<dyn Fn(&mut rand_xoshiro::Xoshiro256PlusPlus) -> f64>,
-    ); 3] = [
+    type Reference = Box<dyn Fn(&mut rand_xoshiro::Xoshiro256PlusPlus) -> f64>;
+    let cases: [(&str, Dist, Reference); 3] = [
         (
             "pert",
             Dist::pert(10_000.0, 16_000.0, 32_000.0, 4.0).unwrap(),
