@@ -329,7 +329,6 @@ impl<'m> Accumulator<'m> {
     /// trial order.
     pub fn push_until(&mut self, b: &Batch, end: u64) {
         let n_arms = self.model.n_arms();
-        let h1 = self.model.horizon + 1;
         let month = |m: u32| (m != NO_MONTH).then_some(m);
         let take = end.saturating_sub(b.first_trial).min(b.n as u64) as usize;
         if take == 0 {
@@ -353,10 +352,12 @@ impl<'m> Accumulator<'m> {
             for (c, v) in self.channels.iter_mut().zip(o.channels) {
                 c.push(v);
             }
-            if self.keep_paths {
-                for (t, col) in self.months.iter_mut().enumerate() {
-                    col.push(b.cum_cf[row * h1 + t]);
-                }
+        }
+        if self.keep_paths {
+            // Rows are trials, then arms.
+            for (t, col) in self.months.iter_mut().enumerate() {
+                let arms: Vec<&[f64]> = (0..n_arms).map(|ai| b.cum_cf(ai, t)).collect();
+                col.extend((0..take).flat_map(|j| arms.iter().map(move |a| a[j])));
             }
         }
         let k = self.inputs.len();

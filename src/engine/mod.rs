@@ -223,6 +223,7 @@ impl Model {
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
         let mut months = months::Months::new(self.horizon);
+        let mut path = vec![0.0; h1];
         let mut sums: Vec<[months::FixedSums; 2]> = (0..n_arms)
             .map(|_| [months::FixedSums::new(h1), months::FixedSums::new(h1)])
             .collect();
@@ -237,10 +238,9 @@ impl Model {
                 for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
                     *dst = d.values[si];
                 }
-                let row = j * n_arms + ai;
                 let [adoption, revenue_base] = &mut sums[ai];
                 let monthly = trial::Monthly {
-                    cum_cf: &mut batch.cum_cf[row * h1..(row + 1) * h1],
+                    cum_cf: &mut path,
                     adoption,
                     revenue_base,
                 };
@@ -255,6 +255,11 @@ impl Model {
                 batch
                     .inputs
                     .extend(self.varying.iter().map(|&s| p[s as usize]));
+                // Month by month, next to the other trials' value of the same month.
+                let column = batch.cum_cf[ai * h1 * n + j..].iter_mut().step_by(n);
+                for (dst, &x) in column.zip(&path) {
+                    *dst = x;
+                }
             }
         }
         for (ai, [adoption, revenue_base]) in sums.iter().enumerate() {
@@ -384,8 +389,12 @@ pub struct Batch {
     pub outcomes: Vec<Outcome>,
     /// The arm's value of each varying parameter, `model.varying.len()` per row.
     pub inputs: Vec<f64>,
-    /// Cumulative cash flow, `H + 1` per row.
-    pub cum_cf: Vec<f64>,
+    /// Cumulative cash flow after each month: for each arm and month `0..=H`, the batch's
+    /// `n` trials in order (see [`Batch::cum_cf`]), so that a month's values over the
+    /// trials lie side by side.
+    cum_cf: Vec<f64>,
+    /// `H + 1`.
+    months: usize,
     /// Sum over the batch's trials of adoption per arm and month, `H + 1` per arm, in
     /// fixed point ([`trial::to_fixed`]).
     pub adoption_sum: Vec<i128>,
@@ -416,6 +425,13 @@ struct Buffers {
 }
 
 impl Batch {
+    /// The cumulative cash flow after month `month` of arm `arm`, in each of the batch's
+    /// trials.
+    pub fn cum_cf(&self, arm: usize, month: usize) -> &[f64] {
+        let start = (arm * self.months + month) * self.n;
+        &self.cum_cf[start..start + self.n]
+    }
+
     fn new(
         spare: &Spare,
         first_trial: u64,
@@ -448,6 +464,7 @@ impl Batch {
             outcomes: b.outcomes,
             inputs: b.inputs,
             cum_cf: b.cum_cf,
+            months: h1,
             adoption_sum: b.adoption_sum,
             revenue_base_sum: b.revenue_base_sum,
             clamped: b.clamped,

@@ -322,7 +322,7 @@ impl<'m> Stream<'m> {
             }
             for (t, sketch) in self.months[ai * h1..(ai + 1) * h1].iter_mut().enumerate() {
                 for b in &pending {
-                    sketch.extend_strided(&b.cum_cf, ai * h1 + t, n_arms * h1);
+                    sketch.extend_strided(b.cum_cf(ai, t), 0, 1);
                 }
             }
         }

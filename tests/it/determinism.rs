@@ -193,3 +193,52 @@ fn clamped_draws_are_counted_per_parameter_and_arm() {
         assert_eq!(arm.clamped["initiative.upfront_cost"], 0);
     }
 }
+
+#[test]
+fn each_trials_cash_flow_path_runs_from_its_upfront_payment_to_its_net() {
+    // Pins the layout of a batch's paths: month 0 is the upfront payment and month H the
+    // net of the same trial and arm, and the monthly bands at H are the net's percentiles.
+    let sc = scenario(&bakery_text());
+    let (model, batches) = simulate(&sc, 3_000);
+    let (h, n_arms) = (model.horizon, model.n_arms());
+    for b in &batches {
+        for ai in 0..n_arms {
+            for (j, (first, last)) in b.cum_cf(ai, 0).iter().zip(b.cum_cf(ai, h)).enumerate() {
+                let o = &b.outcomes[j * n_arms + ai];
+                assert_eq!(
+                    first.to_bits(),
+                    o.channels[6].to_bits(),
+                    "trial {j} arm {ai}"
+                );
+                assert_eq!(last.to_bits(), o.net.to_bits(), "trial {j} arm {ai}");
+            }
+        }
+    }
+    let mut acc = aggregate::Accumulator::new(&model, false);
+    batches.iter().for_each(|b| acc.push(b));
+    let (summary, frames) = acc.finish(&sc).unwrap();
+    let monthly = &frames.monthly;
+    let last: Vec<usize> = (0..monthly.height())
+        .filter(|&i| {
+            monthly
+                .column("month")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .try_extract::<u32>()
+                .unwrap() as usize
+                == h
+        })
+        .collect();
+    assert_eq!(last.len(), n_arms);
+    for (arm, &row) in summary.arms.iter().zip(&last) {
+        for (band, want) in [
+            ("p5", arm.net.p5),
+            ("p50", arm.net.p50),
+            ("p95", arm.net.p95),
+        ] {
+            let got = monthly.column(band).unwrap().f64().unwrap().get(row);
+            assert_eq!(got, want, "{} {band}", arm.name);
+        }
+    }
+}

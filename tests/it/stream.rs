@@ -118,13 +118,7 @@ fn sketched_summary_matches_the_exact_one_within_its_stated_bound() {
             for t in 0..h1 {
                 let path: Vec<f64> = batches
                     .iter()
-                    .flat_map(|b| {
-                        b.cum_cf
-                            .chunks(h1)
-                            .skip(ai)
-                            .step_by(n_arms)
-                            .map(move |p| p[t])
-                    })
+                    .flat_map(|b| b.cum_cf(ai, t).iter().copied())
                     .collect();
                 let (lo, hi) = brackets(path, q);
                 let i = ai * h1 + t;
