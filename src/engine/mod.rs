@@ -18,6 +18,9 @@ pub use trial::{CHANNELS, NO_MONTH, Outcome};
 
 /// Trials per batch. Results never depend on it; it only sets the grain of parallelism.
 pub const BATCH: u64 = 1024;
+/// Trials whose monthly paths are moved into a batch together: one cache line of each
+/// month.
+const PATH_GROUP: usize = 8;
 /// Batches simulated in parallel before they are handed on in order.
 pub const WINDOW: usize = 64;
 
@@ -223,7 +226,9 @@ impl Model {
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
         let mut months = months::Months::new(self.horizon);
-        let mut path = vec![0.0; h1];
+        // The paths of a few trials, `[arm][trial][month]`, moved into the batch's
+        // month-major paths a cache line (PATH_GROUP trials of one month) at a time.
+        let mut paths = vec![0.0; n_arms * PATH_GROUP * h1];
         let mut sums: Vec<[months::FixedSums; 2]> = (0..n_arms)
             .map(|_| [months::FixedSums::new(h1), months::FixedSums::new(h1)])
             .collect();
@@ -234,13 +239,15 @@ impl Model {
                 u_ab: &d.u_ab,
                 z_gate: d.z_gate,
             };
+            let g = j % PATH_GROUP;
             for (ai, arm) in self.arms.iter().enumerate() {
                 for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
                     *dst = d.values[si];
                 }
                 let [adoption, revenue_base] = &mut sums[ai];
+                let at = (ai * PATH_GROUP + g) * h1;
                 let monthly = trial::Monthly {
-                    cum_cf: &mut path,
+                    cum_cf: &mut paths[at..at + h1],
                     adoption,
                     revenue_base,
                 };
@@ -255,10 +262,17 @@ impl Model {
                 batch
                     .inputs
                     .extend(self.varying.iter().map(|&s| p[s as usize]));
-                // Month by month, next to the other trials' value of the same month.
-                let column = batch.cum_cf[ai * h1 * n + j..].iter_mut().step_by(n);
-                for (dst, &x) in column.zip(&path) {
-                    *dst = x;
+            }
+            if g + 1 == PATH_GROUP || j + 1 == n {
+                let (first, count) = (j - g, g + 1);
+                for ai in 0..n_arms {
+                    let group = &paths[ai * PATH_GROUP * h1..][..count * h1];
+                    for t in 0..h1 {
+                        let dst = &mut batch.cum_cf[(ai * h1 + t) * n + first..][..count];
+                        for (k, dst) in dst.iter_mut().enumerate() {
+                            *dst = group[k * h1 + t];
+                        }
+                    }
                 }
             }
         }
