@@ -385,10 +385,14 @@ impl Draws {
 /// `buf[t]` for `t = 1..`: the keyed monthly uniforms of one trial (calendar month `t`).
 #[inline]
 fn fill_uniforms(buf: &mut [f64], key: u64, trial: u64) {
-    let mut s = rng::stream(key, trial);
-    for u in buf.iter_mut().skip(1) {
-        *u = open01(s.next_u64());
-    }
+    rng::fill_open01(buf, key, trial);
+}
+
+/// Whether the CPU runs the engine's AVX-512 paths (foundation and double/quad-word
+/// instructions).
+#[cfg(target_arch = "x86_64")]
+fn avx512() -> bool {
+    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq")
 }
 
 /// The results of one batch of trials, rows ordered by trial then arm.

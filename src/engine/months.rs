@@ -11,6 +11,8 @@
 //! The loop is compiled for the CPU's widest vectors at run time; every path does the same
 //! IEEE operations in the same order, so the results are the same bits on any CPU.
 
+#[cfg(target_arch = "x86_64")]
+use super::avx512;
 use super::trial::FIXED_ONE;
 use crate::special::{TERMS_MAX_MEAN, UNDECIDED, poisson_inv, poisson_terms};
 
@@ -156,12 +158,6 @@ impl Months {
             }
         }
     }
-}
-
-/// Whether the CPU runs the AVX-512 paths (foundation and double/quad-word instructions).
-#[cfg(target_arch = "x86_64")]
-fn avx512() -> bool {
-    std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq")
 }
 
 /// Sums over a batch's trials of a monthly share in [0, 1] (adoption, revenue base), in

@@ -38,6 +38,50 @@ pub fn stream(key: u64, trial: u64) -> SplitMix64 {
     SplitMix64::seed_from_u64(mix64(key ^ mix64(trial.wrapping_add(GOLDEN))))
 }
 
+/// `buf[t] = open01(x_t)` for `t = 1..`, with `x_t` the `t`-th output of
+/// [`stream`]`(key, trial)`: the numbers drawn one by one from that stream, computed side by
+/// side in the CPU's widest vectors (SplitMix64's `t`-th output is `mix64(s + t * GOLDEN)`
+/// for a seed `s`).
+pub fn fill_open01(buf: &mut [f64], key: u64, trial: u64) {
+    let seed = mix64(key ^ mix64(trial.wrapping_add(GOLDEN)));
+    #[cfg(target_arch = "x86_64")]
+    {
+        if super::avx512() {
+            // SAFETY: the CPU has AVX-512F and DQ, checked just above.
+            return unsafe { fill_open01_avx512(buf, seed) };
+        }
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { fill_open01_avx2(buf, seed) };
+        }
+    }
+    fill_open01_any(buf, seed);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn fill_open01_avx512(buf: &mut [f64], seed: u64) {
+    fill_open01_any(buf, seed);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn fill_open01_avx2(buf: &mut [f64], seed: u64) {
+    fill_open01_any(buf, seed);
+}
+
+#[inline(always)]
+fn fill_open01_any(buf: &mut [f64], seed: u64) {
+    // 2^52: an f64 with this exponent holds a 52-bit integer in its mantissa.
+    const TWO52: f64 = 4_503_599_627_370_496.0;
+    for (t, u) in buf.iter_mut().enumerate().skip(1) {
+        let z = mix64(seed.wrapping_add((t as u64).wrapping_mul(GOLDEN)));
+        // `(z >> 12) as f64`, exact for a 52-bit integer, written so that it vectorises.
+        let m = f64::from_bits((z >> 12) | TWO52.to_bits()) - TWO52;
+        *u = (m + 0.5) * (1.0 / TWO52);
+    }
+}
+
 /// Names of the streams that are not parameters, shared by every arm of a trial.
 pub const INCIDENT_STREAM: &str = "month.incidents";
 pub const ABANDON_STREAM: &str = "month.abandon";
@@ -61,6 +105,30 @@ mod tests {
         assert_ne!(k, key(7, "initiative.monthly_cost"));
         assert_eq!(mix64(0), 0);
         assert_eq!(mix64(GOLDEN), 0xE220_A839_7B1D_CDAF);
+    }
+
+    #[test]
+    fn filled_uniforms_are_the_streams_draws() {
+        for (key, trial) in [
+            (0, 0),
+            (1, 2),
+            (u64::MAX, u64::MAX),
+            (key(7, "month.abandon"), 12345),
+        ] {
+            for len in [1, 2, 9, 37, 601] {
+                let mut buf = vec![-1.0; len];
+                fill_open01(&mut buf, key, trial);
+                let mut s = stream(key, trial);
+                assert_eq!(buf[0], -1.0);
+                for u in &buf[1..] {
+                    let want = crate::dist::open01(s.next_u64());
+                    assert_eq!(u.to_bits(), want.to_bits(), "{key} {trial} {len}");
+                }
+                let mut any = vec![-1.0; len];
+                fill_open01_any(&mut any, mix64(key ^ mix64(trial.wrapping_add(GOLDEN))));
+                assert_eq!(any, buf);
+            }
+        }
     }
 }
 
