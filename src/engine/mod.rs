@@ -322,8 +322,9 @@ impl Model {
                 d.clamped[si] += u64::from(moved);
             }
         }
-        fill_uniforms(&mut d.u_inc, self.incident_key, trial);
-        fill_uniforms(&mut d.u_ab, self.abandon_key, trial);
+        // The keyed monthly uniforms, U_inc(t) and U_ab(t) at index t (calendar month t).
+        rng::fill_open01(&mut d.u_inc, self.incident_key, trial);
+        rng::fill_open01(&mut d.u_ab, self.abandon_key, trial);
         d.z_gate = crate::special::norm_inv(open01(rng::stream(self.gate_key, trial).next_u64()));
     }
 
@@ -380,12 +381,6 @@ impl Draws {
             z_gate: 0.0,
         }
     }
-}
-
-/// `buf[t]` for `t = 1..`: the keyed monthly uniforms of one trial (calendar month `t`).
-#[inline]
-fn fill_uniforms(buf: &mut [f64], key: u64, trial: u64) {
-    rng::fill_open01(buf, key, trial);
 }
 
 /// Whether the CPU runs the engine's AVX-512 paths (foundation and double/quad-word
