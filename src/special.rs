@@ -142,8 +142,8 @@ const RECIPROCALS: [f64; 64] = {
 };
 
 /// `PoissonInverseCdf(u, mu)`: the smallest integer `n >= 0` with
-/// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3), as the sums of [`poisson_inv_exact`]
-/// decide it. Small means (the engine's common case) take [`poisson_inv_fast`], which does
+/// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3), as the sums of `poisson_inv_exact`
+/// decide it. Small means (the engine's common case) take `poisson_inv_fast`, which does
 /// the same sums without a branch per term.
 #[inline(always)]
 pub fn poisson_inv(u: f64, mu: f64) -> u32 {
@@ -198,10 +198,10 @@ pub const TERMS_MAX_MEAN: f64 = 40.0;
 /// many `(u, mu)` at once (the engine's months).
 ///
 /// It sums the same terms as the exact loop, all `K` of them whatever `u`, and counts the
-/// partial sums below `u`. The sums start from [`exp_neg`], within [`EXP_NEG_ERROR`] of
+/// partial sums below `u`. The sums start from `exp_neg`, within 5e-9 (`EXP_NEG_ERROR`) of
 /// the libm `exp(-mu)` the exact loop starts from, so every partial sum is within about
 /// that much of the exact loop's (both then round the same products and sums). When none
-/// lies within [`MARGIN`] (relative) of `u` and the count is below `K`, each comparison
+/// lies within 1e-7 (`MARGIN`, relative) of `u` and the count is below `K`, each comparison
 /// with `u` comes out as in the exact loop, whose early stop cannot apply either (it needs
 /// the remaining terms to be below `u`'s rounding, so two partial sums within a few hundred
 /// ulps of `u`): the count is the exact loop's answer to the bit. Otherwise (a sum too
