@@ -141,9 +141,14 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     let converged = args.precision.map(|x| tracker.converged(x));
     let trace = tracker.finish();
 
-    let (mut summary, frames) = match sink {
-        Sink::Exact(acc) => acc.finish(&scenario)?,
-        Sink::Stream(s) => s.finish(&scenario)?,
+    // A sketched run's trials.parquet is finished by its writer thread while the
+    // sensitivity analysis and the charts are computed.
+    let (mut summary, frames, rows) = match sink {
+        Sink::Exact(acc) => {
+            let (summary, frames) = acc.finish(&scenario)?;
+            (summary, frames, stream::Pending::none())
+        }
+        Sink::Stream(s) => s.finish_deferred(&scenario)?,
     };
     phase.done("aggregation");
     summary.precision = args.precision.map(|target| Precision {
@@ -167,6 +172,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
         trace,
         manifest,
         write_trials: !args.no_trials && !sketch,
+        rows,
     };
     let summary = write_run_folder(staging, finished, args.charts)?;
     Ok(RunReport {
@@ -227,6 +233,8 @@ pub struct Finished<'a> {
     /// Whether to write `frames.trials` as `trials.parquet` (not after `--no-trials`, nor
     /// when the rows were already streamed there).
     pub write_trials: bool,
+    /// The streamed `trials.parquet`, if its writer may still be at work.
+    pub rows: stream::Pending,
 }
 
 /// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
@@ -241,35 +249,44 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         trace,
         manifest,
         write_trials,
+        rows,
     } = f;
     let dir = staging.path();
     let phase = Phases::start();
-    output::write_json(&dir.join("summary.json"), &summary)?;
-    output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
-    if write_trials {
-        output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
-        phase.done("trials.parquet");
-    }
-    output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
-    output::write_json(&dir.join("convergence.json"), &trace)?;
-    output::write_json(&dir.join("manifest.json"), &manifest)?;
-    // The sensitivity analysis and the charts that do not need it, side by side; then the
-    // sensitivity charts and the report.
-    let (sensitivity, drawn) = rayon::join(
-        || -> Result<()> {
-            let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
-            output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)
-        },
-        || {
-            draw_report(
-                dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
-            )
-        },
-    );
-    sensitivity?;
-    let (data, svgs) = drawn?;
-    report::finish_into(dir, &data, &svgs, charts.formats())?;
-    phase.done("sensitivity, charts and report");
+    let written = (|| -> Result<()> {
+        output::write_json(&dir.join("summary.json"), &summary)?;
+        output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
+        if write_trials {
+            output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
+            phase.done("trials.parquet");
+        }
+        output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
+        output::write_json(&dir.join("convergence.json"), &trace)?;
+        output::write_json(&dir.join("manifest.json"), &manifest)?;
+        // The sensitivity analysis and the charts that do not need it, side by side; then
+        // the sensitivity charts and the report.
+        let (sensitivity, drawn) = rayon::join(
+            || -> Result<()> {
+                let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
+                output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)
+            },
+            || {
+                draw_report(
+                    dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
+                )
+            },
+        );
+        sensitivity?;
+        let (data, svgs) = drawn?;
+        report::finish_into(dir, &data, &svgs, charts.formats())?;
+        phase.done("sensitivity, charts and report");
+        Ok(())
+    })();
+    // The streamed trials.parquet is waited for even after a failure above, and its error
+    // comes first: a full disk, say, shows there before it breaks a later file.
+    rows.join()?;
+    written?;
+    phase.done("trials.parquet, last row groups");
     staging.commit()?;
     Ok(summary)
 }

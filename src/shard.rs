@@ -309,6 +309,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         trace,
         manifest,
         write_trials,
+        rows: crate::stream::Pending::none(),
     };
     let summary = write_run_folder(staging, finished, args.charts)?;
     Ok((summary, args.out.clone()))

@@ -334,10 +334,22 @@ impl<'m> Stream<'m> {
     ///
     /// # Errors
     /// A write error met while streaming rows, or a frame Polars cannot build.
-    pub fn finish(mut self, sc: &Scenario) -> Result<(Summary, Frames)> {
+    pub fn finish(self, sc: &Scenario) -> Result<(Summary, Frames)> {
+        let (summary, frames, rows) = self.finish_deferred(sc)?;
+        rows.join()?;
+        Ok((summary, frames))
+    }
+
+    /// [`Stream::finish`], but with `trials.parquet` (if written) perhaps still being
+    /// written: its last row groups are encoded by the writer thread while the caller goes
+    /// on, and [`Pending::join`] waits for the file to be complete.
+    ///
+    /// # Errors
+    /// A write error met so far, or a frame Polars cannot build.
+    pub fn finish_deferred(mut self, sc: &Scenario) -> Result<(Summary, Frames, Pending)> {
         self.close_block();
         self.sketch_pending();
-        self.finish_rows()?;
+        let rows = self.close_rows()?;
         let summary = self.summary(sc);
         let mut head = self.head.trials_frame()?;
         for part in &self.extra_head {
@@ -348,16 +360,17 @@ impl<'m> Stream<'m> {
             monthly: self.monthly_frame()?,
             trials: head,
         };
-        Ok((summary, frames))
+        Ok((summary, frames, rows))
     }
 
-    fn finish_rows(&mut self) -> Result<()> {
+    /// Sends the last rows to the writer thread, without waiting for it.
+    fn close_rows(&mut self) -> Result<Pending> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         match self.rows.take() {
-            Some(rows) => rows.finish(),
-            None => Ok(()),
+            Some(rows) => rows.close().map(Pending),
+            None => Ok(Pending(None)),
         }
     }
 
@@ -551,13 +564,42 @@ impl RowWriter<'_> {
         Writer::send(&mut self.writer, &self.path, df)
     }
 
-    fn finish(mut self) -> Result<()> {
+    /// Sends the rows not yet sent; the writer, if any, goes on writing them.
+    fn close(mut self) -> Result<Option<Writer>> {
         if self.acc.rows() > 0 || self.writer.is_none() {
             self.flush()?;
         }
-        match self.writer.take() {
+        Ok(self.writer.take())
+    }
+}
+
+/// A `trials.parquet` whose last row groups may still be being written by its thread (see
+/// [`Stream::finish_deferred`]). Dropped without [`Pending::join`] (a run failing in
+/// between), it still waits for the thread, so nothing writes into a folder being removed.
+pub struct Pending(Option<Writer>);
+
+impl Pending {
+    /// Nothing left to write.
+    pub fn none() -> Pending {
+        Pending(None)
+    }
+
+    /// Waits for the file to be complete.
+    ///
+    /// # Errors
+    /// The write error that stopped the writer.
+    pub fn join(mut self) -> Result<()> {
+        match self.0.take() {
             Some(w) => w.join(),
             None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(w) = self.0.take() {
+            let _ = w.join();
         }
     }
 }

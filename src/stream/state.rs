@@ -80,7 +80,7 @@ impl Stream<'_> {
     pub fn save(mut self, dir: &Path) -> Result<()> {
         self.close_block();
         self.sketch_pending();
-        self.finish_rows()?;
+        self.close_rows()?.join()?;
         let saved = Saved {
             arms: self
                 .arms
