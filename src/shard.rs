@@ -226,6 +226,21 @@ pub fn check_complete(indexes: &[u64], n: u64, what: &str) -> Result<()> {
     ))))
 }
 
+/// The file `name` of a shard folder `dir`, checked against the SHA-256 its record file
+/// (`shard.json`, `sweep-shard.json`) holds for it.
+pub(crate) fn read_checked(dir: &Path, name: &str, sha256: &str, record: &str) -> Result<Vec<u8>> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    if sha256_hex(&bytes) != sha256 {
+        bail!(
+            "{} does not match the file recorded in {}",
+            path.display(),
+            dir.join(record).display()
+        );
+    }
+    Ok(bytes)
+}
+
 /// `alignsim merge`: combines shard folders into one run folder.
 pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     let started = Instant::now();
@@ -236,14 +251,12 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         .collect::<Result<Vec<_>>>()?;
     let shards = check_set(shards)?;
     let (first_dir, first) = &shards[0];
-    let bytes = std::fs::read(first_dir.join("scenario.toml"))
-        .with_context(|| format!("cannot read {}", first_dir.join("scenario.toml").display()))?;
-    if sha256_hex(&bytes) != first.scenario_sha256 {
-        bail!(
-            "{} does not match the scenario recorded in its shard.json",
-            first_dir.join("scenario.toml").display()
-        );
-    }
+    let bytes = read_checked(
+        first_dir,
+        "scenario.toml",
+        &first.scenario_sha256,
+        SHARD_FILE,
+    )?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let label = first_dir.join("scenario.toml").display().to_string();
     let mut scenario =

@@ -26,6 +26,7 @@ use crate::cli::{ShardSpec, SweepMergeArgs};
 use crate::dist::fmt_num;
 use crate::output::{self, Manifest, Staging};
 use crate::run::{UsageError, sha256_hex};
+use crate::shard::read_checked;
 
 /// What a sweep shard folder says about itself (and what marks it as one).
 pub const SHARD_FILE: &str = "sweep-shard.json";
@@ -285,20 +286,6 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
     Ok(shards)
 }
 
-/// A copied file of a shard, checked against the SHA-256 its `sweep-shard.json` recorded.
-fn read_copy(dir: &Path, name: &str, sha256: &str) -> Result<Vec<u8>> {
-    let path = dir.join(name);
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    if sha256_hex(&bytes) != sha256 {
-        bail!(
-            "{} does not match the file recorded in {}",
-            path.display(),
-            dir.join(SHARD_FILE).display()
-        );
-    }
-    Ok(bytes)
-}
-
 /// A shard's points, checked against the grid its job describes.
 fn read_points(dir: &Path, info: &ShardInfo) -> Result<Vec<Point>> {
     let path = dir.join(POINTS_FILE);
@@ -356,9 +343,19 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&first.name));
     refuse_shard_as_out(&out_dir, &shards)?;
-    let scenario = read_copy(first_dir, "scenario.toml", &first.scenario_sha256)?;
+    let scenario = read_checked(
+        first_dir,
+        "scenario.toml",
+        &first.scenario_sha256,
+        SHARD_FILE,
+    )?;
     let batch = if first.batch {
-        Some(read_copy(first_dir, "batch.toml", &first.file_sha256)?)
+        Some(read_checked(
+            first_dir,
+            "batch.toml",
+            &first.file_sha256,
+            SHARD_FILE,
+        )?)
     } else {
         None
     };
