@@ -438,6 +438,12 @@ struct Buffers {
 }
 
 impl Batch {
+    /// The outcomes of arm `arm`, one per trial of the batch, in trial order.
+    pub fn outcomes_of(&self, arm: usize) -> impl Iterator<Item = &Outcome> + Clone {
+        let n_arms = (self.outcomes.len() / self.n.max(1)).max(1);
+        self.outcomes.iter().skip(arm).step_by(n_arms)
+    }
+
     /// The cumulative cash flow after month `month` of arm `arm`, in each of the batch's
     /// trials.
     pub fn cum_cf(&self, arm: usize, month: usize) -> &[f64] {

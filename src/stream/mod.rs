@@ -305,7 +305,7 @@ impl<'m> Stream<'m> {
     /// insertion is free: one sketch at a time over several batches keeps its buckets in
     /// cache.
     fn sketch_pending(&mut self) {
-        let (n_arms, h1) = (self.model.n_arms(), self.model.horizon + 1);
+        let h1 = self.model.horizon + 1;
         let pending = std::mem::take(&mut self.pending);
         let mut column = Vec::new();
         for (ai, tally) in self.arms.iter_mut().enumerate() {
@@ -316,7 +316,7 @@ impl<'m> Stream<'m> {
             ] {
                 column.clear();
                 for b in &pending {
-                    column.extend(b.outcomes.iter().skip(ai).step_by(n_arms).map(f));
+                    column.extend(b.outcomes_of(ai).map(f));
                 }
                 sketch.extend_strided(&column, 0, 1);
             }

@@ -114,10 +114,9 @@ impl Reducer {
 
     /// Adds one batch (rows ordered by trial, then arm).
     pub fn push(&mut self, b: &Batch) {
-        let n_arms = self.names.len();
         let h = self.horizon as usize;
         for (a, values) in self.arms.iter_mut().enumerate() {
-            let rows = || b.outcomes.iter().skip(a).step_by(n_arms);
+            let rows = || b.outcomes_of(a);
             self.dropped[a] += rows().filter(|o| o.dropped).count() as u64;
             match values {
                 Values::Exact { npv, roi, payback } => {
@@ -306,7 +305,6 @@ mod tests {
             sketch.push(b);
         }
         let eps = Sketch::new(HEADLINE_BITS).relative_error();
-        let n_arms = model.n_arms();
         for (ai, (e, s)) in exact.finish().iter().zip(sketch.finish()).enumerate() {
             assert_eq!(e.p_npv_negative, s.p_npv_negative);
             assert_eq!(e.p_npv_positive, s.p_npv_positive);
@@ -328,7 +326,7 @@ mod tests {
             let sorted = |f: fn(&crate::engine::trial::Outcome) -> f64| {
                 let mut v: Vec<f64> = batches
                     .iter()
-                    .flat_map(|b| b.outcomes.iter().skip(ai).step_by(n_arms))
+                    .flat_map(|b| b.outcomes_of(ai))
                     .map(f)
                     .filter(|x| x.is_finite())
                     .collect();

@@ -72,7 +72,7 @@ fn sketched_summary_matches_the_exact_one_within_its_stated_bound() {
         let column = |f: fn(&alignsim::engine::trial::Outcome) -> f64| -> Vec<f64> {
             batches
                 .iter()
-                .flat_map(|b| b.outcomes.iter().skip(ai).step_by(n_arms))
+                .flat_map(|b| b.outcomes_of(ai))
                 .map(f)
                 .filter(|x| x.is_finite())
                 .collect()
