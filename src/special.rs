@@ -143,49 +143,25 @@ const RECIPROCALS: [f64; 64] = {
 
 /// `PoissonInverseCdf(u, mu)`: the smallest integer `n >= 0` with
 /// `P(Poisson(mu) <= n) >= u` (MODEL.md section 3), as the sums of `poisson_inv_exact`
-/// decide it. Small means (the engine's common case) take `poisson_inv_fast`, which does
-/// the same sums without a branch per term.
+/// decide it. Small means (the engine's common case) first try [`poisson_terms`], the same
+/// sums without a branch per term.
 #[inline(always)]
 pub fn poisson_inv(u: f64, mu: f64) -> u32 {
-    if mu > 0.0
-        && mu <= FAST_MAX_MEAN
-        && u > 0.0
-        && let Some(n) = poisson_inv_fast(u, mu)
-    {
-        return n;
+    if mu <= FAST_MAX_MEAN {
+        let n = poisson_terms::<FAST_TERMS>(u, mu);
+        if n != UNDECIDED {
+            return n;
+        }
     }
     poisson_inv_exact(u, mu)
 }
 
-/// Largest mean [`poisson_inv_fast`] is tried for: up to it, the answer is nearly always
-/// below [`FAST_TERMS`] (at this mean, 19 draws in 20).
+/// Largest mean [`poisson_inv`] tries [`poisson_terms`] for: up to it, the answer is nearly
+/// always below [`FAST_TERMS`] (at this mean, 19 draws in 20).
 const FAST_MAX_MEAN: f64 = 4.0;
 
-/// Terms of the Poisson sum that [`poisson_inv_fast`] evaluates, all of them.
+/// Terms of the Poisson sum that [`poisson_inv`] tries first.
 const FAST_TERMS: usize = 8;
-
-/// [`poisson_inv_exact`] for `0 < mu <= 600` and `u > 0`, or `None` when its answer is
-/// [`FAST_TERMS`] or more.
-///
-/// It computes the same terms and partial sums, to the bit, but all of the first
-/// [`FAST_TERMS`] whatever `u`, and counts the steps the exact loop would take: a step
-/// past term n is taken while the sum is below `u` and the loop's early stop does not
-/// apply. Both conditions, once false, stay false (the sums grow; past the mean the terms
-/// shrink), so the count of steps taken is the answer. This spares the CPU the branch
-/// that ends the exact loop, which it cannot predict (it depends on a random `u`).
-#[inline(always)]
-fn poisson_inv_fast(u: f64, mu: f64) -> Option<u32> {
-    let mut p = (-mu).exp();
-    let mut cdf = p;
-    let mut steps = u32::from(cdf < u);
-    for (n, r) in RECIPROCALS.iter().enumerate().take(FAST_TERMS).skip(1) {
-        p *= mu * r;
-        cdf += p;
-        let stop = p <= cdf * f64::EPSILON && n as f64 > mu;
-        steps += u32::from(cdf < u && !stop);
-    }
-    (steps < FAST_TERMS as u32).then_some(steps)
-}
 
 /// What [`poisson_terms`] returns when its terms do not decide the answer.
 pub const UNDECIDED: u32 = u32::MAX;
