@@ -11,7 +11,7 @@ use anyhow::Result;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::trial::FIXED_ONE;
+use crate::engine::months::FIXED_ONE;
 use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
 use crate::scenario::{NSYM, PARAMS, Scenario};
 

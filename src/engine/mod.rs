@@ -409,7 +409,7 @@ pub struct Batch {
     /// `H + 1`.
     months: usize,
     /// Sum over the batch's trials of adoption per arm and month, `H + 1` per arm, in
-    /// fixed point ([`trial::to_fixed`]).
+    /// fixed point ([`months::to_fixed`]).
     pub adoption_sum: Vec<i128>,
     /// Sum over the batch's trials of the revenue base per arm and month.
     pub revenue_base_sum: Vec<i128>,

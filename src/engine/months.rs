@@ -13,7 +13,6 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::avx512;
-use super::trial::FIXED_ONE;
 use crate::special::{TERMS_MAX_MEAN, UNDECIDED, poisson_inv, poisson_terms};
 
 /// What an arm's adoption curve and incident rate are made of.
@@ -160,8 +159,19 @@ impl Months {
     }
 }
 
+/// One unit in the fixed-point sums of monthly means: 2^60.
+pub const FIXED_ONE: f64 = 1_152_921_504_606_846_976.0;
+
+/// A share in [0, 1] as a fixed-point integer (rounded half up). Sums of these are exact
+/// and so do not depend on the order of addition: any split of the trials (threads,
+/// batches, shards) gives the same monthly means to the last bit.
+#[inline]
+pub fn to_fixed(x: f64) -> i128 {
+    i128::from((x * FIXED_ONE + 0.5) as i64)
+}
+
 /// Sums over a batch's trials of a monthly share in [0, 1] (adoption, revenue base), in
-/// the fixed point of [`to_fixed`](super::trial::to_fixed): exact, so they do not depend on the order of addition.
+/// the fixed point of [`to_fixed`]: exact, so they do not depend on the order of addition.
 /// Each value is split into its high and low 32 bits, summed apart in 64-bit integers (no
 /// overflow below 2^31 trials per batch), so the sums vectorise; [`FixedSums::total`]
 /// puts them back together.
@@ -266,7 +276,6 @@ fn months<const K: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::trial::to_fixed;
     use rand::{Rng, SeedableRng};
 
     /// Steps 1 and 2 month by month, as MODEL.md writes them.

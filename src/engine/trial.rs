@@ -61,17 +61,6 @@ pub struct Monthly<'a> {
     pub revenue_base: &'a mut FixedSums,
 }
 
-/// One unit in the fixed-point sums of monthly means: 2^60.
-pub const FIXED_ONE: f64 = 1_152_921_504_606_846_976.0;
-
-/// A share in [0, 1] as a fixed-point integer (rounded half up). Sums of these are exact
-/// and so do not depend on the order of addition: any split of the trials (threads,
-/// batches, shards) gives the same monthly means to the last bit.
-#[inline]
-pub fn to_fixed(x: f64) -> i128 {
-    i128::from((x * FIXED_ONE + 0.5) as i64)
-}
-
 #[inline]
 fn pos(w: f64, a: f64) -> f64 {
     (1.0 - w * (1.0 - a)).max(0.0)
@@ -384,6 +373,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::months::to_fixed;
 
     #[test]
     fn small_powers_match_powi_to_the_bit() {
