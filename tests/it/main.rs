@@ -7,6 +7,7 @@ mod extremes;
 mod faults;
 mod fixed;
 mod fixtures;
+mod golden;
 mod robustness;
 mod sampling;
 mod sensitivity;
