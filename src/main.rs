@@ -33,10 +33,8 @@ fn main() -> ExitCode {
 
 fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
     alignsim::interrupt::install()?;
-    if let Some(out) = &args.out {
-        alignsim::output::preflight(out)?;
-    }
-    let report = run::run(args)?;
+    let job = alignsim::job::RunJob::resolve(args)?;
+    let report = run::run(&job)?;
     let Some(summary) = &report.summary else {
         if !args.quiet {
             println!(

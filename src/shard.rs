@@ -6,7 +6,6 @@
 //! unsharded run's.
 
 use std::fs::File;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -14,12 +13,16 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{self, Accumulator, Summary};
+use crate::aggregate::Accumulator;
 use crate::cli::{MergeArgs, ShardSpec};
 use crate::convergence::Tracker;
 use crate::engine::{Model, Sampling};
+use crate::error::UsageError;
+use crate::job::{RunJob, Shard, Sim};
 use crate::output::{self, Manifest, Staging};
-use crate::run::{Finished, Sink, UsageError, sha256_hex, write_run_folder};
+use crate::run::sha256_hex;
+use crate::run_folder::{Finished, Sink, write_run_folder};
+use crate::stats::{MODEL_VERSION, Summary};
 use crate::stream::{self, Stream, TrialsOut};
 
 const SHARD_FILE: &str = "shard.json";
@@ -60,14 +63,12 @@ fn sampling_name(s: Sampling) -> &'static str {
     }
 }
 
-/// Completes one shard folder in `staging` and puts it in place.
+/// Completes one shard folder of `job` in `staging` and puts it in place.
 pub fn write(
     staging: Staging,
-    scenario: &crate::scenario::Scenario,
-    bytes: &[u8],
+    job: &RunJob,
     model: &Model,
-    spec: ShardSpec,
-    range: Range<u64>,
+    shard: &Shard,
     body: Sink,
 ) -> Result<()> {
     let dir = staging.path().to_path_buf();
@@ -80,14 +81,14 @@ pub fn write(
     };
     let info = ShardInfo {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_version: aggregate::MODEL_VERSION.to_string(),
-        scenario_name: scenario.name.clone(),
-        scenario_sha256: sha256_hex(bytes),
-        seed: scenario.seed,
-        trials_total: scenario.trials,
-        shard: spec,
-        first_trial: range.start,
-        end_trial: range.end,
+        model_version: MODEL_VERSION.to_string(),
+        scenario_name: job.scenario.name.clone(),
+        scenario_sha256: sha256_hex(&job.bytes),
+        seed: model.seed,
+        trials_total: job.sim.trials,
+        shard: shard.spec,
+        first_trial: shard.range.start,
+        end_trial: shard.range.end,
         sampling: sampling_name(model.sampling).to_string(),
         adoption_sum: adoption.iter().map(i128::to_string).collect(),
         revenue_base_sum: revenue.iter().map(i128::to_string).collect(),
@@ -96,7 +97,7 @@ pub fn write(
     };
     output::write_json(&dir.join(SHARD_FILE), &info)?;
     let scenario_path = dir.join("scenario.toml");
-    std::fs::write(&scenario_path, bytes)
+    std::fs::write(&scenario_path, &job.bytes)
         .with_context(|| format!("cannot write {}", scenario_path.display()))?;
     match body {
         Sink::Exact(mut acc) => {
@@ -259,20 +260,24 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     )?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let label = first_dir.join("scenario.toml").display().to_string();
-    let mut scenario =
+    let scenario =
         crate::scenario::parse(&label, &first.scenario_name, &text).map_err(anyhow::Error::new)?;
-    scenario.name = first.scenario_name.clone();
-    scenario.seed = first.seed;
-    scenario.trials = first.trials_total;
-    let mut model = Model::new(&scenario);
-    if first.sampling == "latin_hypercube" {
-        model.sampling = Sampling::LatinHypercube {
-            trials: first.trials_total,
-        };
-    }
+    let sim = Sim {
+        trials: first.trials_total,
+        seed: first.seed,
+        sampling: if first.sampling == "latin_hypercube" {
+            Sampling::LatinHypercube {
+                trials: first.trials_total,
+            }
+        } else {
+            Sampling::MonteCarlo
+        },
+        sketch: first.quantiles == "sketch",
+    };
+    let model = sim.model(&scenario);
     let staging = Staging::new(&args.out)?;
     let mut tracker = Tracker::new(model.n_arms());
-    let (summary, frames, write_trials) = if first.quantiles == "sketch" {
+    let (summary, frames, write_trials) = if sim.sketch {
         let mut s = Stream::new(&model, scenario.kpi.is_some(), TrialsOut::Skip, false);
         for (dir, info) in &shards {
             let (adoption, revenue) = totals(dir, info)?;
@@ -308,8 +313,8 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     let manifest = Manifest::now(
         label.clone(),
         first.scenario_sha256.clone(),
-        scenario.seed,
-        scenario.trials,
+        sim.seed,
+        sim.trials,
         rayon::current_num_threads(),
         started,
     );

@@ -88,7 +88,14 @@ pub struct Model {
 }
 
 impl Model {
+    /// The scenario compiled with its own seed.
     pub fn new(sc: &Scenario) -> Model {
+        Model::seeded(sc, sc.seed)
+    }
+
+    /// The scenario compiled with the random seed `seed` (a run's `--seed` overrides the
+    /// file's without changing the validated scenario).
+    pub fn seeded(sc: &Scenario, seed: u64) -> Model {
         let mut slots: Vec<Slot> = Vec::new();
         let mut inputs: Vec<Input> = Vec::new();
         let arms = sc
@@ -107,7 +114,7 @@ impl Model {
                                     inputs.iter().position(|i| i.path == path).unwrap_or_else(
                                         || {
                                             inputs.push(Input {
-                                                key: rng::key(sc.seed, &path),
+                                                key: rng::key(seed, &path),
                                                 path: path.clone(),
                                             });
                                             inputs.len() - 1
@@ -145,7 +152,7 @@ impl Model {
         let horizon = sc.horizon_months as usize;
         Model {
             horizon,
-            seed: sc.seed,
+            seed,
             discount: (0..=horizon).map(|t| (1.0 + r_m).powi(t as i32)).collect(),
             copula: sc
                 .correlation
@@ -156,9 +163,9 @@ impl Model {
             arms,
             varying,
             sampling: Sampling::MonteCarlo,
-            incident_key: rng::key(sc.seed, rng::INCIDENT_STREAM),
-            abandon_key: rng::key(sc.seed, rng::ABANDON_STREAM),
-            gate_key: rng::key(sc.seed, rng::GATE_STREAM),
+            incident_key: rng::key(seed, rng::INCIDENT_STREAM),
+            abandon_key: rng::key(seed, rng::ABANDON_STREAM),
+            gate_key: rng::key(seed, rng::GATE_STREAM),
             spare: Spare::default(),
         }
     }

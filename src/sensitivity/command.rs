@@ -23,25 +23,21 @@ pub struct Finished {
 
 /// Runs the analysis and writes its folder.
 pub fn run(args: &SensitivityArgs) -> Result<Finished> {
-    let mut scenario = crate::run::load(&args.scenario)?.scenario;
-    if let Some(n) = args.trials {
-        scenario.trials = n;
-    }
-    if let Some(s) = args.seed {
-        scenario.seed = s;
-    }
+    let scenario = crate::job::load(&args.scenario)?.scenario;
+    let trials = args.trials.unwrap_or(scenario.trials);
+    let seed = args.seed.unwrap_or(scenario.seed);
     let out_dir = args
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", scenario.name)));
     let (pool, _) = console::worker_pool(args.threads)?;
-    let model = Model::new(&scenario);
+    let model = Model::seeded(&scenario, seed);
     let sobol_trials = args.sobol_n * (model.inputs.len() as u64 + 2);
-    let bar = console::progress_bar(scenario.trials + sobol_trials, args.quiet, "sensitivity");
+    let bar = console::progress_bar(trials + sobol_trials, args.quiet, "sensitivity");
     let sensitivity = pool.install(|| {
         let mut samples = Samples::from_batches(&model, &[]);
-        model.run_each(0..scenario.trials, &|n| bar.inc(n), |b| samples.push(&b));
-        let base = Sensitivity::of_samples(&scenario, &samples);
+        model.run_each(0..trials, &|n| bar.inc(n), |b| samples.push(&b));
+        let base = Sensitivity::of_samples(&scenario, seed, &samples);
         drop(samples);
         base.with_sobol(sobol::run(&model, args.sobol_n, sobol::RESAMPLES, &|n| {
             bar.inc(n)

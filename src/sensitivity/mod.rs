@@ -57,9 +57,9 @@ pub struct Sensitivity {
 }
 
 impl Sensitivity {
-    /// The tornado and EVPI of a run's trials (no extra simulation).
-    pub fn of_samples(sc: &Scenario, s: &Samples) -> Sensitivity {
-        let (tornado, evpi) = rayon::join(|| tornado::analyse(s), || evpi::analyse(s, sc.seed));
+    /// The tornado and EVPI of a run's trials (no extra simulation), simulated with `seed`.
+    pub fn of_samples(sc: &Scenario, seed: u64, s: &Samples) -> Sensitivity {
+        let (tornado, evpi) = rayon::join(|| tornado::analyse(s), || evpi::analyse(s, seed));
         let mut sentences: Vec<String> = tornado.iter().map(|t| t.sentence.clone()).collect();
         sentences.push(evpi::sentence(&evpi, &sc.currency));
         let mut notes = Vec::new();
@@ -75,7 +75,7 @@ impl Sensitivity {
             title: sc.title.clone(),
             currency: sc.currency.clone(),
             horizon_months: sc.horizon_months,
-            seed: sc.seed,
+            seed,
             trials: s.n as u64,
             tornado,
             sobol: None,
@@ -225,5 +225,5 @@ pub fn of_run(sc: &Scenario, model: &Model, trials: &DataFrame) -> Result<Sensit
     let trials = trials.head(Some(rows));
     let samples =
         Samples::from_frame(model, &trials).context("reading the trials for sensitivity")?;
-    Ok(Sensitivity::of_samples(sc, &samples))
+    Ok(Sensitivity::of_samples(sc, model.seed, &samples))
 }

@@ -14,8 +14,9 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Moments, Sketch, Stream};
+use super::Stream;
 use crate::output;
+use crate::stats::{Moments, Sketch, Tally};
 
 const STATE_FILE: &str = "stream.json";
 const SKETCH_FILE: &str = "sketches.parquet";
@@ -23,19 +24,9 @@ const BLOCK_FILE: &str = "blocks.parquet";
 const HEAD_FILE: &str = "head.parquet";
 
 #[derive(Debug, Serialize, Deserialize)]
-struct SavedArm {
-    rows: u64,
-    roi_negative: u64,
-    npv_negative: u64,
-    paid_back: u64,
-    dropped: u64,
-    payback: Vec<u64>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
 struct Saved {
-    arms: Vec<SavedArm>,
-    a_greater: Vec<u64>,
+    /// The shard's exact counts.
+    tally: Tally,
     /// Each sketch's observed minimum and maximum, as `f64` bit patterns (exact).
     bounds: Vec<[u64; 2]>,
     /// Moments per block.
@@ -45,21 +36,13 @@ struct Saved {
 impl Stream<'_> {
     /// Every sketch, in a fixed order: each arm's ROI, NPV and net, then the monthly ones.
     fn sketches(&self) -> Vec<&Sketch> {
-        let mut out: Vec<&Sketch> = self
-            .arms
-            .iter()
-            .flat_map(|t| [&t.roi, &t.npv, &t.net])
-            .collect();
+        let mut out: Vec<&Sketch> = self.sketched.headline.iter().flatten().collect();
         out.extend(&self.months);
         out
     }
 
     fn sketches_mut(&mut self) -> Vec<&mut Sketch> {
-        let mut out: Vec<&mut Sketch> = self
-            .arms
-            .iter_mut()
-            .flat_map(|t| [&mut t.roi, &mut t.npv, &mut t.net])
-            .collect();
+        let mut out: Vec<&mut Sketch> = self.sketched.headline.iter_mut().flatten().collect();
         out.extend(self.months.iter_mut());
         out
     }
@@ -78,23 +61,11 @@ impl Stream<'_> {
     /// # Errors
     /// A write error, now or met while streaming rows.
     pub fn save(mut self, dir: &Path) -> Result<()> {
-        self.close_block();
+        self.sketched.close_block();
         self.sketch_pending();
         self.close_rows()?.join()?;
         let saved = Saved {
-            arms: self
-                .arms
-                .iter()
-                .map(|t| SavedArm {
-                    rows: t.rows,
-                    roi_negative: t.roi_negative,
-                    npv_negative: t.npv_negative,
-                    paid_back: t.paid_back,
-                    dropped: t.dropped,
-                    payback: t.payback.clone(),
-                })
-                .collect(),
-            a_greater: self.a_greater.clone(),
+            tally: self.tally.clone(),
             bounds: self
                 .sketches()
                 .iter()
@@ -103,7 +74,7 @@ impl Stream<'_> {
                     [lo.to_bits(), hi.to_bits()]
                 })
                 .collect(),
-            stats: self.total.len(),
+            stats: self.sketched.total.len(),
         };
         output::write_json(&dir.join(STATE_FILE), &saved)?;
 
@@ -125,12 +96,12 @@ impl Stream<'_> {
         )?;
         output::write_parquet(&dir.join(SKETCH_FILE), &mut sketches)?;
 
-        let blocks = self.blocks.take().unwrap_or_default();
+        let blocks = self.sketched.blocks.take().unwrap_or_default();
         let mut cols = vec![Column::new(
             "block".into(),
             blocks.iter().map(|b| b.0).collect::<Vec<u64>>(),
         )];
-        for s in 0..self.total.len() {
+        for s in 0..self.sketched.total.len() {
             let stat = |f: fn(&Moments) -> f64| -> Vec<f64> {
                 blocks.iter().map(|b| f(&b.1[s])).collect()
             };
@@ -158,37 +129,25 @@ impl Stream<'_> {
         let text = std::fs::read_to_string(dir.join(STATE_FILE)).with_context(damaged)?;
         let saved: Saved = serde_json::from_str(&text).with_context(damaged)?;
         let n_sketches = self.sketches().len();
-        if saved.arms.len() != self.arms.len()
-            || saved.a_greater.len() != self.a_greater.len()
+        let shape = |t: &Tally| (t.arms.len(), t.pairs.len());
+        if shape(&saved.tally) != shape(&self.tally)
             || saved.bounds.len() != n_sketches
-            || saved.stats != self.total.len()
+            || saved.stats != self.sketched.total.len()
             || saved
+                .tally
                 .arms
                 .iter()
                 .any(|a| a.payback.len() != self.model.horizon + 2)
         {
             bail!("{}: its shape does not match the scenario", damaged());
         }
-        for (t, a) in self.arms.iter_mut().zip(&saved.arms) {
-            t.rows += a.rows;
-            t.roi_negative += a.roi_negative;
-            t.npv_negative += a.npv_negative;
-            t.paid_back += a.paid_back;
-            t.dropped += a.dropped;
-            t.payback
-                .iter_mut()
-                .zip(&a.payback)
-                .for_each(|(x, y)| *x += y);
-        }
-        for (x, y) in self.a_greater.iter_mut().zip(&saved.a_greater) {
-            *x += y;
-        }
+        self.tally.merge(&saved.tally);
 
         let sketches = read(&dir.join(SKETCH_FILE))?;
         let ids = sketches.column("sketch")?.u32()?;
         let keys = sketches.column("key")?.i64()?;
         let counts = sketches.column("count")?.u64()?;
-        let mut entries: Vec<Vec<super::sketch::Entry>> = vec![Vec::new(); n_sketches];
+        let mut entries: Vec<Vec<crate::stats::sketch::Entry>> = vec![Vec::new(); n_sketches];
         for ((id, key), count) in ids.iter().zip(keys.iter()).zip(counts.iter()) {
             let (Some(id), Some(key), Some(count)) = (id, key, count) else {
                 bail!("{}: a sketch entry is empty", damaged());
@@ -221,7 +180,7 @@ impl Stream<'_> {
             })
             .collect::<Result<Vec<_>>>()?;
         for row in 0..blocks.height() {
-            for (t, (n, mean, m2)) in self.total.iter_mut().zip(&columns) {
+            for (t, (n, mean, m2)) in self.sketched.total.iter_mut().zip(&columns) {
                 let m = Moments {
                     n: n.get(row).with_context(damaged)?,
                     mean: mean.get(row).with_context(damaged)?,

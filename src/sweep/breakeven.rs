@@ -16,7 +16,7 @@ use std::str::FromStr;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::reduce::ArmPoint;
+use super::ArmPoint;
 use super::{Sweep, report};
 
 /// The level a sweep's break-even line looks for.

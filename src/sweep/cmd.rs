@@ -163,7 +163,7 @@ pub fn breakeven(args: &BreakevenArgs) -> Result<Solved> {
     let seed = args.seed.unwrap_or(base.scenario.seed);
     let (pool, _) = console::worker_pool(args.threads)?;
     let mut ev = Evaluations::new(|x| {
-        let mut sc = base.with(&doc, &[(&target, x)]).map_err(|e| {
+        let sc = base.with(&doc, &[(&target, x)]).map_err(|e| {
             let errs = e
                 .errors
                 .into_iter()
@@ -175,9 +175,9 @@ pub fn breakeven(args: &BreakevenArgs) -> Result<Solved> {
                 .collect();
             source.errors(errs)
         })?;
-        sc.trials = trials;
-        sc.seed = seed;
-        Ok(pool.install(|| super::run_point(&sc, &|_| {})).remove(0))
+        Ok(pool
+            .install(|| super::run_point(&sc, trials, seed, &|_| {}))?
+            .remove(0))
     });
     let integer = target.integer();
     let breakeven::Solution {

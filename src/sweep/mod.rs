@@ -7,15 +7,15 @@
 //! The data flow: [`spec`] reads what to vary (`--vary` arguments or a batch file),
 //! [`Plan`] checks it against the base scenario ([`path`] sets one value by its path, and
 //! every point is validated as a scenario file of its own), [`simulate`] runs the points
-//! one after another, each parallel over trials, [`reduce`] condenses each point to its
-//! figures, [`breakeven`] finds where an arm starts to break even, and [`report`] writes
+//! one after another, each parallel over trials, [`point`] summarises each point as a run
+//! is summarised, [`breakeven`] finds where an arm starts to break even, and [`report`] writes
 //! the sweep folder and the printed table. [`shard`] splits the grid's points across
 //! machines (`sweep --shard K/N`) and merges the shards (`sweep-merge`).
 
 pub mod breakeven;
 pub mod cmd;
 pub mod path;
-pub mod reduce;
+pub mod point;
 pub mod report;
 pub mod shard;
 pub mod spec;
@@ -29,11 +29,10 @@ use serde::{Deserialize, Serialize};
 use toml::Table;
 
 use crate::dist::fmt_num;
-use crate::engine::Model;
 use crate::error::{InputError, InputErrors};
 use crate::scenario::{self, LoadError, Scenario};
 pub use path::Target;
-pub use reduce::ArmPoint;
+pub use point::{ArmPoint, run_point};
 pub use spec::{AxisSpec, BatchSpec, Source};
 
 /// Most points in one sweep (for example 100 x 100).
@@ -322,10 +321,7 @@ impl Plan {
             .map(|a| &a.target)
             .zip(values.iter().copied())
             .collect();
-        let mut sc = self.base.with(&self.base.doc, &assignments)?;
-        sc.trials = self.trials;
-        sc.seed = self.seed;
-        Ok(sc)
+        self.base.with(&self.base.doc, &assignments)
     }
 
     /// The validator's errors at a point, restated against the sweep's own source.
@@ -450,7 +446,7 @@ pub struct Sweep {
     /// How the points' percentiles were computed: exactly up to 250,000 trials per point,
     /// by sketch beyond (see [`crate::stream`]).
     #[serde(default)]
-    pub quantiles: crate::aggregate::Quantiles,
+    pub quantiles: crate::stats::Quantiles,
 }
 
 impl AxisInfo {
@@ -503,18 +499,17 @@ pub fn simulate_points(
         if !range.contains(&k) {
             continue;
         }
+        let fresh;
         let sc = match plan.kept.as_ref().and_then(|v| v.get(k)) {
-            Some(kept) => {
-                let mut sc = kept.clone();
-                sc.trials = plan.trials;
-                sc.seed = plan.seed;
-                sc
+            Some(kept) => kept,
+            None => {
+                fresh = plan.point(&values)?;
+                &fresh
             }
-            None => plan.point(&values)?,
         };
         points.push(Point {
             point: k,
-            arms: run_point(&sc, progress),
+            arms: run_point(sc, plan.trials, plan.seed, progress)?,
             values,
         });
     }
@@ -532,7 +527,7 @@ pub fn describe(plan: &Plan) -> Sweep {
         discount_rate_annual: sc.discount_rate_annual,
         trials: plan.trials,
         seed: plan.seed,
-        model_version: crate::aggregate::MODEL_VERSION.to_string(),
+        model_version: crate::stats::MODEL_VERSION.to_string(),
         axes: plan
             .axes
             .iter()
@@ -555,18 +550,6 @@ pub fn describe(plan: &Plan) -> Sweep {
             .collect(),
         points: Vec::new(),
         break_even: Vec::new(),
-        quantiles: if crate::stream::auto_sketch(plan.trials) {
-            crate::stream::sketch_quantiles()
-        } else {
-            crate::aggregate::Quantiles::exact()
-        },
+        quantiles: crate::stats::Quantiles::of(crate::stats::auto_sketch(plan.trials)),
     }
-}
-
-/// Simulates one scenario's trials and reduces them to each arm's figures.
-pub fn run_point(sc: &Scenario, progress: &(dyn Fn(u64) + Sync)) -> Vec<ArmPoint> {
-    let model = Model::new(sc);
-    let mut reducer = reduce::Reducer::new(&model, crate::stream::auto_sketch(sc.trials));
-    model.run_each(0..sc.trials, progress, |b| reducer.push(&b));
-    reducer.finish()
 }

@@ -225,7 +225,7 @@ alignment = { strategic = 1, fit = 1, culture = 1, measurement = 1, integration 
 fn sensitivity_of(text: &str, trials: u64) -> Sensitivity {
     let sc = scenario(text);
     let (model, batches) = simulate(&sc, trials);
-    Sensitivity::of_samples(&sc, &Samples::from_batches(&model, &batches))
+    Sensitivity::of_samples(&sc, model.seed, &Samples::from_batches(&model, &batches))
 }
 
 fn evpi_of<'a>(s: &'a Sensitivity, path: &str) -> &'a evpi::InputEvpi {
@@ -335,7 +335,7 @@ fn a_run_frame_and_the_batches_give_the_same_analysis() {
     let (model, batches) = simulate(&sc, 3000);
     let frame = aggregate::trials_frame(&model, &batches, sc.kpi.is_some()).unwrap();
     let from_frame = alignsim::sensitivity::of_run(&sc, &model, &frame).unwrap();
-    let direct = Sensitivity::of_samples(&sc, &Samples::from_batches(&model, &batches));
+    let direct = Sensitivity::of_samples(&sc, model.seed, &Samples::from_batches(&model, &batches));
     assert_eq!(from_frame, direct);
     assert_eq!(direct.tornado.len(), 2);
     assert_eq!(direct.sentences.len(), 3);
@@ -352,7 +352,8 @@ fn results_are_keyed_and_thread_count_invariant() {
             .unwrap();
         pool.install(|| {
             let batches = model.run(0..5000, &|_| {});
-            let base = Sensitivity::of_samples(&sc, &Samples::from_batches(&model, &batches));
+            let base =
+                Sensitivity::of_samples(&sc, model.seed, &Samples::from_batches(&model, &batches));
             base.with_sobol(sobol::run(&model, 256, 50, &|_| {}))
         })
     };
@@ -503,7 +504,7 @@ fn a_scenario_without_uncertain_inputs_has_nothing_to_rank() {
         .replace("{ dist = \"uniform\", min = 10, max = 100 }", "50");
     let sc = scenario(&fixed);
     let (model, batches) = simulate(&sc, 100);
-    let s = Sensitivity::of_samples(&sc, &Samples::from_batches(&model, &batches))
+    let s = Sensitivity::of_samples(&sc, model.seed, &Samples::from_batches(&model, &batches))
         .with_sobol(sobol::run(&model, 16, 10, &|_| {}));
     assert_eq!(
         s.tornado[0].sentence,

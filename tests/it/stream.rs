@@ -150,11 +150,9 @@ fn sketched_summary_does_not_depend_on_threads() {
 
 #[test]
 fn auto_switches_to_sketches_above_the_exact_limit() {
-    assert!(!alignsim::stream::auto_sketch(
-        alignsim::stream::EXACT_LIMIT
-    ));
+    assert!(!alignsim::stream::auto_sketch(alignsim::stats::EXACT_LIMIT));
     assert!(alignsim::stream::auto_sketch(
-        alignsim::stream::EXACT_LIMIT + 1
+        alignsim::stats::EXACT_LIMIT + 1
     ));
 }
 

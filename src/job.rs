@@ -1,0 +1,160 @@
+//! Resolve once, then run. A command's flags and its validated scenario are turned into one
+//! job here: how many trials with which seed, how they are sampled and summarised, which
+//! shard, on how many threads, and where the results go. Every flag combination is checked
+//! here, before anything is simulated or written, and the validated [`Scenario`] is never
+//! changed afterwards: the job's settings override the file's.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use crate::cli::{ChartFormat, QuantilesArg, RunArgs, SamplingArg, ShardSpec};
+use crate::console;
+use crate::engine::{Model, Sampling};
+use crate::error::UsageError;
+use crate::scenario::{self, LoadError, Loaded, Scenario};
+use crate::stats;
+
+/// Loads a scenario, turning input problems into an error `main` maps to exit code 2.
+pub fn load(path: &Path) -> Result<Loaded> {
+    scenario::load(path).map_err(|e| match e {
+        LoadError::Input(errors) => anyhow::Error::new(errors),
+        LoadError::Io(e) => e,
+    })
+}
+
+/// What is simulated and how it is summarised.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sim {
+    /// The trials to simulate; with a precision target, the most that may be used.
+    pub trials: u64,
+    pub seed: u64,
+    pub sampling: Sampling,
+    /// Whether percentiles come from sketches (bounded memory) rather than every trial.
+    pub sketch: bool,
+}
+
+impl Sim {
+    /// The scenario compiled for this simulation.
+    pub fn model(&self, sc: &Scenario) -> Model {
+        let mut model = Model::seeded(sc, self.seed);
+        model.sampling = self.sampling;
+        model
+    }
+}
+
+/// One shard of a job: K of N and its trials.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shard {
+    pub spec: ShardSpec,
+    pub range: Range<u64>,
+}
+
+/// Where a command's results go and how they are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub dir: PathBuf,
+    pub charts: ChartFormat,
+    pub quiet: bool,
+}
+
+/// `alignsim run`, resolved.
+pub struct RunJob {
+    /// The scenario file as given.
+    pub path: PathBuf,
+    pub scenario: Scenario,
+    pub bytes: Vec<u8>,
+    pub sim: Sim,
+    /// `--precision`: add trials until every arm's intervals are this narrow.
+    pub precision: Option<f64>,
+    pub shard: Option<Shard>,
+    /// Whether `trials.parquet` is written.
+    pub write_trials: bool,
+    pub output: Output,
+    pub pool: rayon::ThreadPool,
+    pub threads: usize,
+}
+
+impl RunJob {
+    /// Checks the flags, loads and validates the scenario and settles every setting.
+    ///
+    /// # Errors
+    /// A flag combination that cannot be honoured or a scenario the model does not allow
+    /// (both exit 2), a file that cannot be read, an output folder that may not be written.
+    pub fn resolve(args: &RunArgs) -> Result<RunJob> {
+        check_run_flags(args)?;
+        let Loaded { scenario, bytes } = load(&args.scenario)?;
+        let trials = args.trials.unwrap_or(scenario.trials);
+        let budget = args.precision.map_or(trials, |_| args.max_trials);
+        let sketch = match args.quantiles {
+            QuantilesArg::Auto => stats::auto_sketch(budget),
+            QuantilesArg::Exact => false,
+            QuantilesArg::Sketch => true,
+        };
+        let sampling = match args.sampling {
+            SamplingArg::Mc => Sampling::MonteCarlo,
+            SamplingArg::Lhs => Sampling::LatinHypercube { trials },
+        };
+        let shard = args.shard.map(|spec| Shard {
+            spec,
+            range: if sketch {
+                spec.range_aligned(trials, stats::sketched::BLOCK)
+            } else {
+                spec.range(trials)
+            },
+        });
+        let dir = args.out.clone().unwrap_or_else(|| {
+            let name = match &shard {
+                Some(s) => format!(
+                    "{}-shard-{}-of-{}",
+                    scenario.name, s.spec.index, s.spec.count
+                ),
+                None => scenario.name.clone(),
+            };
+            Path::new("output").join(name)
+        });
+        crate::output::preflight(&dir)?;
+        let (pool, threads) = console::worker_pool(args.threads)?;
+        let seed = args.seed.unwrap_or(scenario.seed);
+        Ok(RunJob {
+            path: args.scenario.clone(),
+            scenario,
+            bytes,
+            sim: Sim {
+                trials: budget,
+                seed,
+                sampling,
+                sketch,
+            },
+            precision: args.precision,
+            shard,
+            write_trials: !args.no_trials,
+            output: Output {
+                dir,
+                charts: args.charts,
+                quiet: args.quiet,
+            },
+            pool,
+            threads,
+        })
+    }
+}
+
+/// The flag combinations `run` refuses, checked before anything is read.
+fn check_run_flags(args: &RunArgs) -> Result<()> {
+    let refuse = |m: &str| Err(anyhow::Error::new(UsageError(m.into())));
+    if args.precision.is_some() {
+        if args.sampling == SamplingArg::Lhs {
+            return refuse(
+                "--sampling lhs cannot be combined with --precision: Latin hypercube strata are cut for a trial count fixed in advance",
+            );
+        }
+        if args.shard.is_some() {
+            return refuse(
+                "--shard cannot be combined with --precision: every shard must run a slice of a trial count fixed in advance",
+            );
+        }
+    }
+    Ok(())
+}

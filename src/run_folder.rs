@@ -1,0 +1,178 @@
+//! The run folder writer: where a simulation's batches go (exact rows or the streamed
+//! reduction), and how a finished simulation (a run, or merged shards) becomes a complete
+//! run folder: summary, per-trial and monthly results, convergence, sensitivity, manifest,
+//! charts and report, written into a staging folder and put in place whole.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::aggregate;
+use crate::cli::ChartFormat;
+use crate::engine::Model;
+use crate::output::{self, Manifest, Staging};
+use crate::plot::RunData;
+use crate::report;
+use crate::scenario;
+use crate::stats::Summary;
+use crate::stream::{self, Stream, TrialsOut};
+
+/// Where a run's (or a shard's) batches go: the exact Polars accumulator or the streaming
+/// reduction.
+pub enum Sink<'m> {
+    /// Every trial's rows and monthly paths.
+    Exact(Box<aggregate::Accumulator<'m>>),
+    /// The streamed reduction, its rows streamed to `trials.parquet` in `staging`.
+    Stream(Box<Stream<'m>>),
+}
+
+impl<'m> Sink<'m> {
+    /// The sink of a run: streamed when `sketch` (writing rows unless `no_trials`, keeping
+    /// every block's moments for a shard when `keep_blocks`), exact otherwise.
+    pub fn new(
+        model: &'m Model,
+        scenario: &scenario::Scenario,
+        sketch: bool,
+        no_trials: bool,
+        staging: &Staging,
+        keep_blocks: bool,
+    ) -> Sink<'m> {
+        let has_kpi = scenario.kpi.is_some();
+        if !sketch {
+            return Sink::Exact(Box::new(aggregate::Accumulator::new(model, has_kpi)));
+        }
+        let trials = if no_trials {
+            TrialsOut::Skip
+        } else {
+            TrialsOut::File(stream::trials_path(staging.path()))
+        };
+        Sink::Stream(Box::new(Stream::new(model, has_kpi, trials, keep_blocks)))
+    }
+
+    pub fn push(&mut self, b: crate::engine::Batch) {
+        match self {
+            Sink::Exact(acc) => acc.push(&b),
+            Sink::Stream(s) => s.push(b),
+        }
+    }
+}
+
+/// Everything a finished simulation (a run, or merged shards) writes into a run folder.
+pub struct Finished<'a> {
+    pub scenario: &'a scenario::Scenario,
+    pub bytes: &'a [u8],
+    pub model: &'a Model,
+    pub summary: Summary,
+    pub frames: aggregate::Frames,
+    pub trace: Vec<crate::convergence::Checkpoint>,
+    pub manifest: Manifest,
+    /// Whether to write `frames.trials` as `trials.parquet` (not after `--no-trials`, nor
+    /// when the rows were already streamed there).
+    pub write_trials: bool,
+    /// The streamed `trials.parquet`, if its writer may still be at work.
+    pub rows: stream::Pending,
+}
+
+/// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
+/// results, convergence, sensitivity, manifest, charts and report.
+pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> Result<Summary> {
+    let Finished {
+        scenario,
+        bytes,
+        model,
+        summary,
+        mut frames,
+        trace,
+        manifest,
+        write_trials,
+        rows,
+    } = f;
+    let dir = staging.path();
+    let phase = Phases::start();
+    let written = (|| -> Result<()> {
+        output::write_json(&dir.join("summary.json"), &summary)?;
+        output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
+        if write_trials {
+            output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
+            phase.done("trials.parquet");
+        }
+        output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
+        output::write_json(&dir.join("convergence.json"), &trace)?;
+        output::write_json(&dir.join("manifest.json"), &manifest)?;
+        // The sensitivity analysis and the charts that do not need it, side by side; then
+        // the sensitivity charts and the report.
+        let (sensitivity, drawn) = rayon::join(
+            || -> Result<()> {
+                let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
+                output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)
+            },
+            || {
+                draw_report(
+                    dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
+                )
+            },
+        );
+        sensitivity?;
+        let (data, svgs) = drawn?;
+        report::finish_into(dir, &data, &svgs, charts.formats())?;
+        phase.done("sensitivity, charts and report");
+        Ok(())
+    })();
+    // The streamed trials.parquet is waited for even after a failure above, and its error
+    // comes first: a full disk, say, shows there before it breaks a later file.
+    rows.join()?;
+    written?;
+    phase.done("trials.parquet, last row groups");
+    staging.commit()?;
+    Ok(summary)
+}
+
+/// Keeps the scenario file in the run folder (so `alignsim report` can list the
+/// assumptions later) and draws the charts that do not need the sensitivity analysis.
+#[allow(clippy::too_many_arguments)]
+fn draw_report(
+    dir: &Path,
+    bytes: &[u8],
+    summary: &Summary,
+    frames: &aggregate::Frames,
+    trace: &[crate::convergence::Checkpoint],
+    scenario: &scenario::Scenario,
+    manifest: Manifest,
+    charts: ChartFormat,
+) -> Result<(RunData, Vec<(crate::plot::Chart, String)>)> {
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut data = RunData::from_frames(
+        summary.clone(),
+        &frames.trials,
+        &frames.monthly,
+        Some(scenario.clone()),
+        Some(manifest),
+    )?;
+    data.convergence = trace.to_vec();
+    let svgs = report::draw_main(dir, &data, charts.formats())?;
+    Ok((data, svgs))
+}
+
+/// Wall time of each phase of a run, printed to stderr when `ALIGNSIM_TIMINGS` is set.
+pub struct Phases {
+    since: std::cell::Cell<Instant>,
+    on: bool,
+}
+
+impl Phases {
+    pub fn start() -> Phases {
+        Phases {
+            since: std::cell::Cell::new(Instant::now()),
+            on: std::env::var_os("ALIGNSIM_TIMINGS").is_some(),
+        }
+    }
+
+    pub fn done(&self, what: &str) {
+        if self.on {
+            eprintln!("{what}: {:.3} s", self.since.get().elapsed().as_secs_f64());
+        }
+        self.since.set(Instant::now());
+    }
+}

@@ -1,0 +1,360 @@
+//! The serialisable result of a run (`summary.json`): per arm, per pair of arms, and the
+//! run's labels. [`ArmSummary::new`] and [`PairSummary::new`] are the only places an arm's or
+//! a pair's statistics are put together, from the exact counts of a [`Tally`] and the
+//! [`Figures`] of either backend.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::tally::{ArmTally, PairTally};
+use super::{HEADLINE_BITS, MONTHLY_BITS, Sketch, binom_se, share};
+use crate::engine::Model;
+use crate::scenario::{NSYM, PARAMS, Scenario};
+
+/// Version of MODEL.md the engine implements.
+pub const MODEL_VERSION: &str = "1";
+
+/// Distribution statistics of one per-trial figure.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Stats {
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    /// Monte Carlo standard error of the mean.
+    pub se: Option<f64>,
+    pub p5: Option<f64>,
+    pub p10: Option<f64>,
+    pub p25: Option<f64>,
+    pub p50: Option<f64>,
+    pub p75: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// A mean with its 95 % interval (mean +- 1.96 standard errors).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Interval {
+    pub mean: Option<f64>,
+    pub lo95: Option<f64>,
+    pub hi95: Option<f64>,
+}
+
+/// Mean contribution of each channel to net, in the currency.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Channels {
+    pub uplift: Option<f64>,
+    pub customers_lost: Option<f64>,
+    pub labour: Option<f64>,
+    pub kpi_value: Option<f64>,
+    pub running_cost: Option<f64>,
+    pub incident_cost: Option<f64>,
+    pub upfront: Option<f64>,
+    pub scale_up: Option<f64>,
+}
+
+impl Channels {
+    /// The channels as (name, mean) pairs in MODEL.md order.
+    pub fn entries(&self) -> [(&'static str, Option<f64>); 8] {
+        [
+            ("uplift", self.uplift),
+            ("customers_lost", self.customers_lost),
+            ("labour", self.labour),
+            ("kpi_value", self.kpi_value),
+            ("running_cost", self.running_cost),
+            ("incident_cost", self.incident_cost),
+            ("upfront", self.upfront),
+            ("scale_up", self.scale_up),
+        ]
+    }
+}
+
+/// Everything reported about one arm.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ArmSummary {
+    pub name: String,
+    pub label: String,
+    pub roi: Stats,
+    pub npv: Stats,
+    pub net: Stats,
+    pub p_roi_negative: Option<f64>,
+    pub p_npv_negative: Option<f64>,
+    pub npv_var5: Option<f64>,
+    pub npv_cvar5: Option<f64>,
+    pub p_payback: Option<f64>,
+    pub payback_median: Option<f64>,
+    pub p_dropped: Option<f64>,
+    pub revenue_retained_mean: Option<f64>,
+    pub incidents_mean: Option<f64>,
+    pub adoption_final_mean: Option<f64>,
+    pub kpi_final_mean: Option<f64>,
+    pub channels: Channels,
+    pub roi_nan: u64,
+    pub clamped: BTreeMap<String, u64>,
+    /// Standard errors of the headline probabilities (binomial).
+    pub p_roi_negative_se: Option<f64>,
+    pub p_npv_negative_se: Option<f64>,
+    pub p_payback_se: Option<f64>,
+    pub p_dropped_se: Option<f64>,
+    pub investment_mean: Option<f64>,
+}
+
+/// Paired comparison of two arms on the same trials.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PairSummary {
+    pub a: String,
+    pub b: String,
+    /// P(npv of a > npv of b), strict.
+    pub p_a_npv_greater: Option<f64>,
+    pub npv_diff: Interval,
+    pub roi_diff: Interval,
+}
+
+/// A `--precision` run's target (see [`crate::convergence`]) and outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Precision {
+    pub target: f64,
+    pub converged: bool,
+}
+
+/// The labels of the scenario's KPI.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct KpiInfo {
+    pub name: String,
+    pub unit: String,
+}
+
+/// The whole result of a run, as written to `summary.json`. It holds no timings, so the
+/// same inputs give the same bytes on any machine and thread count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub title: String,
+    pub currency: String,
+    pub horizon_months: u32,
+    pub trials: u64,
+    pub seed: u64,
+    pub arms: Vec<ArmSummary>,
+    pub pairs: Vec<PairSummary>,
+    pub model_version: String,
+    pub discount_rate_annual: f64,
+    pub kpi: Option<KpiInfo>,
+    /// `monte_carlo` or `latin_hypercube`.
+    pub sampling: String,
+    /// The `--precision` target and whether it was met, when the run used one.
+    pub precision: Option<Precision>,
+    /// Spearman correlations imposed between inputs: `[path a, path b, rho]`.
+    pub correlations: Vec<(String, String, f64)>,
+    /// How the quantiles were computed (exact, or a sketch with its error bound).
+    #[serde(default)]
+    pub quantiles: Quantiles,
+}
+
+impl Summary {
+    /// A run's summary: the scenario's labels, the arms' and pairs' statistics over `n`
+    /// trials and how its quantiles were computed.
+    pub fn new(
+        sc: &Scenario,
+        model: &Model,
+        n: u64,
+        arms: Vec<ArmSummary>,
+        pairs: Vec<PairSummary>,
+        quantiles: Quantiles,
+    ) -> Summary {
+        Summary {
+            scenario: sc.name.clone(),
+            title: sc.title.clone(),
+            currency: sc.currency.clone(),
+            horizon_months: sc.horizon_months,
+            trials: n,
+            seed: model.seed,
+            arms,
+            pairs,
+            model_version: MODEL_VERSION.to_string(),
+            discount_rate_annual: sc.discount_rate_annual,
+            kpi: sc.kpi.as_ref().map(|k| KpiInfo {
+                name: k.name.clone(),
+                unit: k.unit.clone(),
+            }),
+            sampling: match model.sampling {
+                crate::engine::Sampling::MonteCarlo => "monte_carlo".into(),
+                crate::engine::Sampling::LatinHypercube { .. } => "latin_hypercube".into(),
+            },
+            correlations: correlation_pairs(sc),
+            precision: None,
+            quantiles,
+        }
+    }
+}
+
+/// How a summary's quantiles (percentiles, VaR, CVaR, monthly bands) were computed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Quantiles {
+    /// `exact` (from every trial's value) or `sketch` (from a mergeable histogram whose
+    /// buckets bound the error, for runs too large to hold every trial in memory).
+    pub method: String,
+    /// For a sketch: the largest error of a reported percentile, VaR or CVaR, relative to
+    /// the magnitude of the values it lies between.
+    pub relative_error: Option<f64>,
+    /// For a sketch: the same bound for the monthly bands.
+    pub monthly_relative_error: Option<f64>,
+}
+
+impl Quantiles {
+    pub fn exact() -> Quantiles {
+        Quantiles {
+            method: "exact".into(),
+            relative_error: None,
+            monthly_relative_error: None,
+        }
+    }
+}
+
+impl Default for Quantiles {
+    fn default() -> Quantiles {
+        Quantiles::exact()
+    }
+}
+
+impl Quantiles {
+    /// A sketched summary's method and error bounds.
+    pub fn sketch() -> Quantiles {
+        Quantiles {
+            method: "sketch".into(),
+            relative_error: Some(Sketch::new(HEADLINE_BITS).relative_error()),
+            monthly_relative_error: Some(Sketch::new(MONTHLY_BITS).relative_error()),
+        }
+    }
+
+    /// The method of a summary of `trials` trials, exact or sketched.
+    pub fn of(sketch: bool) -> Quantiles {
+        if sketch {
+            Quantiles::sketch()
+        } else {
+            Quantiles::exact()
+        }
+    }
+}
+
+/// The figures of one arm that need its values, not only counts: what each backend
+/// ([`super::exact`], [`super::sketched`]) computes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub roi: Stats,
+    pub npv: Stats,
+    pub net: Stats,
+    /// Mean of the NPVs at or below VaR 5 %.
+    pub npv_cvar5: Option<f64>,
+    pub revenue_retained_mean: Option<f64>,
+    pub incidents_mean: Option<f64>,
+    pub adoption_final_mean: Option<f64>,
+    pub kpi_final_mean: Option<f64>,
+    pub investment_mean: Option<f64>,
+    pub channels: Channels,
+}
+
+/// The figures of a pair of arms that need the values: the mean paired differences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairFigures {
+    pub npv_diff: Interval,
+    pub roi_diff: Interval,
+}
+
+impl ArmSummary {
+    /// Arm `i` of `model`: its exact counts, its figures from either backend and its
+    /// clamped draws (`clamped`, per arm and parameter as the engine counts them).
+    pub fn new(model: &Model, i: usize, t: &ArmTally, f: Figures, clamped: &[u64]) -> ArmSummary {
+        let arm = &model.arms[i];
+        let n = t.rows as f64;
+        let p_roi_negative = share(t.roi_negative, t.roi_rows);
+        let p_npv_negative = share(t.npv_negative, t.rows);
+        let p_payback = share(t.paid_back, t.rows);
+        let p_dropped = share(t.dropped, t.rows);
+        ArmSummary {
+            name: arm.name.clone(),
+            label: arm.label.clone(),
+            p_roi_negative,
+            p_npv_negative,
+            npv_var5: f.npv.p5,
+            npv_cvar5: f.npv_cvar5,
+            p_payback,
+            payback_median: t.payback_median(),
+            p_dropped,
+            revenue_retained_mean: f.revenue_retained_mean,
+            incidents_mean: f.incidents_mean,
+            adoption_final_mean: f.adoption_final_mean,
+            kpi_final_mean: f.kpi_final_mean,
+            channels: f.channels,
+            roi_nan: t.rows - t.roi_rows,
+            clamped: clamped_map(model, i, clamped),
+            p_roi_negative_se: binom_se(p_roi_negative, t.roi_rows as f64),
+            p_npv_negative_se: binom_se(p_npv_negative, n),
+            p_payback_se: binom_se(p_payback, n),
+            p_dropped_se: binom_se(p_dropped, n),
+            investment_mean: f.investment_mean,
+            roi: f.roi,
+            npv: f.npv,
+            net: f.net,
+        }
+    }
+}
+
+impl PairSummary {
+    /// Arms `a` and `b` of `model` on the same trials.
+    pub fn new(
+        model: &Model,
+        (a, b): (usize, usize),
+        t: &PairTally,
+        f: PairFigures,
+    ) -> PairSummary {
+        PairSummary {
+            a: model.arms[a].name.clone(),
+            b: model.arms[b].name.clone(),
+            p_a_npv_greater: share(t.a_greater, t.rows),
+            npv_diff: f.npv_diff,
+            roi_diff: f.roi_diff,
+        }
+    }
+}
+
+impl Interval {
+    /// The 95 % interval of a mean with standard error `se`: mean +- 1.96 se.
+    pub fn of(mean: Option<f64>, se: Option<f64>) -> Interval {
+        Interval {
+            mean,
+            lo95: mean.zip(se).map(|(x, s)| x - 1.96 * s),
+            hi95: mean.zip(se).map(|(x, s)| x + 1.96 * s),
+        }
+    }
+}
+
+/// Clamped draws of arm `i`, by the path of every parameter that varies in that arm.
+fn clamped_map(model: &Model, i: usize, counts: &[u64]) -> BTreeMap<String, u64> {
+    let arm = &model.arms[i];
+    PARAMS
+        .iter()
+        .filter(|def| !model.slots[arm.slot[def.sym as usize]].dist.is_fixed())
+        .map(|def| (def.path(), counts[i * NSYM + def.sym as usize]))
+        .collect()
+}
+
+/// The Spearman correlations a scenario imposes: `[path a, path b, rho]` for every pair
+/// with a non-zero coefficient.
+fn correlation_pairs(sc: &Scenario) -> Vec<(String, String, f64)> {
+    let Some(c) = &sc.correlation else {
+        return Vec::new();
+    };
+    let n = c.paths.len();
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in i + 1..n {
+            if c.spearman[i * n + j] != 0.0 {
+                out.push((
+                    c.paths[i].clone(),
+                    c.paths[j].clone(),
+                    c.spearman[i * n + j],
+                ));
+            }
+        }
+    }
+    out
+}

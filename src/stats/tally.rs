@@ -1,0 +1,173 @@
+//! Exact counts of a set of trials: per arm the shares MODEL.md section 6 reports (loss,
+//! payback, drop) and the trials by payback month, per pair of arms the trials in which
+//! the first arm ends ahead. Counts only add, so a tally does not depend on how the trials
+//! were split into batches, threads or shards, and both backends share it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{NEVER, share};
+use crate::engine::{NO_MONTH, Outcome};
+
+/// The counts of one arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmTally {
+    pub rows: u64,
+    /// Trials with an ROI (a non-zero investment).
+    #[serde(default)]
+    pub roi_rows: u64,
+    pub roi_negative: u64,
+    #[serde(default)]
+    pub roi_positive: u64,
+    pub npv_negative: u64,
+    #[serde(default)]
+    pub npv_positive: u64,
+    pub paid_back: u64,
+    pub dropped: u64,
+    /// Trials by payback month `0..=H`, then the trials that never paid back.
+    pub payback: Vec<u64>,
+}
+
+impl ArmTally {
+    pub fn new(horizon: usize) -> ArmTally {
+        ArmTally {
+            rows: 0,
+            roi_rows: 0,
+            roi_negative: 0,
+            roi_positive: 0,
+            npv_negative: 0,
+            npv_positive: 0,
+            paid_back: 0,
+            dropped: 0,
+            payback: vec![0; horizon + 2],
+        }
+    }
+
+    /// Counts one trial: its NPV, ROI (NaN without an investment), payback month
+    /// ([`NO_MONTH`] for never) and whether it was dropped.
+    #[inline]
+    pub fn push(&mut self, npv: f64, roi: f64, payback_month: u32, dropped: bool) {
+        self.rows += 1;
+        if roi.is_finite() {
+            self.roi_rows += 1;
+            self.roi_negative += u64::from(roi < 0.0);
+            self.roi_positive += u64::from(roi > 0.0);
+        }
+        self.npv_negative += u64::from(npv < 0.0);
+        self.npv_positive += u64::from(npv > 0.0);
+        self.paid_back += u64::from(payback_month != NO_MONTH);
+        self.dropped += u64::from(dropped);
+        let horizon = self.payback.len() - 2;
+        let slot = if payback_month == NO_MONTH {
+            horizon + 1
+        } else {
+            (payback_month as usize).min(horizon)
+        };
+        self.payback[slot] += 1;
+    }
+
+    /// Adds the counts of other trials of the same arm.
+    pub fn merge(&mut self, o: &ArmTally) {
+        self.rows += o.rows;
+        self.roi_rows += o.roi_rows;
+        self.roi_negative += o.roi_negative;
+        self.roi_positive += o.roi_positive;
+        self.npv_negative += o.npv_negative;
+        self.npv_positive += o.npv_positive;
+        self.paid_back += o.paid_back;
+        self.dropped += o.dropped;
+        for (x, y) in self.payback.iter_mut().zip(&o.payback) {
+            *x += y;
+        }
+    }
+
+    /// P(npv > 0): the share of futures in which the arm breaks even.
+    pub fn p_npv_positive(&self) -> Option<f64> {
+        share(self.npv_positive, self.rows)
+    }
+
+    /// P(roi > 0), among the trials with an investment.
+    pub fn p_roi_positive(&self) -> Option<f64> {
+        share(self.roi_positive, self.roi_rows)
+    }
+
+    /// The median payback month over every trial, those that never paid back counting as
+    /// later than any month ([`NEVER`]), interpolated between order statistics like every
+    /// other quantile; `None` when that median is beyond the horizon.
+    pub fn payback_median(&self) -> Option<f64> {
+        let horizon = self.payback.len() - 2;
+        let runs: Vec<(f64, u64)> = self
+            .payback
+            .iter()
+            .enumerate()
+            .map(|(m, &c)| (if m > horizon { NEVER } else { m as f64 }, c))
+            .filter(|r| r.1 > 0)
+            .collect();
+        super::sketch::quantile_of(&runs, self.rows, 0.5).filter(|m| *m <= horizon as f64)
+    }
+}
+
+/// The counts of a pair of arms on the same trials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PairTally {
+    pub rows: u64,
+    /// Trials where the first arm's NPV is strictly greater.
+    pub a_greater: u64,
+}
+
+impl PairTally {
+    #[inline]
+    pub fn push(&mut self, npv_a: f64, npv_b: f64) {
+        self.rows += 1;
+        self.a_greater += u64::from(npv_a > npv_b);
+    }
+
+    pub fn merge(&mut self, o: &PairTally) {
+        self.rows += o.rows;
+        self.a_greater += o.a_greater;
+    }
+}
+
+/// The counts of every arm and every pair of arms (`a` before `b`, in the scenario's
+/// order) of a set of trials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    pub arms: Vec<ArmTally>,
+    pub pairs: Vec<PairTally>,
+}
+
+impl Tally {
+    pub fn new(n_arms: usize, horizon: usize) -> Tally {
+        Tally {
+            arms: (0..n_arms).map(|_| ArmTally::new(horizon)).collect(),
+            pairs: vec![PairTally::default(); pairs(n_arms).count()],
+        }
+    }
+
+    /// Counts one trial, given its outcome in every arm.
+    #[inline]
+    pub fn push(&mut self, rows: &[Outcome]) {
+        for (t, o) in self.arms.iter_mut().zip(rows) {
+            t.push(o.npv, o.roi, o.payback_month, o.dropped);
+        }
+        for (t, (a, b)) in self.pairs.iter_mut().zip(pairs(rows.len())) {
+            t.push(rows[a].npv, rows[b].npv);
+        }
+    }
+
+    /// Adds the counts of other trials of the same arms.
+    pub fn merge(&mut self, o: &Tally) {
+        self.arms
+            .iter_mut()
+            .zip(&o.arms)
+            .for_each(|(x, y)| x.merge(y));
+        self.pairs
+            .iter_mut()
+            .zip(&o.pairs)
+            .for_each(|(x, y)| x.merge(y));
+    }
+}
+
+/// The pairs of `n` arms `(a, b)`, `a` before `b`, in summary order.
+pub fn pairs(n: usize) -> impl Iterator<Item = (usize, usize)> + Clone {
+    (0..n).flat_map(move |a| (a + 1..n).map(move |b| (a, b)))
+}
