@@ -14,6 +14,7 @@ pub mod dist;
 pub mod engine;
 pub mod error;
 pub mod interrupt;
+pub mod math;
 pub mod output;
 pub mod plot;
 pub mod report;

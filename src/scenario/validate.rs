@@ -888,7 +888,7 @@ impl Checker {
             }
         }
         let c = Correlation { paths, spearman };
-        if let Err(k) = crate::engine::copula::cholesky(&c.pearson(), n) {
+        if let Err(k) = crate::math::cholesky(&c.pearson(), n) {
             self.errors.push(
                 InputError::new(node.span(), "correlation", format!(
                     "the correlations are not consistent with each other (the matrix is not positive definite; the problem shows at {})",
