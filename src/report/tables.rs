@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::{chip, escape};
+use super::markup::{chip, escape};
 use crate::aggregate::{ArmSummary, Interval, Summary};
 use crate::output::text::{money, pct};
 use crate::plot::fmt_month;
