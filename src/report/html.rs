@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use super::markup::{escape, inline_svg};
 use super::{assumptions, headline, method, tables};
-use crate::plot::{self, Chart, RunData};
+use crate::plot::{Chart, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
 /// The whole page; the sensitivity section, when there is an analysis, goes after the

@@ -7,7 +7,7 @@ pub mod folder;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use toml::{Table, Value};
 
 use super::breakeven::{self, Direction, Evaluations, Solved, TargetLevel};
