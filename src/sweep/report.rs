@@ -494,23 +494,7 @@ fn grid_sentence(sweep: &Sweep, arm: &str, found: &[&Finding]) -> String {
     let falling = crossing(Direction::Falling);
     let (always, never) = (flat(true), flat(false));
     if rising.is_empty() && falling.is_empty() {
-        let pmin = found.iter().filter_map(|f| f.p_min).reduce(f64::min);
-        let pmax = found.iter().filter_map(|f| f.p_max).reduce(f64::max);
-        return match (always.is_empty(), never.is_empty()) {
-            (false, true) => format!(
-                "{subject} breaks even in at least half of the futures everywhere on the grid (at least {}).",
-                text::pct(pmin)
-            ),
-            (true, _) => format!(
-                "{subject} does not break even in half of the futures anywhere on the grid (at most {}).",
-                text::pct(pmax)
-            ),
-            (false, false) => format!(
-                "{subject} breaks even in half of the futures across the whole range of {x_words} at {g_words} {}, and nowhere in it at {}.",
-                always.join(", "),
-                never.join(", ")
-            ),
-        };
+        return uncrossed_sentence(&subject, found, (&always, &never), (&x_words, &g_words));
     }
     let mut clauses = Vec::new();
     if !rising.is_empty() {
@@ -540,6 +524,34 @@ fn grid_sentence(sweep: &Sweep, arm: &str, found: &[&Finding]) -> String {
     }
     out.push('.');
     out
+}
+
+/// One arm's break-even over a two-dimensional grid where it crosses one half nowhere:
+/// `always` and `never` are the second axis' values at which it breaks even across the
+/// whole first axis, and at none of it; the words name the first and second axes.
+fn uncrossed_sentence(
+    subject: &str,
+    found: &[&Finding],
+    (always, never): (&[String], &[String]),
+    (x_words, g_words): (&str, &str),
+) -> String {
+    let pmin = found.iter().filter_map(|f| f.p_min).reduce(f64::min);
+    let pmax = found.iter().filter_map(|f| f.p_max).reduce(f64::max);
+    match (always.is_empty(), never.is_empty()) {
+        (false, true) => format!(
+            "{subject} breaks even in at least half of the futures everywhere on the grid (at least {}).",
+            text::pct(pmin)
+        ),
+        (true, _) => format!(
+            "{subject} does not break even in half of the futures anywhere on the grid (at most {}).",
+            text::pct(pmax)
+        ),
+        (false, false) => format!(
+            "{subject} breaks even in half of the futures across the whole range of {x_words} at {g_words} {}, and nowhere in it at {}.",
+            always.join(", "),
+            never.join(", ")
+        ),
+    }
 }
 
 /// Where along a one-axis sweep an arm's mean NPV is highest and lowest, when it changes.
