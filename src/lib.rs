@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod interrupt;
 pub mod job;
+pub mod math;
 pub mod output;
 pub mod plot;
 pub mod report;

@@ -103,9 +103,10 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         // The sensitivity analysis and the charts that do not need it, side by side; then
         // the sensitivity charts and the report.
         let (sensitivity, drawn) = rayon::join(
-            || -> Result<()> {
+            || -> Result<crate::sensitivity::Sensitivity> {
                 let sensitivity = crate::sensitivity::of_run(scenario, model, &frames.trials)?;
-                output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)
+                output::write_json(&dir.join(crate::sensitivity::JSON_FILE), &sensitivity)?;
+                Ok(sensitivity)
             },
             || {
                 draw_report(
@@ -113,9 +114,9 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
                 )
             },
         );
-        sensitivity?;
+        let sensitivity = sensitivity?;
         let (data, svgs) = drawn?;
-        report::finish_into(dir, &data, &svgs, charts.formats())?;
+        report::finish_into(dir, &data, &svgs, Some(&sensitivity), charts.formats())?;
         phase.done("sensitivity, charts and report");
         Ok(())
     })();

@@ -97,100 +97,23 @@ pub fn simulate(
     out: Monthly,
     months: &mut Months,
 ) -> Outcome {
-    let v = |s: Sym| p[s as usize];
-    let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
-    let (k, i, e) = (v(Sym::Measurement), v(Sym::Integration), v(Sym::Ethics));
-    let m = v(Sym::GrossMargin);
-    let labour_base = v(Sym::ProcessCost);
-    let growth = 1.0 + v(Sym::RevenueGrowth);
-
-    // Alignment effects (MODEL.md section 2, [effects]).
-    let uplift_factor = pos(v(Sym::WUplift), s);
-    let u_r = v(Sym::RevenueUplift) * uplift_factor;
-    let sigma_r = v(Sym::LabourSaving) * pos(v(Sym::WLabour), i);
-    let c0_eff = v(Sym::UpfrontCost) * (1.0 + v(Sym::CostOverrun) * neg(v(Sym::WOverrun), f));
-    let d = v(Sym::BuildMonths);
-    let d_eff = d + round_half_away(v(Sym::WDelay) * (1.0 - f) * d);
-    let cm_eff = v(Sym::MonthlyCost) * neg(v(Sym::WSilo), i);
-    let amax_eff = v(Sym::AdoptionCeiling) * pos(v(Sym::WCeiling), c);
-    let bass_p = v(Sym::AdoptionP);
-    let q_eff = v(Sym::AdoptionQ) * pos(v(Sym::WSpeed), c);
-    let lambda_eff = v(Sym::IncidentRate) * neg(v(Sym::WIncidents), f);
-    let chi_eff = (v(Sym::IncidentChurn) * neg(v(Sym::WTrust), e)).min(1.0);
-    let sigma_g = v(Sym::GateNoise) * neg(v(Sym::WNoise), k);
-    let h_eff = (v(Sym::AbandonHazard) * neg(v(Sym::WAbandon), s)).min(1.0);
-    let eps_s = v(Sym::Erosion) * (1.0 - s);
-    let kpi_unit =
-        v(Sym::KpiValuePerUnit) * v(Sym::KpiBaseline) * v(Sym::KpiChange) * uplift_factor;
-    let (incident_cost, pilot, phi, k0) = (
-        v(Sym::IncidentCost),
-        v(Sym::PilotMonths),
-        v(Sym::PilotScale),
-        v(Sym::PilotUpfrontShare),
-    );
-    let pilot = pilot as usize;
-    let go_live = d_eff + 1.0;
-    let go_live_month = if go_live > (u32::MAX - 1) as f64 {
-        u32::MAX - 1
-    } else {
-        go_live as u32
-    };
-    let g_month = go_live_month as usize;
-    let decay = (-(bass_p + q_eff)).exp();
-    let imitation_ratio = q_eff / bass_p;
-    let churn_keep = 1.0 - chi_eff;
-    // `sigma_r * L * A_t` multiplies left to right: the first product is the same each month.
-    let labour_unit = sigma_r * labour_base;
-
+    let x = Effects::of(p);
     // Month 0.
-    let (cf0, rest) = if pilot > 0 {
-        (-k0 * c0_eff, (1.0 - k0) * c0_eff)
-    } else {
-        (-c0_eff, 0.0)
-    };
-    let mut st = State {
-        r_base: v(Sym::MonthlyRevenue),
-        mm: 1.0,
-        cum: cf0,
-        npv: cf0,
-        investment: -cf0,
-        ch: [0.0; 8],
-        payback: NO_MONTH,
-        incidents: 0,
-        su_next: 0.0,
-    };
-    st.ch[6] = cf0;
+    let mut st = State::start(p[Sym::MonthlyRevenue as usize], x.cf0);
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
-    let curve = Curve {
-        ceiling: amax_eff,
-        decay,
-        imitation_ratio,
-        incident_rate: lambda_eff,
-        pilot,
-        pilot_scale: phi,
-    };
-    months.fill(&curve, g_month, shared.u_inc);
+    let g_month = x.go_live_month as usize;
+    months.fill(&x.curve(), g_month, shared.u_inc);
 
     let h = horizon;
-    let k = Terms {
-        growth,
-        m,
-        u_r,
-        labour_unit,
-        kpi_unit,
-        incident_cost,
-        eps_s,
-        churn_keep,
-        churn_powers: small_powers(churn_keep),
-    };
+    let k = x.terms();
     let mut path = Path {
         discount: &discount[..=h],
         cum_cf: &mut out.cum_cf[..=h],
         adoption: &mut months.adoption_path[..=h],
         revenue_base: &mut months.revenue_base_path[..=h],
     };
-    path.cum_cf[0] = cf0;
+    path.cum_cf[0] = x.cf0;
     path.adoption[0] = 0.0;
     path.revenue_base[0] = 1.0;
 
@@ -199,87 +122,201 @@ pub fn simulate(
     for t in 1..live_from {
         st.month(&k, t, 0.0, 0, 0.0, &mut path);
     }
-    // Live months, up to the drop: steps 7 (gate) and 8 (abandonment) after each.
-    let gate_month = if pilot > 0 {
-        g_month.saturating_add(pilot - 1)
-    } else {
-        usize::MAX
+    let live = Live {
+        scale: &months.scale,
+        adoption: &months.adoption,
+        incidents: &months.incidents,
+        u_ab: &shared.u_ab[..=h],
+        z_gate: shared.z_gate,
     };
-    let mut dropped_month = NO_MONTH;
-    let u_ab = &shared.u_ab[..=h];
-    let mut t = live_from;
-    while t <= h {
-        let rc = cm_eff * months.scale[t];
-        st.month(
-            &k,
-            t,
-            months.adoption[t],
-            months.incidents[t],
-            rc,
-            &mut path,
-        );
-        // 7. Pilot gate.
-        let mut passed = false;
-        let mut live = true;
-        if t == gate_month && t < h {
-            let (r_base, mm) = (st.r_base, st.mm);
-            let rest_h = (h - t) as f64;
-            let nb = amax_eff
-                * (m * r_base * mm * u_r + sigma_r * labour_base + kpi_unit
-                    - incident_cost * lambda_eff
-                    - m * r_base * mm * (eps_s + chi_eff * lambda_eff) * rest_h / 2.0)
-                - cm_eff;
-            let measured = nb + sigma_g * nb.abs() * shared.z_gate;
-            if measured * rest_h >= rest {
-                passed = true;
-            } else {
-                live = false;
-            }
-        }
-        // 8. Abandonment.
-        if live && u_ab[t] < h_eff {
-            live = false;
-        }
-        // 9. Scale-up payment next month.
-        if passed && live && t < h {
-            st.su_next = rest;
-        }
-        t += 1;
-        if !live {
-            dropped_month = (t - 1) as u32;
-            break;
-        }
-    }
+    let (t, dropped_month) = st.live_months(&x, &k, &live, (live_from, h), &mut path);
     // Months after the drop: customers lost stay lost, nothing else happens.
     for t in t..=h {
         st.month(&k, t, 0.0, 0, 0.0, &mut path);
     }
     let a = path.adoption[h];
-    let revenue_retained = st.mm;
     out.adoption.add(&months.adoption_path);
     out.revenue_base.add(&months.revenue_base_path);
+    x.outcome(&st, a, dropped_month)
+}
 
-    let net = st.cum;
-    let investment = st.investment;
-    Outcome {
-        net,
-        npv: st.npv,
-        investment,
-        roi: if investment == 0.0 {
-            f64::NAN
+/// One arm's parameters after the alignment effects of MODEL.md section 2 (`[effects]`),
+/// and what follows from them before month 1.
+struct Effects {
+    m: f64,
+    /// `L`.
+    labour_base: f64,
+    /// `1 + g`.
+    growth: f64,
+    /// `pos(uplift, s)`.
+    uplift_factor: f64,
+    u_r: f64,
+    sigma_r: f64,
+    cm_eff: f64,
+    amax_eff: f64,
+    lambda_eff: f64,
+    chi_eff: f64,
+    sigma_g: f64,
+    h_eff: f64,
+    /// `eps0 * (1 - s)`.
+    eps_s: f64,
+    /// `vK * K0 * dK * pos(uplift, s)`.
+    kpi_unit: f64,
+    kpi_baseline: f64,
+    kpi_change: f64,
+    incident_cost: f64,
+    /// Pilot months `P` and the pilot's scale `phi`.
+    pilot: usize,
+    pilot_scale: f64,
+    /// First live month `G`, at most `u32::MAX - 1`.
+    go_live_month: u32,
+    /// `exp(-(p + q_eff))` and `q_eff / p` of the Bass curve.
+    decay: f64,
+    imitation_ratio: f64,
+    /// Cash flow of month 0, and the rest of the upfront cost paid at scale-up.
+    cf0: f64,
+    rest: f64,
+}
+
+impl Effects {
+    /// The effective parameters of an arm's drawn parameters `p`.
+    #[inline(always)]
+    fn of(p: &[f64; NSYM]) -> Effects {
+        let v = |s: Sym| p[s as usize];
+        let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
+        let (k, i, e) = (v(Sym::Measurement), v(Sym::Integration), v(Sym::Ethics));
+        let uplift_factor = pos(v(Sym::WUplift), s);
+        let c0_eff = v(Sym::UpfrontCost) * (1.0 + v(Sym::CostOverrun) * neg(v(Sym::WOverrun), f));
+        let d = v(Sym::BuildMonths);
+        let d_eff = d + round_half_away(v(Sym::WDelay) * (1.0 - f) * d);
+        let bass_p = v(Sym::AdoptionP);
+        let q_eff = v(Sym::AdoptionQ) * pos(v(Sym::WSpeed), c);
+        let pilot = v(Sym::PilotMonths) as usize;
+        let k0 = v(Sym::PilotUpfrontShare);
+        let (cf0, rest) = if pilot > 0 {
+            (-k0 * c0_eff, (1.0 - k0) * c0_eff)
         } else {
-            net / investment
-        },
-        payback_month: st.payback,
-        dropped: dropped_month != NO_MONTH,
-        dropped_month,
-        go_live_month,
-        revenue_retained,
-        adoption_final: a,
-        incidents: st.incidents,
-        kpi_final: v(Sym::KpiBaseline) * (1.0 + v(Sym::KpiChange) * uplift_factor * a),
-        channels: st.ch,
+            (-c0_eff, 0.0)
+        };
+        let go_live = d_eff + 1.0;
+        Effects {
+            m: v(Sym::GrossMargin),
+            labour_base: v(Sym::ProcessCost),
+            growth: 1.0 + v(Sym::RevenueGrowth),
+            uplift_factor,
+            u_r: v(Sym::RevenueUplift) * uplift_factor,
+            sigma_r: v(Sym::LabourSaving) * pos(v(Sym::WLabour), i),
+            cm_eff: v(Sym::MonthlyCost) * neg(v(Sym::WSilo), i),
+            amax_eff: v(Sym::AdoptionCeiling) * pos(v(Sym::WCeiling), c),
+            lambda_eff: v(Sym::IncidentRate) * neg(v(Sym::WIncidents), f),
+            chi_eff: (v(Sym::IncidentChurn) * neg(v(Sym::WTrust), e)).min(1.0),
+            sigma_g: v(Sym::GateNoise) * neg(v(Sym::WNoise), k),
+            h_eff: (v(Sym::AbandonHazard) * neg(v(Sym::WAbandon), s)).min(1.0),
+            eps_s: v(Sym::Erosion) * (1.0 - s),
+            kpi_unit: v(Sym::KpiValuePerUnit)
+                * v(Sym::KpiBaseline)
+                * v(Sym::KpiChange)
+                * uplift_factor,
+            kpi_baseline: v(Sym::KpiBaseline),
+            kpi_change: v(Sym::KpiChange),
+            incident_cost: v(Sym::IncidentCost),
+            pilot,
+            pilot_scale: v(Sym::PilotScale),
+            go_live_month: if go_live > (u32::MAX - 1) as f64 {
+                u32::MAX - 1
+            } else {
+                go_live as u32
+            },
+            decay: (-(bass_p + q_eff)).exp(),
+            imitation_ratio: q_eff / bass_p,
+            cf0,
+            rest,
+        }
     }
+
+    /// The adoption and incident curve [`Months::fill`] computes.
+    #[inline(always)]
+    fn curve(&self) -> Curve {
+        Curve {
+            ceiling: self.amax_eff,
+            decay: self.decay,
+            imitation_ratio: self.imitation_ratio,
+            incident_rate: self.lambda_eff,
+            pilot: self.pilot,
+            pilot_scale: self.pilot_scale,
+        }
+    }
+
+    /// What the month loop holds constant.
+    #[inline(always)]
+    fn terms(&self) -> Terms {
+        let churn_keep = 1.0 - self.chi_eff;
+        Terms {
+            growth: self.growth,
+            m: self.m,
+            u_r: self.u_r,
+            // `sigma_r * L * A_t` multiplies left to right: the first product is the same
+            // each month.
+            labour_unit: self.sigma_r * self.labour_base,
+            kpi_unit: self.kpi_unit,
+            incident_cost: self.incident_cost,
+            eps_s: self.eps_s,
+            churn_keep,
+            churn_powers: small_powers(churn_keep),
+        }
+    }
+
+    /// Step 7, the pilot gate, after a month with `rest_months` months left: whether the
+    /// measured net benefit of the months left pays the rest of the upfront cost.
+    #[inline(always)]
+    fn gate_passes(&self, st: &State, rest_months: usize, z_gate: f64) -> bool {
+        let (m, r_base, mm) = (self.m, st.r_base, st.mm);
+        let rest_h = rest_months as f64;
+        let nb = self.amax_eff
+            * (m * r_base * mm * self.u_r + self.sigma_r * self.labour_base + self.kpi_unit
+                - self.incident_cost * self.lambda_eff
+                - m * r_base * mm * (self.eps_s + self.chi_eff * self.lambda_eff) * rest_h / 2.0)
+            - self.cm_eff;
+        let measured = nb + self.sigma_g * nb.abs() * z_gate;
+        measured * rest_h >= self.rest
+    }
+
+    /// The outcome of a finished recursion, with adoption `a` in the last month.
+    #[inline(always)]
+    fn outcome(&self, st: &State, a: f64, dropped_month: u32) -> Outcome {
+        let net = st.cum;
+        let investment = st.investment;
+        Outcome {
+            net,
+            npv: st.npv,
+            investment,
+            roi: if investment == 0.0 {
+                f64::NAN
+            } else {
+                net / investment
+            },
+            payback_month: st.payback,
+            dropped: dropped_month != NO_MONTH,
+            dropped_month,
+            go_live_month: self.go_live_month,
+            revenue_retained: st.mm,
+            adoption_final: a,
+            incidents: st.incidents,
+            kpi_final: self.kpi_baseline * (1.0 + self.kpi_change * self.uplift_factor * a),
+            channels: st.ch,
+        }
+    }
+}
+
+/// What the live months read besides the state: the months' adoption, incidents and scale
+/// from [`Months::fill`], and the trial's abandonment uniforms and gate normal.
+struct Live<'a> {
+    scale: &'a [f64],
+    adoption: &'a [f64],
+    incidents: &'a [u32],
+    /// `U_ab(t)` up to the horizon.
+    u_ab: &'a [f64],
+    z_gate: f64,
 }
 
 /// What does not change from month to month in the recursion of one arm.
@@ -325,6 +362,73 @@ struct State {
 }
 
 impl State {
+    /// The state after month 0: revenue base `R_base(0)`, and the month's cash flow `cf0`
+    /// (the upfront payment) as cash, NPV, investment and the upfront channel.
+    #[inline(always)]
+    fn start(r_base: f64, cf0: f64) -> State {
+        let mut st = State {
+            r_base,
+            mm: 1.0,
+            cum: cf0,
+            npv: cf0,
+            investment: -cf0,
+            ch: [0.0; 8],
+            payback: NO_MONTH,
+            incidents: 0,
+            su_next: 0.0,
+        };
+        st.ch[6] = cf0;
+        st
+    }
+
+    /// The live months from `from` to the drop or the horizon `h`: steps 3 to 6 of each,
+    /// then 7 (pilot gate), 8 (abandonment) and 9 (scale-up payment next month). Returns
+    /// the first month after them, and the month after which the project was dropped or
+    /// [`NO_MONTH`].
+    #[inline(always)]
+    fn live_months(
+        &mut self,
+        x: &Effects,
+        k: &Terms,
+        live: &Live,
+        (from, h): (usize, usize),
+        path: &mut Path,
+    ) -> (usize, u32) {
+        let gate_month = if x.pilot > 0 {
+            (x.go_live_month as usize).saturating_add(x.pilot - 1)
+        } else {
+            usize::MAX
+        };
+        let mut t = from;
+        while t <= h {
+            let rc = x.cm_eff * live.scale[t];
+            self.month(k, t, live.adoption[t], live.incidents[t], rc, path);
+            // 7. Pilot gate.
+            let mut passed = false;
+            let mut still_live = true;
+            if t == gate_month && t < h {
+                if x.gate_passes(self, h - t, live.z_gate) {
+                    passed = true;
+                } else {
+                    still_live = false;
+                }
+            }
+            // 8. Abandonment.
+            if still_live && live.u_ab[t] < x.h_eff {
+                still_live = false;
+            }
+            // 9. Scale-up payment next month.
+            if passed && still_live && t < h {
+                self.su_next = x.rest;
+            }
+            t += 1;
+            if !still_live {
+                return (t, (t - 1) as u32);
+            }
+        }
+        (t, NO_MONTH)
+    }
+
     /// Steps 3 to 6 of month `t`, given its adoption `a`, incidents `n` and running cost
     /// `rc` (all zero while the project is not live), in the order MODEL.md writes them.
     #[inline(always)]

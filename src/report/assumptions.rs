@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::{chip, escape};
+use super::markup::{chip, escape};
 use crate::dist::Dist;
 use crate::plot::RunData;
 use crate::scenario::{ParamDef, Scenario, Section, Sym, schema::section_params};

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::{chip, escape, figure};
+use super::markup::{chip, escape, figure};
 use crate::aggregate::{ArmSummary, PairSummary, Summary};
 use crate::output::text::{money, pct};
 use crate::plot::{RunData, arm_colour_hex};

@@ -1,50 +1,24 @@
-//! The page skeleton, its style sheet, the chart figures and the small markup helpers the
-//! sections share. Markup is kept well-formed XML (every element closed, every attribute
-//! quoted, only XML's own entities) so that it can be checked with an XML parser.
+//! The page assembler: the page skeleton, its style sheet and the chart figures, with every
+//! section rendered in its place. Markup is kept well-formed XML (every element closed,
+//! every attribute quoted, only XML's own entities) so that it can be checked with an XML
+//! parser.
 
 use std::fmt::Write as _;
 
+use anyhow::Result;
+
+use super::markup::{escape, inline_svg};
 use super::{assumptions, headline, method, tables};
-use crate::plot::{self, Chart, RunData};
+use crate::plot::{Chart, RunData};
+use crate::sensitivity::{self, Sensitivity};
 
-/// Escapes text for use in HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A headline figure, tagged with the summary field it shows and its exact value so that
-/// tests (and curious readers of the source) can tie it to `summary.json`.
-pub fn figure(key: &str, value: Option<f64>, text: &str) -> String {
-    let raw = value.map_or_else(|| "null".to_string(), |v| format!("{v}"));
-    format!(
-        "<span class=\"fig\" data-key=\"{}\" data-value=\"{}\">{}</span>",
-        escape(key),
-        raw,
-        escape(text)
-    )
-}
-
-/// A small colour square in an arm's chart colour.
-pub fn chip(arm: usize) -> String {
-    format!(
-        "<span class=\"chip\" style=\"background:{}\"></span>",
-        plot::arm_colour_hex(arm)
-    )
-}
-
-/// The whole page.
-pub fn render(data: &RunData, svgs: &[(Chart, String)]) -> String {
+/// The whole page; the sensitivity section, when there is an analysis, goes after the
+/// charts.
+pub fn render(
+    data: &RunData,
+    svgs: &[(Chart, String)],
+    sensitivity: Option<&Sensitivity>,
+) -> Result<String> {
     let s = &data.summary;
     let mut page = String::with_capacity(64 * 1024 + svgs.iter().map(|c| c.1.len()).sum::<usize>());
     page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
@@ -55,6 +29,9 @@ pub fn render(data: &RunData, svgs: &[(Chart, String)]) -> String {
     page.push_str(&headline::section(data));
     page.push_str(&tables::section(data));
     page.push_str(&charts(data, svgs));
+    if let Some(analysis) = sensitivity {
+        page.push_str(&sensitivity::report::section(analysis)?);
+    }
     page.push_str(&assumptions::alignment_section(data));
     page.push_str(&assumptions::section(data));
     page.push_str(&method::section(data));
@@ -63,7 +40,7 @@ pub fn render(data: &RunData, svgs: &[(Chart, String)]) -> String {
     );
     page.push_str("Every figure is a model result under the assumptions listed above, not a forecast.</footer>\n");
     page.push_str("</main>\n</body>\n</html>\n");
-    page
+    Ok(page)
 }
 
 fn header(data: &RunData) -> String {
@@ -142,28 +119,6 @@ fn charts(data: &RunData, svgs: &[(Chart, String)]) -> String {
     }
     out.push_str("</section>\n");
     out
-}
-
-/// An SVG document as an inline element: no XML declaration, scaled to the page width,
-/// labelled for screen readers.
-fn inline_svg(svg: &str, label: &str) -> String {
-    let body = match svg.find("<svg") {
-        Some(i) => &svg[i..],
-        None => svg,
-    };
-    let mut out = body.trim().to_string();
-    if !out.contains("viewBox") {
-        out = out.replacen(
-            "<svg ",
-            &format!("<svg viewBox=\"0 0 {} {}\" ", plot::WIDTH, plot::HEIGHT),
-            1,
-        );
-    }
-    let attrs = format!(
-        "<svg role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMidYMid meet\" ",
-        escape(label)
-    );
-    out.replacen("<svg ", &attrs, 1)
 }
 
 const CSS: &str = r#"

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::escape;
+use super::markup::escape;
 use crate::aggregate::Summary;
 use crate::dist::fmt_num;
 use crate::output::text::{money, pct};

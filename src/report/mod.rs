@@ -3,12 +3,15 @@
 //! `alignsim run` next to the charts, and `alignsim report RUN_DIR` renders charts and
 //! page again from the run folder's files without simulating.
 //!
-//! The page is built from [`RunData`] only. Every piece of user text (titles, labels,
-//! names, units) is HTML-escaped, and the markup is well-formed XML as well as HTML.
+//! The page is built from [`RunData`] and the run's [`Sensitivity`], both handed over as
+//! values; only the rerender reads them back from the folder's files. Every piece of user
+//! text (titles, labels, names, units) is HTML-escaped, and the markup is well-formed XML
+//! as well as HTML.
 
 mod assumptions;
 mod headline;
 mod html;
+pub mod markup;
 mod method;
 mod tables;
 
@@ -19,20 +22,27 @@ use anyhow::{Context, Result};
 
 use crate::output::Staging;
 use crate::plot::{self, Formats, RunData};
-use crate::sensitivity::report::ReportPart;
+use crate::sensitivity::{self, Sensitivity};
 
-pub use html::{escape, render};
+pub use html::render;
+pub use markup::escape;
 
 /// File name of the report inside a run folder.
 pub const REPORT_FILE: &str = "report.html";
 /// Folder of the chart files inside a run folder.
 pub const CHARTS_DIR: &str = "charts";
 
-/// Writes `charts/` (as `formats` asks) and `report.html` into a run folder that is still
-/// being staged, so nothing needs to be moved into place here.
-pub fn write_into(dir: &Path, data: &RunData, formats: Formats) -> Result<()> {
+/// Writes `charts/` (as `formats` asks) and `report.html`, with the run's sensitivity
+/// analysis if it has one, into a run folder that is still being staged, so nothing needs
+/// to be moved into place here.
+pub fn write_into(
+    dir: &Path,
+    data: &RunData,
+    sensitivity: Option<&Sensitivity>,
+    formats: Formats,
+) -> Result<()> {
     let svgs = draw_main(dir, data, formats)?;
-    finish_into(dir, data, &svgs, formats)
+    finish_into(dir, data, &svgs, sensitivity, formats)
 }
 
 /// The first part of [`write_into`]: the charts that need no sensitivity analysis, drawn as
@@ -50,47 +60,60 @@ pub fn draw_main(
     Ok(svgs)
 }
 
-/// The rest of [`write_into`], once the folder's sensitivity analysis is written: its
-/// charts, and `report.html` with the charts `svgs` of [`draw_main`].
+/// The rest of [`write_into`], once the run's sensitivity analysis is done: its charts,
+/// and `report.html` with the charts `svgs` of [`draw_main`].
 pub fn finish_into(
     dir: &Path,
     data: &RunData,
     svgs: &[(plot::Chart, String)],
+    sensitivity: Option<&Sensitivity>,
     formats: Formats,
 ) -> Result<()> {
-    let sensitivity = ReportPart::load(dir);
-    if formats.png || formats.svg {
-        sensitivity.write_charts(&dir.join(CHARTS_DIR), formats)?;
+    if let Some(s) = sensitivity
+        && (formats.png || formats.svg)
+    {
+        sensitivity::report::write_charts(s, &dir.join(CHARTS_DIR), formats)?;
     }
     let path = dir.join(REPORT_FILE);
-    fs::write(&path, sensitivity.insert(render(data, svgs))?)
+    fs::write(&path, render(data, svgs, sensitivity)?)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Renders the charts and the report of an existing run folder again. New charts are
-/// drawn into a staging folder that replaces `charts/` only once complete, and the report
-/// is written under a temporary name and renamed, so a failure leaves the old files whole.
-/// With neither PNG nor SVG asked for, the existing charts are left alone.
+/// Renders the charts and the report of an existing run folder again, from its files
+/// (the folder's `sensitivity.json` included). New charts are drawn into a staging folder
+/// that replaces `charts/` only once complete, and the report is written under a temporary
+/// name and renamed, so a failure leaves the old files whole. With neither PNG nor SVG
+/// asked for, the existing charts are left alone.
 pub fn rerender(run_dir: &Path, formats: Formats) -> Result<PathBuf> {
     if !run_dir.is_dir() {
         anyhow::bail!("{} is not a run folder", run_dir.display());
     }
     let data = RunData::load(run_dir)?;
     let svgs = plot::render_all_svg(&data)?;
-    let sensitivity = ReportPart::load(run_dir);
+    let sensitivity = read_sensitivity(run_dir);
     if formats.png || formats.svg {
         let staging = Staging::new(&run_dir.join(CHARTS_DIR))?;
         plot::write_charts(staging.path(), &data, &svgs, formats)?;
-        sensitivity.write_charts(staging.path(), formats)?;
+        if let Some(s) = &sensitivity {
+            sensitivity::report::write_charts(s, staging.path(), formats)?;
+        }
         staging.commit()?;
     }
     let path = run_dir.join(REPORT_FILE);
     let tmp = run_dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
-    fs::write(&tmp, sensitivity.insert(render(&data, &svgs))?)
+    fs::write(&tmp, render(&data, &svgs, sensitivity.as_ref())?)
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     if let Err(e) = fs::rename(&tmp, &path) {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot move the report into {}", path.display()));
     }
     Ok(path)
+}
+
+/// The sensitivity analysis a run folder holds, read from its `sensitivity.json`. A folder
+/// without one (an older run) or with an unreadable one gives none: the rest of the report
+/// still renders.
+fn read_sensitivity(run_dir: &Path) -> Option<Sensitivity> {
+    let text = fs::read_to_string(run_dir.join(sensitivity::JSON_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::html::{chip, escape};
+use super::markup::{chip, escape};
 use crate::aggregate::{ArmSummary, Interval, Summary};
 use crate::output::text::{money, pct};
 use crate::plot::fmt_month;
@@ -15,9 +15,27 @@ fn ratio(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v + 0.0))
 }
 
+/// The summary table's rows, top to bottom: a label and how to fill a plan's cell.
 fn rows(s: &Summary) -> Vec<(String, Cell)> {
     let h = s.horizon_months;
-    let mut rows: Vec<(String, Cell)> = vec![
+    let mut rows = npv_rows();
+    rows.extend(return_rows(h));
+    rows.extend(course_rows(h));
+    if let Some(k) = &s.kpi {
+        rows.push((
+            format!("{} at the end (average, {})", k.name, k.unit),
+            Box::new(|a| {
+                a.kpi_final_mean
+                    .map_or_else(|| "-".into(), crate::plot::fmt_money)
+            }),
+        ));
+    }
+    rows
+}
+
+/// The NPV in today's money: average, middle, bad and good cases.
+fn npv_rows() -> Vec<(String, Cell)> {
+    vec![
         (
             "Average NPV, today's money (\u{b1} Monte Carlo error)".into(),
             Box::new(|a| {
@@ -44,6 +62,12 @@ fn rows(s: &Summary) -> Vec<(String, Cell)> {
             "NPV, good case: 1 future in 20 is better".into(),
             Box::new(|a| money(a.npv.p95)),
         ),
+    ]
+}
+
+/// What goes in and comes out over `h` months, not discounted, and the chances of a loss.
+fn return_rows(h: u32) -> Vec<(String, Cell)> {
+    vec![
         (
             format!("Net result over {h} months, not discounted (average)"),
             Box::new(|a| money(a.net.mean)),
@@ -68,6 +92,13 @@ fn rows(s: &Summary) -> Vec<(String, Cell)> {
             "Chance of a negative return (ROI below zero, not discounted)".into(),
             Box::new(|a| pct(a.p_roi_negative)),
         ),
+    ]
+}
+
+/// How the project runs its course over `h` months: payback, dropping, customers,
+/// incidents and adoption.
+fn course_rows(h: u32) -> Vec<(String, Cell)> {
+    vec![
         (
             "Half of futures paid back by month".into(),
             Box::new(move |a| {
@@ -98,17 +129,7 @@ fn rows(s: &Summary) -> Vec<(String, Cell)> {
             "Adoption at the end (average share of the process)".into(),
             Box::new(|a| ratio(a.adoption_final_mean)),
         ),
-    ];
-    if let Some(k) = &s.kpi {
-        rows.push((
-            format!("{} at the end (average, {})", k.name, k.unit),
-            Box::new(|a| {
-                a.kpi_final_mean
-                    .map_or_else(|| "-".into(), crate::plot::fmt_money)
-            }),
-        ));
-    }
-    rows
+    ]
 }
 
 pub fn section(data: &crate::plot::RunData) -> String {

@@ -47,7 +47,7 @@ impl Correlation {
     pub fn pearson(&self) -> Vec<f64> {
         self.spearman
             .iter()
-            .map(|&r| crate::engine::copula::pearson_of_spearman(r))
+            .map(|&r| crate::math::pearson_of_spearman(r))
             .collect()
     }
 }

@@ -101,19 +101,46 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         cx.errors.sort_by_key(|e| e.span.start);
         return Err(cx.errors);
     }
-    let (name, title, currency, horizon, discount, trials, seed) = meta;
     Ok(Scenario {
-        title: title.unwrap_or_else(|| name.clone()),
-        name,
-        currency,
-        horizon_months: horizon,
-        discount_rate_annual: discount,
-        trials,
-        seed,
+        title: meta.title.unwrap_or_else(|| meta.name.clone()),
+        name: meta.name,
+        currency: meta.currency,
+        // Only unset after an error, so never used.
+        horizon_months: meta.horizon.unwrap_or(1),
+        discount_rate_annual: meta.discount,
+        trials: meta.trials,
+        seed: meta.seed,
         kpi,
         arms,
         correlation,
     })
+}
+
+/// The `[scenario]` settings.
+struct Meta {
+    name: String,
+    title: Option<String>,
+    currency: String,
+    /// `None` unless a valid `horizon_months` was read.
+    horizon: Option<u32>,
+    discount: f64,
+    trials: u64,
+    seed: u64,
+}
+
+impl Meta {
+    /// The defaults: named after the file, in USD, 100,000 trials, seed 0, no discount.
+    fn defaults(stem: &str) -> Meta {
+        Meta {
+            name: stem.to_string(),
+            title: None,
+            currency: "USD".to_string(),
+            horizon: None,
+            discount: 0.0,
+            trials: 100_000,
+            seed: 0,
+        }
+    }
 }
 
 /// Values of one section's parameters: the distribution and the span it came from.
@@ -303,92 +330,86 @@ impl Checker {
         }
     }
 
-    fn scenario_meta(
-        &mut self,
-        node: Option<&Node>,
-        stem: &str,
-    ) -> (String, Option<String>, String, u32, f64, u64, u64) {
-        let mut name = stem.to_string();
-        let mut title = None;
-        let mut currency = "USD".to_string();
-        let mut horizon = None;
-        let mut discount = 0.0;
-        let mut trials = 100_000u64;
-        let mut seed = 0u64;
+    /// The `[scenario]` settings, defaults filled in where a key is absent or invalid.
+    fn scenario_meta(&mut self, node: Option<&Node>, stem: &str) -> Meta {
+        let mut meta = Meta::defaults(stem);
         let Some(node) = node else {
             self.err(
                 0..0,
                 "scenario.horizon_months",
                 "required: the [scenario] section with horizon_months (1 to 600) is missing",
             );
-            return (name, title, currency, 1, discount, trials, seed);
+            return meta;
         };
         let Some(t) = self.table(node, "scenario") else {
-            return (name, title, currency, 1, discount, trials, seed);
+            return meta;
         };
         self.known_keys(t, "scenario", SCENARIO_KEYS, |_| None);
         for (key, value) in t.iter() {
             let path = join("scenario", key.get_ref());
-            match key.get_ref().as_ref() {
-                "name" => {
-                    if let Some(n) = self.string(value, &path) {
-                        if valid_name(&n) {
-                            name = n;
-                        } else {
-                            self.err(value.span(), path, format!(
-                                "{n:?} cannot name an output folder: use letters, digits, '-', '_' and '.', not starting with '.'"
-                            ));
-                        }
-                    }
-                }
-                "title" => title = self.string(value, &path),
-                "currency" => currency = self.string(value, &path).unwrap_or(currency),
-                "horizon_months" => {
-                    horizon = self.integer(value, &path, 1, MAX_HORIZON).map(|h| h as u32)
-                }
-                "discount_rate_annual" => {
-                    if let Some(r) = self.number(value, &path) {
-                        if r > -1.0 {
-                            discount = r;
-                        } else {
-                            self.err(
-                                value.span(),
-                                path,
-                                format!(
-                                    "must be a number > -1 (0.08 for 8 % a year), got {}",
-                                    fmt_num(r)
-                                ),
-                            );
-                        }
-                    }
-                }
-                "trials" => {
-                    trials = self
-                        .integer(value, &path, 1, MAX_TRIALS)
-                        .map_or(trials, |n| n as u64)
-                }
-                "seed" => {
-                    seed = self
-                        .integer(value, &path, 0, i64::MAX)
-                        .map_or(seed, |n| n as u64)
-                }
-                _ => {}
-            }
+            self.meta_key(&mut meta, key.get_ref(), value, &path);
         }
-        let horizon = match horizon {
-            Some(h) => h,
-            None => {
-                if t.get("horizon_months").is_none() {
-                    self.err(
-                        node.span(),
-                        "scenario.horizon_months",
-                        "required: a whole number of months from 1 to 600",
-                    );
+        if meta.horizon.is_none() && t.get("horizon_months").is_none() {
+            self.err(
+                node.span(),
+                "scenario.horizon_months",
+                "required: a whole number of months from 1 to 600",
+            );
+        }
+        meta
+    }
+
+    /// Reads one key of `[scenario]` into `meta`.
+    fn meta_key(&mut self, meta: &mut Meta, key: &str, value: &Node, path: &str) {
+        match key {
+            "name" => {
+                if let Some(n) = self.string(value, path) {
+                    if valid_name(&n) {
+                        meta.name = n;
+                    } else {
+                        self.err(value.span(), path, format!(
+                            "{n:?} cannot name an output folder: use letters, digits, '-', '_' and '.', not starting with '.'"
+                        ));
+                    }
                 }
-                1
             }
-        };
-        (name, title, currency, horizon, discount, trials, seed)
+            "title" => meta.title = self.string(value, path),
+            "currency" => {
+                if let Some(c) = self.string(value, path) {
+                    meta.currency = c;
+                }
+            }
+            "horizon_months" => {
+                meta.horizon = self.integer(value, path, 1, MAX_HORIZON).map(|h| h as u32)
+            }
+            "discount_rate_annual" => {
+                if let Some(r) = self.number(value, path) {
+                    if r > -1.0 {
+                        meta.discount = r;
+                    } else {
+                        self.err(
+                            value.span(),
+                            path,
+                            format!(
+                                "must be a number > -1 (0.08 for 8 % a year), got {}",
+                                fmt_num(r)
+                            ),
+                        );
+                    }
+                }
+            }
+            "trials" => {
+                if let Some(n) = self.integer(value, path, 1, MAX_TRIALS) {
+                    meta.trials = n as u64;
+                }
+            }
+            "seed" => {
+                if let Some(n) = self.integer(value, path, 0, i64::MAX) {
+                    meta.seed = n as u64;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Parses the parameter keys of a shared section (`[business]`, `[initiative]`, ...).
@@ -719,21 +740,7 @@ impl Checker {
         for arm in &raw {
             let mut params = Vec::with_capacity(PARAMS.len());
             for def in PARAMS {
-                let found = arm
-                    .overrides
-                    .get(&(def.section, def.key))
-                    .cloned()
-                    .or_else(|| {
-                        sections
-                            .get(&def.section)
-                            .and_then(|s| s.get(def.key))
-                            .map(|(d, _)| d.clone())
-                    })
-                    .or_else(|| def.default.map(Dist::Fixed))
-                    .or_else(|| {
-                        (def.section == Section::Kpi && !has_kpi).then_some(Dist::Fixed(0.0))
-                    });
-                match found {
+                match param_of(def, arm, sections, has_kpi) {
                     Some(d) => params.push(d),
                     None => {
                         if def.section != Section::Alignment {
@@ -752,47 +759,84 @@ impl Checker {
                 params,
             });
         }
-        for (def, mut names) in missing {
-            let section = def.section.name();
-            let explained = |p: String| self.mentioned.contains(&p);
-            names.retain(|n| {
-                !explained(format!("arms.{n}.{}", def.path()))
-                    && !explained(format!("arms.{n}.{section}"))
-            });
-            if names.is_empty() || explained(def.path()) || explained(section.to_string()) {
-                continue;
-            }
-            let span = match self.section_spans.get(&def.section) {
-                Some(s) => s.clone(),
-                None => arms_node
-                    .and(raw.first())
-                    .map_or(0..0, |a| a.span.start..a.span.start),
-            };
-            let mut message = format!("required: {} ({})", def.path(), def.domain);
-            if def.section.per_arm() {
-                if names.len() < raw.len() {
-                    message.push_str(&format!(
-                        ", set in [{}] or in arm {}",
-                        def.section.name(),
-                        names.join(", ")
-                    ));
-                } else {
-                    message.push_str(&format!(
-                        ", set in [{}] or in every arm",
-                        def.section.name()
-                    ));
-                }
-            } else {
-                message.push_str(&format!(", set in [{}]", def.section.name()));
-            }
-            self.errors.push(InputError::new(span, def.path(), message));
+        for (def, names) in missing {
+            self.required(def, names, &raw, arms_node);
         }
         arms
     }
+
+    /// Reports a parameter that arms `names` lack, unless an error already reported
+    /// explains why.
+    fn required(
+        &mut self,
+        def: &ParamDef,
+        mut names: Vec<String>,
+        raw: &[RawArm],
+        arms_node: Option<&Node>,
+    ) {
+        let section = def.section.name();
+        let explained = |p: String| self.mentioned.contains(&p);
+        names.retain(|n| {
+            !explained(format!("arms.{n}.{}", def.path()))
+                && !explained(format!("arms.{n}.{section}"))
+        });
+        if names.is_empty() || explained(def.path()) || explained(section.to_string()) {
+            return;
+        }
+        let span = match self.section_spans.get(&def.section) {
+            Some(s) => s.clone(),
+            None => arms_node
+                .and(raw.first())
+                .map_or(0..0, |a| a.span.start..a.span.start),
+        };
+        let mut message = format!("required: {} ({})", def.path(), def.domain);
+        if def.section.per_arm() {
+            if names.len() < raw.len() {
+                message.push_str(&format!(
+                    ", set in [{}] or in arm {}",
+                    def.section.name(),
+                    names.join(", ")
+                ));
+            } else {
+                message.push_str(&format!(
+                    ", set in [{}] or in every arm",
+                    def.section.name()
+                ));
+            }
+        } else {
+            message.push_str(&format!(", set in [{}]", def.section.name()));
+        }
+        self.errors.push(InputError::new(span, def.path(), message));
+    }
+}
+
+/// An arm's value of a parameter: its own override, else the shared section's value, else
+/// the parameter's default (KPI parameters are zero in a scenario without a KPI).
+fn param_of(
+    def: &ParamDef,
+    arm: &RawArm,
+    sections: &HashMap<Section, SectionValues>,
+    has_kpi: bool,
+) -> Option<Dist> {
+    arm.overrides
+        .get(&(def.section, def.key))
+        .cloned()
+        .or_else(|| {
+            sections
+                .get(&def.section)
+                .and_then(|s| s.get(def.key))
+                .map(|(d, _)| d.clone())
+        })
+        .or_else(|| def.default.map(Dist::Fixed))
+        .or_else(|| (def.section == Section::Kpi && !has_kpi).then_some(Dist::Fixed(0.0)))
 }
 
 /// Most parameters one scenario may correlate.
 pub const MAX_CORRELATED: usize = 64;
+
+/// One correlation as written: the indexes of its two paths, its Spearman rho and the span
+/// it came from.
+type Pair = (usize, usize, f64, Range<usize>);
 
 impl Checker {
     /// `[[correlation]]` entries: pairs (`between` + `rho`) or blocks (`params` + `matrix`)
@@ -807,48 +851,9 @@ impl Checker {
         };
         let before = self.errors.len();
         let mut paths: Vec<String> = Vec::new();
-        let mut pairs: Vec<(usize, usize, f64, Range<usize>)> = Vec::new();
+        let mut pairs: Vec<Pair> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            let path = format!("correlation[{i}]");
-            let Some(t) = self.table(entry, &path) else {
-                continue;
-            };
-            self.known_keys(t, &path, &["between", "rho", "params", "matrix"], |_| None);
-            let names = match (t.get("between"), t.get("params")) {
-                (Some(b), None) => self.path_list(b, &join(&path, "between"), arms, Some(2)),
-                (None, Some(p)) => self.path_list(p, &join(&path, "params"), arms, None),
-                _ => {
-                    self.err(entry.span(), path.clone(), "needs either between = [two parameter paths] with rho, or params = [paths] with matrix");
-                    continue;
-                }
-            };
-            let Some(names) = names else { continue };
-            let idx: Vec<usize> = names
-                .iter()
-                .map(|n| {
-                    paths.iter().position(|p| p == n).unwrap_or_else(|| {
-                        paths.push(n.clone());
-                        paths.len() - 1
-                    })
-                })
-                .collect();
-            if let Some(r) = t.get("rho") {
-                if t.get("between").is_none() || t.get("matrix").is_some() {
-                    self.err(
-                        r.span(),
-                        join(&path, "rho"),
-                        "rho goes with between = [two paths]; use matrix with params",
-                    );
-                    continue;
-                }
-                if let Some(rho) = self.rho(r, &join(&path, "rho")) {
-                    pairs.push((idx[0], idx[1], rho, r.span()));
-                }
-            } else if let Some(m) = t.get("matrix") {
-                self.matrix(m, &join(&path, "matrix"), &idx, &mut pairs);
-            } else {
-                self.err(entry.span(), path, "missing the correlation: rho = a number in [-1, 1] (or matrix = [[..]] with params)");
-            }
+            self.correlation_entry(i, entry, arms, &mut paths, &mut pairs);
         }
         if self.errors.len() > before {
             return None;
@@ -862,6 +867,77 @@ impl Checker {
             );
             return None;
         }
+        let spearman = self.spearman_matrix(&paths, pairs)?;
+        let c = Correlation { paths, spearman };
+        if let Err(k) = crate::math::cholesky(&c.pearson(), n) {
+            self.errors.push(
+                InputError::new(node.span(), "correlation", format!(
+                    "the correlations are not consistent with each other (the matrix is not positive definite; the problem shows at {})",
+                    c.paths[k]
+                ))
+                .with_help("weaken the strongest correlations, or check their signs: if A goes with B and B with C, A cannot go strongly against C"),
+            );
+            return None;
+        }
+        Some(c)
+    }
+
+    /// Entry `i` of `[[correlation]]`: its paths are added to `paths` (each once, in order
+    /// of appearance) and its correlations to `pairs`.
+    fn correlation_entry(
+        &mut self,
+        i: usize,
+        entry: &Node,
+        arms: &[Arm],
+        paths: &mut Vec<String>,
+        pairs: &mut Vec<Pair>,
+    ) {
+        let path = format!("correlation[{i}]");
+        let Some(t) = self.table(entry, &path) else {
+            return;
+        };
+        self.known_keys(t, &path, &["between", "rho", "params", "matrix"], |_| None);
+        let names = match (t.get("between"), t.get("params")) {
+            (Some(b), None) => self.path_list(b, &join(&path, "between"), arms, Some(2)),
+            (None, Some(p)) => self.path_list(p, &join(&path, "params"), arms, None),
+            _ => {
+                self.err(entry.span(), path.clone(), "needs either between = [two parameter paths] with rho, or params = [paths] with matrix");
+                return;
+            }
+        };
+        let Some(names) = names else { return };
+        let idx: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                paths.iter().position(|p| p == n).unwrap_or_else(|| {
+                    paths.push(n.clone());
+                    paths.len() - 1
+                })
+            })
+            .collect();
+        if let Some(r) = t.get("rho") {
+            if t.get("between").is_none() || t.get("matrix").is_some() {
+                self.err(
+                    r.span(),
+                    join(&path, "rho"),
+                    "rho goes with between = [two paths]; use matrix with params",
+                );
+                return;
+            }
+            if let Some(rho) = self.rho(r, &join(&path, "rho")) {
+                pairs.push((idx[0], idx[1], rho, r.span()));
+            }
+        } else if let Some(m) = t.get("matrix") {
+            self.matrix(m, &join(&path, "matrix"), &idx, pairs);
+        } else {
+            self.err(entry.span(), path, "missing the correlation: rho = a number in [-1, 1] (or matrix = [[..]] with params)");
+        }
+    }
+
+    /// The symmetric Spearman matrix (row-major, ones on the diagonal) of the correlated
+    /// `paths` from their `pairs`; `None` when a pair is given two different correlations.
+    fn spearman_matrix(&mut self, paths: &[String], pairs: Vec<Pair>) -> Option<Vec<f64>> {
+        let n = paths.len();
         let mut spearman = vec![0.0; n * n];
         let mut set = vec![false; n * n];
         for i in 0..n {
@@ -887,18 +963,7 @@ impl Checker {
                 set[x * n + y] = true;
             }
         }
-        let c = Correlation { paths, spearman };
-        if let Err(k) = crate::engine::copula::cholesky(&c.pearson(), n) {
-            self.errors.push(
-                InputError::new(node.span(), "correlation", format!(
-                    "the correlations are not consistent with each other (the matrix is not positive definite; the problem shows at {})",
-                    c.paths[k]
-                ))
-                .with_help("weaken the strongest correlations, or check their signs: if A goes with B and B with C, A cannot go strongly against C"),
-            );
-            return None;
-        }
-        Some(c)
+        Some(spearman)
     }
 
     /// A list of distinct parameter paths that are random in at least one arm.
@@ -973,13 +1038,7 @@ impl Checker {
         }
     }
 
-    fn matrix(
-        &mut self,
-        node: &Node,
-        path: &str,
-        idx: &[usize],
-        pairs: &mut Vec<(usize, usize, f64, Range<usize>)>,
-    ) {
+    fn matrix(&mut self, node: &Node, path: &str, idx: &[usize], pairs: &mut Vec<Pair>) {
         let n = idx.len();
         let DeValue::Array(rows) = node.get_ref() else {
             self.err(
@@ -1085,18 +1144,7 @@ fn build_dist(
     n: &HashMap<&str, f64>,
     lists: &mut HashMap<&str, Vec<f64>>,
 ) -> Result<Dist, BuildError> {
-    let need = |keys: &[&str]| -> Result<Vec<f64>, BuildError> {
-        let missing: Vec<&str> = keys
-            .iter()
-            .copied()
-            .filter(|k| !n.contains_key(k))
-            .collect();
-        if missing.is_empty() {
-            Ok(keys.iter().map(|k| n[k]).collect())
-        } else {
-            Err(BuildError::Missing(missing.join(", ")))
-        }
-    };
+    let need = |keys: &[&str]| values_of(n, keys);
     Ok(match family {
         "fixed" => Dist::Fixed(need(&["value"])?[0]),
         "uniform" => {
@@ -1111,29 +1159,7 @@ fn build_dist(
             let v = need(&["mean", "sd"])?;
             Dist::normal(v[0], v[1])?
         }
-        "lognormal" => {
-            let mut given: Vec<&str> = ["mu", "sigma", "median", "p90", "p10", "mean", "sd"]
-                .into_iter()
-                .filter(|k| n.contains_key(k))
-                .collect();
-            given.sort_unstable();
-            match given.as_slice() {
-                ["mu", "sigma"] => Dist::lognormal(n["mu"], n["sigma"])?,
-                ["median", "p90"] => Dist::lognormal_median_p90(n["median"], n["p90"])?,
-                ["p10", "p90"] => Dist::lognormal_p10_p90(n["p10"], n["p90"])?,
-                ["mean", "sd"] => Dist::lognormal_mean_sd(n["mean"], n["sd"])?,
-                _ => {
-                    return Err(BuildError::Missing(format!(
-                        "exactly one pair of (mu, sigma), (median, p90), (p10, p90) or (mean, sd); got {}",
-                        if given.is_empty() {
-                            "none".to_string()
-                        } else {
-                            given.join(", ")
-                        }
-                    )));
-                }
-            }
-        }
+        "lognormal" => lognormal(n)?,
         "triangular" => {
             let v = need(&["min", "mode", "max"])?;
             Dist::triangular(v[0], v[1], v[2])?
@@ -1159,6 +1185,46 @@ fn build_dist(
         }
         "bernoulli" => Dist::bernoulli(need(&["p"])?[0])?,
         _ => unreachable!("family checked by family_params"),
+    })
+}
+
+/// The values of `keys` in `n`, in order, or the list of those missing.
+fn values_of(n: &HashMap<&str, f64>, keys: &[&str]) -> Result<Vec<f64>, BuildError> {
+    let missing: Vec<&str> = keys
+        .iter()
+        .copied()
+        .filter(|k| !n.contains_key(k))
+        .collect();
+    if missing.is_empty() {
+        Ok(keys.iter().map(|k| n[k]).collect())
+    } else {
+        Err(BuildError::Missing(missing.join(", ")))
+    }
+}
+
+/// A lognormal from exactly one of its parameter pairs: (mu, sigma), (median, p90),
+/// (p10, p90) or (mean, sd).
+fn lognormal(n: &HashMap<&str, f64>) -> Result<Dist, BuildError> {
+    let mut given: Vec<&str> = ["mu", "sigma", "median", "p90", "p10", "mean", "sd"]
+        .into_iter()
+        .filter(|k| n.contains_key(k))
+        .collect();
+    given.sort_unstable();
+    Ok(match given.as_slice() {
+        ["mu", "sigma"] => Dist::lognormal(n["mu"], n["sigma"])?,
+        ["median", "p90"] => Dist::lognormal_median_p90(n["median"], n["p90"])?,
+        ["p10", "p90"] => Dist::lognormal_p10_p90(n["p10"], n["p90"])?,
+        ["mean", "sd"] => Dist::lognormal_mean_sd(n["mean"], n["sd"])?,
+        _ => {
+            return Err(BuildError::Missing(format!(
+                "exactly one pair of (mu, sigma), (median, p90), (p10, p90) or (mean, sd); got {}",
+                if given.is_empty() {
+                    "none".to_string()
+                } else {
+                    given.join(", ")
+                }
+            )));
+        }
     })
 }
 

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use polars::prelude::{Column, DataFrame};
 
-use super::report::ReportPart;
 use super::{JSON_FILE, Samples, Sensitivity, sobol};
 use crate::cli::SensitivityArgs;
 use crate::console;
@@ -63,10 +62,7 @@ pub fn write_folder(out_dir: &Path, s: &Sensitivity, formats: Formats) -> Result
         output::write_csv(&dir.join("sobol.csv"), &mut sobol_frame(s)?)?;
     }
     if formats.png || formats.svg {
-        let part = ReportPart {
-            sensitivity: Some(s.clone()),
-        };
-        part.write_charts(&dir.join(crate::report::CHARTS_DIR), formats)?;
+        super::report::write_charts(s, &dir.join(crate::report::CHARTS_DIR), formats)?;
     }
     staging.commit()
 }

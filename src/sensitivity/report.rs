@@ -1,16 +1,16 @@
-//! The sensitivity part of a run folder's charts and `report.html`: read from the folder's
-//! `sensitivity.json` (so `alignsim report` draws it again without simulating), drawn as
-//! the tornado, EVPI and (when present) Sobol charts, and written as one report section
-//! that goes before the assumptions.
+//! The sensitivity part of a run folder's charts and `report.html`: the tornado, EVPI and
+//! (when present) Sobol charts of a [`Sensitivity`], and the report section that the page
+//! puts after the charts. The run hands its analysis over as a value; `alignsim report`
+//! reads it from the folder's `sensitivity.json`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::{JSON_FILE, Sensitivity};
+use super::Sensitivity;
 use crate::plot::{self, Formats, fmt_money};
-use crate::report::escape;
+use crate::report::markup::{escape, inline_svg};
 
 /// A sensitivity chart: its file stem, heading and caption, and how to draw it.
 struct Figure {
@@ -53,74 +53,34 @@ const EVPI: Figure = Figure {
     png: plot::evpi::png,
 };
 
-/// What a run folder holds about sensitivity, if anything.
-#[derive(Debug, Clone, Default)]
-pub struct ReportPart {
-    pub sensitivity: Option<Sensitivity>,
+/// The charts of an analysis: the Sobol chart only when it has variance-based indices.
+fn figures(s: &Sensitivity) -> &'static [&'static Figure] {
+    if s.sobol.is_some() {
+        &[&TORNADO, &SOBOL, &EVPI]
+    } else {
+        &[&TORNADO, &EVPI]
+    }
 }
 
-impl ReportPart {
-    /// Reads `sensitivity.json` from a run folder. A folder without one (an older run) or
-    /// with an unreadable one gives an empty part: the rest of the report still renders.
-    pub fn load(dir: &Path) -> ReportPart {
-        let sensitivity = std::fs::read_to_string(dir.join(JSON_FILE))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok());
-        ReportPart { sensitivity }
-    }
-
-    fn figures(&self) -> Vec<&'static Figure> {
-        match &self.sensitivity {
-            None => Vec::new(),
-            Some(s) if s.sobol.is_some() => vec![&TORNADO, &SOBOL, &EVPI],
-            Some(_) => vec![&TORNADO, &EVPI],
+/// Writes the sensitivity charts into `charts_dir`, as `formats` asks.
+pub fn write_charts(s: &Sensitivity, charts_dir: &Path, formats: Formats) -> Result<()> {
+    std::fs::create_dir_all(charts_dir)
+        .with_context(|| format!("cannot create {}", charts_dir.display()))?;
+    for f in figures(s) {
+        if formats.svg {
+            let path = charts_dir.join(format!("{}.svg", f.stem));
+            std::fs::write(&path, (f.svg)(s)?)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        if formats.png {
+            (f.png)(s, &charts_dir.join(format!("{}.png", f.stem)))?;
         }
     }
-
-    /// Writes the sensitivity charts into `charts_dir`, as `formats` asks.
-    pub fn write_charts(&self, charts_dir: &Path, formats: Formats) -> Result<()> {
-        let Some(s) = &self.sensitivity else {
-            return Ok(());
-        };
-        std::fs::create_dir_all(charts_dir)
-            .with_context(|| format!("cannot create {}", charts_dir.display()))?;
-        for f in self.figures() {
-            if formats.svg {
-                let path = charts_dir.join(format!("{}.svg", f.stem));
-                std::fs::write(&path, (f.svg)(s)?)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            if formats.png {
-                (f.png)(s, &charts_dir.join(format!("{}.png", f.stem)))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The report page with the sensitivity section put before the assumptions (or the
-    /// footer); the page unchanged when there is nothing to add.
-    pub fn insert(&self, page: String) -> Result<String> {
-        let Some(s) = &self.sensitivity else {
-            return Ok(page);
-        };
-        let section = section(s, &self.figures())?;
-        let at = [
-            "<section id=\"alignment\"",
-            "<section id=\"assumptions\"",
-            "<footer",
-            "</main>",
-        ]
-        .iter()
-        .find_map(|m| page.find(m))
-        .unwrap_or(page.len());
-        let mut out = page;
-        out.insert_str(at, &section);
-        Ok(out)
-    }
+    Ok(())
 }
 
 /// The report section: findings, charts with captions, the EVPI table, caveats.
-fn section(s: &Sensitivity, figures: &[&Figure]) -> Result<String> {
+pub fn section(s: &Sensitivity) -> Result<String> {
     let mut out = String::from(
         "<section id=\"sensitivity\">\n<h2>What drives the result</h2>\n<ul class=\"plain\">\n",
     );
@@ -128,7 +88,7 @@ fn section(s: &Sensitivity, figures: &[&Figure]) -> Result<String> {
         let _ = writeln!(out, "<li>{}</li>", escape(line));
     }
     out.push_str("</ul>\n");
-    for f in figures {
+    for f in figures(s) {
         let _ = write!(
             out,
             "<figure id=\"chart-{stem}\" class=\"chart\">\n<div class=\"svg\">{svg}</div>\n\
@@ -189,20 +149,4 @@ fn evpi_table(s: &Sensitivity) -> String {
         e.bins
     );
     out
-}
-
-/// An SVG document as an inline element: no XML declaration, scaled to the page width,
-/// labelled for screen readers.
-fn inline_svg(svg: &str, label: &str) -> String {
-    let body = svg.find("<svg").map_or(svg, |i| &svg[i..]).trim();
-    let mut out = body.to_string();
-    if !out.contains("viewBox") {
-        let vb = format!("<svg viewBox=\"0 0 {} {}\" ", plot::WIDTH, plot::HEIGHT);
-        out = out.replacen("<svg ", &vb, 1);
-    }
-    let attrs = format!(
-        "<svg role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMidYMid meet\" ",
-        escape(label)
-    );
-    out.replacen("<svg ", &attrs, 1)
 }

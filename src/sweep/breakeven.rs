@@ -16,13 +16,14 @@ use std::str::FromStr;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::ArmPoint;
-use super::{Sweep, report};
+use super::{ArmPoint, Sweep};
 
 /// The level a sweep's break-even line looks for.
 pub const HALF: f64 = 0.5;
 
-/// A sweep's break-even finding for one arm (and one value of the second axis).
+/// A sweep's break-even finding for one arm (and one value of the second axis): data
+/// only. Its sentence is rendered by [`super::report::break_even_sentence`], which
+/// `sweep.json` carries beside it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub arm: String,
@@ -36,7 +37,6 @@ pub struct Finding {
     pub crossings: usize,
     pub p_min: Option<f64>,
     pub p_max: Option<f64>,
-    pub sentence: String,
 }
 
 /// Which way a metric crosses its target as the value grows.
@@ -72,7 +72,6 @@ pub fn findings(sweep: &Sweep) -> Vec<Finding> {
             let mut f = crossing(&curve, HALF, first.integer);
             f.arm = arm.name.clone();
             f.given = *given;
-            f.sentence = report::break_even_sentence(sweep, &f);
             out.push(f);
         }
     }
@@ -116,7 +115,6 @@ pub fn crossing(points: &[(f64, f64)], level: f64, integer: bool) -> Finding {
         crossings,
         p_min: ps.clone().reduce(f64::min),
         p_max: ps.reduce(f64::max),
-        sentence: String::new(),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The two commands end to end. `alignsim sweep`: plan -> simulate every point -> write
-//! the sweep folder (atomically, through [`Staging`]). `alignsim breakeven`: bisection on
+//! the sweep folder (atomically, by [`folder::write`]). `alignsim breakeven`: bisection on
 //! one value of one arm, each evaluation a full simulation on the same trials.
+
+pub mod folder;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use toml::{Table, Value};
 
 use super::breakeven::{self, Direction, Evaluations, Solved, TargetLevel};
@@ -14,8 +16,8 @@ use crate::cli::{BreakevenArgs, SweepArgs};
 use crate::console;
 use crate::dist::fmt_num;
 use crate::error::{InputError, InputErrors, did_you_mean};
-use crate::output::{Manifest, Staging, text};
-use crate::plot::{self, Formats};
+use crate::output::{Manifest, text};
+use folder::Files;
 
 /// What a finished sweep hands back.
 pub struct SweepReport {
@@ -82,46 +84,12 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
         batch: plan.batch.as_ref().map(|(_, b)| b.as_slice()),
     };
     let formats = args.charts.formats();
-    write(&out_dir, files, &sweep, &manifest, formats)?;
+    folder::write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok(SweepReport {
         sweep: Some(sweep),
         shard: None,
         out_dir,
     })
-}
-
-/// The files a sweep folder keeps a copy of: the base scenario and the batch file.
-#[derive(Debug, Clone, Copy)]
-pub struct Files<'a> {
-    pub scenario: &'a [u8],
-    pub batch: Option<&'a [u8]>,
-}
-
-/// Writes the sweep folder: data files, manifest, the scenario (and batch file) it came
-/// from, and the charts.
-pub fn write(
-    out_dir: &Path,
-    files: Files<'_>,
-    sweep: &Sweep,
-    manifest: &Manifest,
-    formats: Formats,
-) -> Result<()> {
-    let staging = Staging::new(out_dir)?;
-    let dir = staging.path();
-    report::write_files(dir, sweep)?;
-    crate::output::write_json(&dir.join("manifest.json"), manifest)?;
-    let scenario = dir.join("scenario.toml");
-    std::fs::write(&scenario, files.scenario)
-        .with_context(|| format!("cannot write {}", scenario.display()))?;
-    if let Some(bytes) = files.batch {
-        let batch = dir.join("batch.toml");
-        std::fs::write(&batch, bytes)
-            .with_context(|| format!("cannot write {}", batch.display()))?;
-    }
-    if formats.png || formats.svg {
-        plot::sweep::write_charts(&dir.join("charts"), sweep, formats)?;
-    }
-    staging.commit()
 }
 
 /// What `alignsim sweep` prints after the table: the break-even lines.

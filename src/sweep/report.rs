@@ -1,15 +1,17 @@
 //! What a sweep writes and prints: `sweep.parquet` and `sweep.csv` (one row per point and
-//! arm), `sweep.json` (the same with the break-even findings), the compact table printed
-//! after a sweep, and the plain-language break-even sentences.
+//! arm), `sweep.json` (the same with the break-even findings and their sentences), the
+//! compact table printed after a sweep, and the plain-language break-even sentences.
 
 use std::path::Path;
 
 use anyhow::Result;
 use polars::prelude::*;
+use serde::Serialize;
 
 use super::breakeven::{Direction, Finding};
 use super::path::Target;
-use super::{AxisInfo, Sweep};
+use super::{ArmInfo, AxisInfo, Point, Sweep};
+use crate::aggregate::Quantiles;
 use crate::dist::fmt_num;
 use crate::output::{self, text};
 use crate::scenario::Section;
@@ -79,7 +81,7 @@ pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
 ///
 /// # Errors
 /// A missing column, a column of another type, or a row with no point, arm or value.
-pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<super::Point>> {
+pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<Point>> {
     let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
         let col = df
             .column(name)
@@ -114,7 +116,7 @@ pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<super::Poi
         .map(|(name, _)| Ok((*name, f64s(name)?)))
         .collect::<Result<std::collections::HashMap<_, _>>>()?;
     let m = |name: &str, row: usize| metrics[name][row];
-    let mut points: Vec<super::Point> = Vec::new();
+    let mut points: Vec<Point> = Vec::new();
     for row in 0..df.height() {
         let missing = |what: &str| anyhow::anyhow!("row {row} has no {what}");
         let k = point[row].ok_or_else(|| missing("point"))? as usize;
@@ -143,7 +145,7 @@ pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<super::Poi
         };
         match points.last_mut() {
             Some(p) if p.point == k && p.values == values => p.arms.push(a),
-            _ => points.push(super::Point {
+            _ => points.push(Point {
                 point: k,
                 values,
                 arms: vec![a],
@@ -158,7 +160,77 @@ pub fn write_files(dir: &Path, sweep: &Sweep) -> Result<()> {
     let mut df = frame(sweep)?;
     output::write_parquet(&dir.join("sweep.parquet"), &mut df)?;
     output::write_csv(&dir.join("sweep.csv"), &mut df)?;
-    output::write_json(&dir.join("sweep.json"), sweep)
+    output::write_json(&dir.join("sweep.json"), &SweepFile::of(sweep))
+}
+
+/// `sweep.json`: the [`Sweep`] field for field, each break-even finding with its sentence.
+/// It reads back as a [`Sweep`] (the sentences are then ignored).
+#[derive(Serialize)]
+struct SweepFile<'a> {
+    scenario: &'a str,
+    title: &'a str,
+    currency: &'a str,
+    horizon_months: u32,
+    discount_rate_annual: f64,
+    trials: u64,
+    seed: u64,
+    model_version: &'a str,
+    axes: &'a [AxisInfo],
+    arms: &'a [ArmInfo],
+    points: &'a [Point],
+    break_even: Vec<FindingFile<'a>>,
+    quantiles: &'a Quantiles,
+}
+
+/// A break-even finding as `sweep.json` holds it: its data, then its sentence.
+#[derive(Serialize)]
+struct FindingFile<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    sentence: String,
+}
+
+impl<'a> SweepFile<'a> {
+    fn of(sweep: &'a Sweep) -> SweepFile<'a> {
+        // Destructured without `..`: a new field of `Sweep` must be placed here too.
+        let Sweep {
+            scenario,
+            title,
+            currency,
+            horizon_months,
+            discount_rate_annual,
+            trials,
+            seed,
+            model_version,
+            axes,
+            arms,
+            points,
+            break_even,
+            quantiles,
+        } = sweep;
+        let break_even = break_even
+            .iter()
+            .map(|finding| FindingFile {
+                finding,
+                sentence: break_even_sentence(sweep, finding),
+            })
+            .collect();
+        SweepFile {
+            scenario,
+            title,
+            currency,
+            horizon_months: *horizon_months,
+            discount_rate_annual: *discount_rate_annual,
+            trials: *trials,
+            seed: *seed,
+            model_version,
+            axes,
+            arms,
+            points,
+            break_even,
+            quantiles,
+        }
+    }
 }
 
 /// A path in plain words, e.g. `strategic alignment`, `the mode of upfront cost`.
@@ -368,7 +440,7 @@ pub fn sentences(sweep: &Sweep) -> Vec<String> {
         let mut out: Vec<String> = sweep
             .break_even
             .iter()
-            .map(|f| f.sentence.clone())
+            .map(|f| break_even_sentence(sweep, f))
             .collect();
         out.extend((0..sweep.arms.len()).filter_map(|ai| best_mean(sweep, ai)));
         return out;
@@ -422,23 +494,7 @@ fn grid_sentence(sweep: &Sweep, arm: &str, found: &[&Finding]) -> String {
     let falling = crossing(Direction::Falling);
     let (always, never) = (flat(true), flat(false));
     if rising.is_empty() && falling.is_empty() {
-        let pmin = found.iter().filter_map(|f| f.p_min).reduce(f64::min);
-        let pmax = found.iter().filter_map(|f| f.p_max).reduce(f64::max);
-        return match (always.is_empty(), never.is_empty()) {
-            (false, true) => format!(
-                "{subject} breaks even in at least half of the futures everywhere on the grid (at least {}).",
-                text::pct(pmin)
-            ),
-            (true, _) => format!(
-                "{subject} does not break even in half of the futures anywhere on the grid (at most {}).",
-                text::pct(pmax)
-            ),
-            (false, false) => format!(
-                "{subject} breaks even in half of the futures across the whole range of {x_words} at {g_words} {}, and nowhere in it at {}.",
-                always.join(", "),
-                never.join(", ")
-            ),
-        };
+        return uncrossed_sentence(&subject, found, (&always, &never), (&x_words, &g_words));
     }
     let mut clauses = Vec::new();
     if !rising.is_empty() {
@@ -468,6 +524,34 @@ fn grid_sentence(sweep: &Sweep, arm: &str, found: &[&Finding]) -> String {
     }
     out.push('.');
     out
+}
+
+/// One arm's break-even over a two-dimensional grid where it crosses one half nowhere:
+/// `always` and `never` are the second axis' values at which it breaks even across the
+/// whole first axis, and at none of it; the words name the first and second axes.
+fn uncrossed_sentence(
+    subject: &str,
+    found: &[&Finding],
+    (always, never): (&[String], &[String]),
+    (x_words, g_words): (&str, &str),
+) -> String {
+    let pmin = found.iter().filter_map(|f| f.p_min).reduce(f64::min);
+    let pmax = found.iter().filter_map(|f| f.p_max).reduce(f64::max);
+    match (always.is_empty(), never.is_empty()) {
+        (false, true) => format!(
+            "{subject} breaks even in at least half of the futures everywhere on the grid (at least {}).",
+            text::pct(pmin)
+        ),
+        (true, _) => format!(
+            "{subject} does not break even in half of the futures anywhere on the grid (at most {}).",
+            text::pct(pmax)
+        ),
+        (false, false) => format!(
+            "{subject} breaks even in half of the futures across the whole range of {x_words} at {g_words} {}, and nowhere in it at {}.",
+            always.join(", "),
+            never.join(", ")
+        ),
+    }
 }
 
 /// Where along a one-axis sweep an arm's mean NPV is highest and lowest, when it changes.

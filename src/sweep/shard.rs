@@ -21,7 +21,8 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Plan, Point, Sweep, breakeven, cmd, report};
+use super::cmd::folder;
+use super::{Plan, Point, Sweep, breakeven, report};
 use crate::cli::{ShardSpec, SweepMergeArgs};
 use crate::dist::fmt_num;
 use crate::output::{self, Manifest, Staging};
@@ -373,12 +374,12 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
         rayon::current_num_threads(),
         started,
     );
-    let files = cmd::Files {
+    let files = folder::Files {
         scenario: &scenario,
         batch: batch.as_deref(),
     };
     let formats = args.charts.formats();
-    cmd::write(&out_dir, files, &sweep, &manifest, formats)?;
+    folder::write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok((sweep, out_dir))
 }
 
