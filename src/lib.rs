@@ -19,6 +19,7 @@ pub mod plot;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod scheduler;
 pub mod sensitivity;
 pub mod shard;
 pub mod special;
