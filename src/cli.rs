@@ -86,15 +86,23 @@ impl ShardSpec {
     }
 }
 
+/// `--shard K/N`, or `--shard auto`: K and N from the scheduler that started the process
+/// (see [`crate::scheduler`]).
 fn parse_shard(s: &str) -> Result<ShardSpec, String> {
-    let err = || format!("expected K/N with 1 <= K <= N, such as 2/8, got {s:?}");
-    let (k, n) = s.split_once('/').ok_or_else(err)?;
-    let (index, count) = (
-        k.trim().parse::<u64>().map_err(|_| err())?,
-        n.trim().parse::<u64>().map_err(|_| err())?,
-    );
-    if index == 0 || index > count || count > 1_000_000 {
-        return Err(err());
+    let (index, count) = if s.trim() == "auto" {
+        crate::scheduler::shard_from_env(|name| std::env::var(name).ok())?
+    } else {
+        let err = || format!("expected K/N with 1 <= K <= N, such as 2/8, or auto, got {s:?}");
+        let (k, n) = s.split_once('/').ok_or_else(err)?;
+        let number = |x: &str| x.trim().parse::<u64>().map_err(|_| err());
+        let (index, count) = (number(k)?, number(n)?);
+        if index == 0 || index > count {
+            return Err(err());
+        }
+        (index, count)
+    };
+    if count > 1_000_000 {
+        return Err(format!("shard {index}/{count}: at most 1000000 shards"));
     }
     Ok(ShardSpec { index, count })
 }
@@ -189,6 +197,8 @@ pub struct RunArgs {
     pub no_trials: bool,
     /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the trials, written
     /// to a shard folder for `alignsim merge`. Draws are keyed, so any machine can run any slice.
+    /// `auto` reads K and N from a Slurm array, a Kubernetes Indexed Job or an AWS Batch
+    /// array (ALIGNSIM_SHARDS gives N where the scheduler cannot).
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<ShardSpec>,
     /// How uncertain inputs are sampled: plain Monte Carlo, or Latin hypercube (every
@@ -230,7 +240,8 @@ pub struct SweepArgs {
     pub charts: ChartFormat,
     /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the grid's points,
     /// written to a sweep shard folder for `alignsim sweep-merge`. Draws are keyed, so any
-    /// machine can run any slice.
+    /// machine can run any slice. `auto` reads K and N from a Slurm array, a Kubernetes
+    /// Indexed Job or an AWS Batch array (ALIGNSIM_SHARDS gives N where the scheduler cannot).
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<ShardSpec>,
     /// No progress bar and no table: only errors and warnings.

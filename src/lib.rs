@@ -22,6 +22,7 @@ pub mod report;
 pub mod run;
 pub mod run_folder;
 pub mod scenario;
+pub mod scheduler;
 pub mod sensitivity;
 pub mod shard;
 pub mod special;

@@ -10,6 +10,7 @@ mod fixtures;
 mod golden;
 mod robustness;
 mod sampling;
+mod scheduler;
 mod sensitivity;
 mod shard;
 mod stream;
