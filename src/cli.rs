@@ -46,15 +46,54 @@ pub struct MergeArgs {
     /// Shard folders (all N shards of one scenario, seed and trial count, in any order).
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
-    /// Run folder to write.
+    #[command(flatten)]
+    pub output: OutFlags,
+}
+
+/// How many trials, with which seed, on how many threads: the flags of every command
+/// that simulates.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SimFlags {
+    /// Number of trials (overrides the scenario's and a batch file's `trials`; a sweep runs
+    /// this many at every point, a break-even search at every evaluation).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    pub trials: Option<u64>,
+    /// Random seed (overrides the scenario's and a batch file's `seed`).
     #[arg(long)]
-    pub out: PathBuf,
-    /// Chart files to write into the run folder's charts/.
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+/// Where a command writes its folder and what it shows: the flags of every command that
+/// writes one.
+#[derive(Debug, Args, Clone)]
+pub struct OutFlags {
+    /// Folder to write (default: under output/, named after the scenario: `NAME` for a run
+    /// or a merge, `NAME-sweep` or the batch file's name for a sweep, `NAME-sensitivity`,
+    /// `NAME-shard-K-of-N` for a shard). Only a folder alignsim wrote is ever replaced.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Chart files to write into the folder's charts/ (report.html always embeds its
+    /// charts; a sweep shard draws none).
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
     pub charts: ChartFormat,
-    /// No table: only errors and warnings.
+    /// No progress bar and no table: only errors and warnings.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `--shard`: the flag of the commands that can split their work across machines.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ShardFlag {
+    /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the trials (of a
+    /// sweep's points), written to a shard folder for `alignsim merge` (`sweep-merge`).
+    /// Draws are keyed, so any machine can run any slice. `auto` reads K and N from a Slurm
+    /// array, a Kubernetes Indexed Job or an AWS Batch array (ALIGNSIM_SHARDS gives N where
+    /// the scheduler cannot).
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<ShardSpec>,
 }
 
 /// Shard K of N, from `--shard K/N`.
@@ -168,21 +207,12 @@ pub struct ReportArgs {
 pub struct RunArgs {
     /// Scenario file (TOML), e.g. scenarios/bakery.toml.
     pub scenario: PathBuf,
-    /// Number of trials (overrides the scenario's `trials`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
-    pub trials: Option<u64>,
-    /// Random seed (overrides the scenario's `seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Run folder to write (default: output/<scenario name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Chart files to write into the run folder's charts/ (report.html always embeds its charts).
-    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
-    pub charts: ChartFormat,
+    #[command(flatten)]
+    pub sim: SimFlags,
+    #[command(flatten)]
+    pub output: OutFlags,
+    #[command(flatten)]
+    pub shard: ShardFlag,
     /// Keep adding trials until, for every arm, the 95 % interval of the mean NPV is within
     /// X of the mean (relative: 0.01 = 1 %) and that of P(loss) within X (absolute: 0.01 =
     /// one percentage point), or --max-trials is reached. The file's `trials` is then ignored.
@@ -195,12 +225,6 @@ pub struct RunArgs {
     /// charts and report are wanted. `alignsim report` cannot redraw such a folder.
     #[arg(long)]
     pub no_trials: bool,
-    /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the trials, written
-    /// to a shard folder for `alignsim merge`. Draws are keyed, so any machine can run any slice.
-    /// `auto` reads K and N from a Slurm array, a Kubernetes Indexed Job or an AWS Batch
-    /// array (ALIGNSIM_SHARDS gives N where the scheduler cannot).
-    #[arg(long, value_parser = parse_shard)]
-    pub shard: Option<ShardSpec>,
     /// How uncertain inputs are sampled: plain Monte Carlo, or Latin hypercube (every
     /// input's range stratified into as many equal slices as there are trials).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]
@@ -209,9 +233,6 @@ pub struct RunArgs {
     /// sketch (bounded memory, stated error; per-trial rows streamed to trials.parquet).
     #[arg(long, value_enum, default_value_t = QuantilesArg::Auto)]
     pub quantiles: QuantilesArg,
-    /// No progress bar and no table: only errors and warnings.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -222,31 +243,12 @@ pub struct SweepArgs {
     /// twice, e.g. --vary arms.misaligned.alignment.strategic=0.2:1:9.
     #[arg(long, value_name = "PATH=START:STOP:STEPS")]
     pub vary: Vec<String>,
-    /// Trials per point (overrides the scenario's and the batch file's).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
-    pub trials: Option<u64>,
-    /// Random seed, the same for every point (overrides the scenario's and the batch file's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Sweep folder to write (default: output/<scenario name>-sweep, or output/<batch name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Chart files to write into the sweep folder's charts/ (a shard draws none:
-    /// `sweep-merge` does).
-    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
-    pub charts: ChartFormat,
-    /// Simulate only shard K of N (K from 1 to N): a contiguous slice of the grid's points,
-    /// written to a sweep shard folder for `alignsim sweep-merge`. Draws are keyed, so any
-    /// machine can run any slice. `auto` reads K and N from a Slurm array, a Kubernetes
-    /// Indexed Job or an AWS Batch array (ALIGNSIM_SHARDS gives N where the scheduler cannot).
-    #[arg(long, value_parser = parse_shard)]
-    pub shard: Option<ShardSpec>,
-    /// No progress bar and no table: only errors and warnings.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub sim: SimFlags,
+    #[command(flatten)]
+    pub output: OutFlags,
+    #[command(flatten)]
+    pub shard: ShardFlag,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -254,16 +256,8 @@ pub struct SweepMergeArgs {
     /// Sweep shard folders (all N shards of one sweep, in any order).
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
-    /// Sweep folder to write (default: the unsharded sweep's, output/<scenario name>-sweep
-    /// or output/<batch name>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Chart files to write into the sweep folder's charts/.
-    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
-    pub charts: ChartFormat,
-    /// No table: only errors and warnings.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutFlags,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -285,15 +279,8 @@ pub struct BreakevenArgs {
     /// High end of the search range (default: the key's upper bound, if it has one).
     #[arg(long, allow_negative_numbers = true)]
     pub hi: Option<f64>,
-    /// Trials per evaluation (overrides the scenario's `trials`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
-    pub trials: Option<u64>,
-    /// Random seed (overrides the scenario's `seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub sim: SimFlags,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -303,27 +290,13 @@ pub struct BreakevenArgs {
 pub struct SensitivityArgs {
     /// Scenario file (TOML), e.g. scenarios/bakery.toml.
     pub scenario: PathBuf,
-    /// Trials behind the tornado and EVPI (overrides the scenario's `trials`).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
-    pub trials: Option<u64>,
-    /// Random seed (overrides the scenario's `seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub sim: SimFlags,
     /// Base sample size N of the Sobol indices: N x (random inputs + 2) trials are simulated.
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
     pub sobol_n: u64,
-    /// Folder to write (default: output/<scenario name>-sensitivity).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Chart files to write into the folder's charts/.
-    #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
-    pub charts: ChartFormat,
-    /// No progress bar and no findings: only errors and warnings.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutFlags,
 }
 
 /// A `--precision` target: a number in (0, 1).

@@ -85,7 +85,7 @@ impl RunJob {
     pub fn resolve(args: &RunArgs) -> Result<RunJob> {
         check_run_flags(args)?;
         let Loaded { scenario, bytes } = load(&args.scenario)?;
-        let trials = args.trials.unwrap_or(scenario.trials);
+        let trials = args.sim.trials.unwrap_or(scenario.trials);
         let budget = args.precision.map_or(trials, |_| args.max_trials);
         let sketch = match args.quantiles {
             QuantilesArg::Auto => stats::auto_sketch(budget),
@@ -96,7 +96,7 @@ impl RunJob {
             SamplingArg::Mc => Sampling::MonteCarlo,
             SamplingArg::Lhs => Sampling::LatinHypercube { trials },
         };
-        let shard = args.shard.map(|spec| Shard {
+        let shard = args.shard.shard.map(|spec| Shard {
             spec,
             range: if sketch {
                 spec.range_aligned(trials, stats::sketched::BLOCK)
@@ -104,7 +104,7 @@ impl RunJob {
                 spec.range(trials)
             },
         });
-        let dir = args.out.clone().unwrap_or_else(|| {
+        let dir = args.output.out.clone().unwrap_or_else(|| {
             let name = match &shard {
                 Some(s) => format!(
                     "{}-shard-{}-of-{}",
@@ -115,8 +115,8 @@ impl RunJob {
             Path::new("output").join(name)
         });
         crate::output::preflight(&dir)?;
-        let (pool, threads) = console::worker_pool(args.threads)?;
-        let seed = args.seed.unwrap_or(scenario.seed);
+        let (pool, threads) = console::worker_pool(args.sim.threads)?;
+        let seed = args.sim.seed.unwrap_or(scenario.seed);
         Ok(RunJob {
             path: args.scenario.clone(),
             scenario,
@@ -132,8 +132,8 @@ impl RunJob {
             write_trials: !args.no_trials,
             output: Output {
                 dir,
-                charts: args.charts,
-                quiet: args.quiet,
+                charts: args.output.charts,
+                quiet: args.output.quiet,
             },
             pool,
             threads,
@@ -150,7 +150,7 @@ fn check_run_flags(args: &RunArgs) -> Result<()> {
                 "--sampling lhs cannot be combined with --precision: Latin hypercube strata are cut for a trial count fixed in advance",
             );
         }
-        if args.shard.is_some() {
+        if args.shard.shard.is_some() {
             return refuse(
                 "--shard cannot be combined with --precision: every shard must run a slice of a trial count fixed in advance",
             );

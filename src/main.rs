@@ -36,7 +36,7 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
     let job = alignsim::job::RunJob::resolve(args)?;
     let report = run::run(&job)?;
     let Some(summary) = &report.summary else {
-        if !args.quiet {
+        if !args.output.quiet {
             println!(
                 "Shard written to {}; combine the shards with `alignsim merge`.",
                 report.out_dir.display()
@@ -44,7 +44,7 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    print_run(summary, &report.out_dir, args.quiet);
+    print_run(summary, &report.out_dir, args.output.quiet);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -77,7 +77,7 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
         )));
     }
     let (summary, out_dir) = alignsim::shard::merge(args)?;
-    print_run(&summary, &out_dir, args.quiet);
+    print_run(&summary, &out_dir, args.output.quiet);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -90,7 +90,7 @@ fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> 
 
 fn sweep_command(args: &alignsim::cli::SweepArgs) -> anyhow::Result<ExitCode> {
     let report = alignsim::sweep::cmd::sweep(args)?;
-    if !args.quiet {
+    if !args.output.quiet {
         if let Some(shard) = &report.shard {
             println!("{}", shard.text(&report.out_dir));
         }
@@ -103,7 +103,7 @@ fn sweep_command(args: &alignsim::cli::SweepArgs) -> anyhow::Result<ExitCode> {
 
 fn sweep_merge_command(args: &alignsim::cli::SweepMergeArgs) -> anyhow::Result<ExitCode> {
     let (sweep, out_dir) = alignsim::sweep::shard::merge(args)?;
-    if !args.quiet {
+    if !args.output.quiet {
         print_sweep(&sweep, &out_dir);
     }
     Ok(ExitCode::SUCCESS)
@@ -127,7 +127,7 @@ fn breakeven_command(args: &alignsim::cli::BreakevenArgs) -> anyhow::Result<Exit
 
 fn sensitivity_command(args: &alignsim::cli::SensitivityArgs) -> anyhow::Result<ExitCode> {
     let done = alignsim::sensitivity::command::run(args)?;
-    if !args.quiet {
+    if !args.output.quiet {
         print!(
             "{}",
             alignsim::sensitivity::command::text(&done.sensitivity)

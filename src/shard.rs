@@ -275,7 +275,13 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         sketch: first.quantiles == "sketch",
     };
     let model = sim.model(&scenario);
-    let staging = Staging::new(&args.out)?;
+    let out = args
+        .output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    crate::output::preflight(&out)?;
+    let staging = Staging::new(&out)?;
     let mut tracker = Tracker::new(model.n_arms());
     let (summary, frames, write_trials) = if sim.sketch {
         let mut s = Stream::new(&model, scenario.kpi.is_some(), TrialsOut::Skip, false);
@@ -329,6 +335,6 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         write_trials,
         rows: crate::stream::Pending::none(),
     };
-    let summary = write_run_folder(staging, finished, args.charts)?;
-    Ok((summary, args.out.clone()))
+    let summary = write_run_folder(staging, finished, args.output.charts)?;
+    Ok((summary, out))
 }

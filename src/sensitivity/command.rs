@@ -23,16 +23,17 @@ pub struct Finished {
 /// Runs the analysis and writes its folder.
 pub fn run(args: &SensitivityArgs) -> Result<Finished> {
     let scenario = crate::job::load(&args.scenario)?.scenario;
-    let trials = args.trials.unwrap_or(scenario.trials);
-    let seed = args.seed.unwrap_or(scenario.seed);
+    let trials = args.sim.trials.unwrap_or(scenario.trials);
+    let seed = args.sim.seed.unwrap_or(scenario.seed);
     let out_dir = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", scenario.name)));
-    let (pool, _) = console::worker_pool(args.threads)?;
+    let (pool, _) = console::worker_pool(args.sim.threads)?;
     let model = Model::seeded(&scenario, seed);
     let sobol_trials = args.sobol_n * (model.inputs.len() as u64 + 2);
-    let bar = console::progress_bar(trials + sobol_trials, args.quiet, "sensitivity");
+    let bar = console::progress_bar(trials + sobol_trials, args.output.quiet, "sensitivity");
     let sensitivity = pool.install(|| {
         let mut samples = Samples::from_batches(&model, &[]);
         model.run_each(0..trials, &|n| bar.inc(n), |b| samples.push(&b));
@@ -43,7 +44,7 @@ pub fn run(args: &SensitivityArgs) -> Result<Finished> {
         }))
     });
     bar.finish_and_clear();
-    let formats = args.charts.formats();
+    let formats = args.output.charts.formats();
     write_folder(&out_dir, &sensitivity, formats)?;
     Ok(Finished {
         sensitivity,

@@ -37,24 +37,28 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
     let plan = super::plan(&Request {
         file: args.file.clone(),
         vary: args.vary.clone(),
-        trials: args.trials,
-        seed: args.seed,
+        trials: args.sim.trials,
+        seed: args.sim.seed,
     })?;
     let n_points = plan.grid().len();
-    let range = args.shard.map_or(0..n_points, |spec| {
+    let range = args.shard.shard.map_or(0..n_points, |spec| {
         let r = spec.range(n_points as u64);
         r.start as usize..r.end as usize
     });
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        let name = match args.shard {
+    let out_dir = args.output.out.clone().unwrap_or_else(|| {
+        let name = match args.shard.shard {
             Some(spec) => format!("{}-shard-{}-of-{}", plan.name, spec.index, spec.count),
             None => plan.name.clone(),
         };
         Path::new("output").join(name)
     });
     crate::output::preflight(&out_dir)?;
-    let (pool, threads) = console::worker_pool(args.threads)?;
-    let bar = console::progress_bar(range.len() as u64 * plan.trials, args.quiet, "sweeping");
+    let (pool, threads) = console::worker_pool(args.sim.threads)?;
+    let bar = console::progress_bar(
+        range.len() as u64 * plan.trials,
+        args.output.quiet,
+        "sweeping",
+    );
     let provenance = || {
         Manifest::now(
             plan.base.path.display().to_string(),
@@ -65,7 +69,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
             started,
         )
     };
-    if let Some(spec) = args.shard {
+    if let Some(spec) = args.shard.shard {
         let points = pool.install(|| super::simulate_points(&plan, range, &|n| bar.inc(n)))?;
         bar.finish_and_clear();
         let manifest = provenance();
@@ -83,7 +87,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
         scenario: &plan.base.bytes,
         batch: plan.batch.as_ref().map(|(_, b)| b.as_slice()),
     };
-    let formats = args.charts.formats();
+    let formats = args.output.charts.formats();
     folder::write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok(SweepReport {
         sweep: Some(sweep),
@@ -127,9 +131,9 @@ pub fn breakeven(args: &BreakevenArgs) -> Result<Solved> {
     let arm = pick_arm(&base, args.arm.as_deref(), &source, vary_span.end + 7)?;
     let range = range(&base, &target, args, &source, vary_span.clone())?;
     let doc = only_arm(&base.doc, &arm);
-    let trials = args.trials.unwrap_or(base.scenario.trials);
-    let seed = args.seed.unwrap_or(base.scenario.seed);
-    let (pool, _) = console::worker_pool(args.threads)?;
+    let trials = args.sim.trials.unwrap_or(base.scenario.trials);
+    let seed = args.sim.seed.unwrap_or(base.scenario.seed);
+    let (pool, _) = console::worker_pool(args.sim.threads)?;
     let mut ev = Evaluations::new(|x| {
         let sc = base.with(&doc, &[(&target, x)]).map_err(|e| {
             let errs = e

@@ -340,6 +340,7 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
     let shards = check_set(shards)?;
     let (first_dir, first) = &shards[0];
     let out_dir = args
+        .output
         .out
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&first.name));
@@ -378,7 +379,7 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
         scenario: &scenario,
         batch: batch.as_deref(),
     };
-    let formats = args.charts.formats();
+    let formats = args.output.charts.formats();
     folder::write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok((sweep, out_dir))
 }
