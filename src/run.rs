@@ -85,11 +85,12 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
 
     if let Some(spec) = args.shard {
         let out_dir = args.out.clone().unwrap_or_else(|| {
-            Path::new("output").join(format!(
+            output::default_dir(&format!(
                 "{}-shard-{}-of-{}",
                 scenario.name, spec.index, spec.count
             ))
         });
+        output::refuse_overlap(&out_dir, &[&args.scenario])?;
         let staging = Staging::new(&out_dir)?;
         let mut sink = Sink::new(&model, &scenario, sketch, args.no_trials, &staging, true);
         let range = if sketch {
@@ -111,7 +112,8 @@ pub fn run(args: &RunArgs) -> Result<RunReport> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
+        .unwrap_or_else(|| output::default_dir(&scenario.name));
+    output::refuse_overlap(&out_dir, &[&args.scenario])?;
     // A sketched run streams its rows into the staging folder while it simulates.
     let staging = Staging::new(&out_dir)?;
     let mut sink = Sink::new(&model, &scenario, sketch, args.no_trials, &staging, false);

@@ -33,7 +33,7 @@ pub fn run(args: &SensitivityArgs) -> Result<Finished> {
     let out_dir = args
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", scenario.name)));
+        .unwrap_or_else(|| output::default_dir(&format!("{}-sensitivity", scenario.name)));
     let (pool, _) = console::worker_pool(args.threads)?;
     let model = Model::new(&scenario);
     let sobol_trials = args.sobol_n * (model.inputs.len() as u64 + 2);

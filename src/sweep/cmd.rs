@@ -48,7 +48,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
             Some(spec) => format!("{}-shard-{}-of-{}", plan.name, spec.index, spec.count),
             None => plan.name.clone(),
         };
-        Path::new("output").join(name)
+        crate::output::default_dir(&name)
     });
     crate::output::preflight(&out_dir)?;
     let (pool, threads) = console::worker_pool(args.threads)?;
