@@ -624,13 +624,18 @@ pub fn open01(x: u64) -> f64 {
     ((x >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
 }
 
-/// A number as a person writes it: thousands separated, no needless decimals.
+/// A number as a person writes it: thousands separated, no needless decimals; from 1e15
+/// on, in scientific notation (`1.7e308`).
 pub fn fmt_num(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
     if x.fract() == 0.0 && x.abs() < 1e15 {
         return group_thousands(&format!("{}", x as i64));
+    }
+    if x.abs() >= 1e15 {
+        // Beyond a double's whole numbers, digits would be noise: 1.7e308, not 309 digits.
+        return format!("{x:e}");
     }
     let s = format!("{x}");
     if x.abs() >= 1000.0 {

@@ -112,9 +112,10 @@ impl RunJob {
                 ),
                 None => scenario.name.clone(),
             };
-            Path::new("output").join(name)
+            crate::output::default_dir(&name)
         });
         crate::output::preflight(&dir)?;
+        crate::output::refuse_overlap(&dir, &[&args.scenario])?;
         let (pool, threads) = console::worker_pool(args.sim.threads)?;
         let seed = args.sim.seed.unwrap_or(scenario.seed);
         Ok(RunJob {

@@ -15,6 +15,10 @@ const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Ctrl-C and SIGTERM stop every command between steps, leaving no partial folder.
+    if let Err(e) = alignsim::interrupt::install() {
+        return report(&e);
+    }
     let result = match &cli.command {
         Command::Run(args) => run_command(args),
         Command::Merge(args) => merge_command(args),
@@ -32,7 +36,6 @@ fn main() -> ExitCode {
 }
 
 fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
-    alignsim::interrupt::install()?;
     let job = alignsim::job::RunJob::resolve(args)?;
     let report = run::run(&job)?;
     let Some(summary) = &report.summary else {

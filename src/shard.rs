@@ -279,8 +279,10 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         .output
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    crate::output::preflight(&out)?;
+        .unwrap_or_else(|| output::default_dir(&scenario.name));
+    let inputs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
+    output::preflight(&out)?;
+    output::refuse_overlap(&out, &inputs)?;
     let staging = Staging::new(&out)?;
     let mut tracker = Tracker::new(model.n_arms());
     let (summary, frames, write_trials) = if sim.sketch {

@@ -1,8 +1,45 @@
 //! What a run prints: a compact table per arm, one plain-language sentence per pair of
-//! arms, and warnings about clamped draws.
+//! arms, and warnings about clamped draws. Also [`plain`], which every output applies to
+//! text from a scenario file (titles, labels, the currency) before showing it.
+
+use std::borrow::Cow;
 
 use crate::aggregate::{ArmSummary, PairSummary, Summary};
 use crate::dist::fmt_num;
+
+/// What stands in for a character that must not reach an output.
+pub const REPLACEMENT: char = '\u{FFFD}';
+
+/// `s` with every control character (C0, DEL, C1: NUL, escape, newline...) and every
+/// bidirectional formatting character (U+202A to U+202E, U+2066 to U+2069, the marks
+/// U+200E, U+200F, U+061C) and line or paragraph separator replaced by U+FFFD, so that text
+/// from a scenario cannot move the terminal's cursor, recolour it, reorder a line as it is
+/// displayed, or break an HTML, SVG or CSV file.
+pub fn plain(s: &str) -> Cow<'_, str> {
+    if s.chars().any(unsafe_char) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if unsafe_char(c) { REPLACEMENT } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+pub(crate) fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
 
 /// A money amount rounded to whole units with thousands separators.
 pub fn money(x: Option<f64>) -> String {
@@ -54,7 +91,7 @@ pub fn table(summary: &Summary) -> String {
         .iter()
         .map(|a| {
             [
-                a.name.clone(),
+                plain(&a.name).into_owned(),
                 money(a.npv.mean),
                 money(a.npv.p5),
                 money(a.npv.p50),
@@ -88,11 +125,11 @@ pub fn table(summary: &Summary) -> String {
     };
     let mut out = format!(
         "{}\n{} trials, {} months, seed {}, amounts in {} (NPV at {} a year)\n\n",
-        summary.title,
+        plain(&summary.title),
         fmt_num(summary.trials as f64),
         summary.horizon_months,
         summary.seed,
-        summary.currency,
+        plain(&summary.currency),
         ratio_pct(Some(summary.discount_rate_annual)),
     );
     out.push_str(&line(header.iter().map(|s| s.to_string()).collect()));
@@ -173,4 +210,19 @@ pub fn precision_line(summary: &Summary) -> Option<String> {
             fmt_num(100.0 * p.target)
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_replaced() {
+        assert_eq!(plain("Bakery \u{e4}rio"), "Bakery \u{e4}rio");
+        assert!(matches!(plain("ok"), Cow::Borrowed(_)));
+        assert_eq!(
+            plain("a\0b\u{1b}[31mc\u{202e}d\u{2066}e\u{85}f\u{7f}"),
+            "a\u{fffd}b\u{fffd}[31mc\u{fffd}d\u{fffd}e\u{fffd}f\u{fffd}"
+        );
+    }
 }

@@ -30,7 +30,7 @@ pub(super) fn draw<DB: DrawingBackend>(
                 (b.p25, b.p75)
             }
         })
-        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite())
+        .filter(|(lo, hi)| drawable(*lo) && drawable(*hi))
         .fold((0.0f64, 0.0f64), |(lo, hi), b| (lo.min(b.0), hi.max(b.1)));
     let horizon = f64::from(data.summary.horizon_months);
     let y = padded(lo, hi, 0.05);
@@ -53,7 +53,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     hline(&mut chart, 0.0, ZERO.stroke_width(2), None)?;
     milestone_lines(&mut chart, &marks, horizon)?;
     for (i, bands) in data.monthly.iter().enumerate() {
-        let line = bands.iter().map(|b| (f64::from(b.month), b.p50));
+        let line = bands
+            .iter()
+            .map(|b| (f64::from(b.month), b.p50))
+            .filter(|p| drawable(p.1));
         chart.draw_series(LineSeries::new(line, arm_colour(i).stroke_width(5)))?;
     }
     Ok(())
@@ -122,7 +125,7 @@ fn band<DB: DrawingBackend>(
 ) -> DrawResult<(), DB> {
     let upper = bands.iter().map(|b| (f64::from(b.month), pick(b).1));
     let lower = bands.iter().rev().map(|b| (f64::from(b.month), pick(b).0));
-    let outline: Vec<(f64, f64)> = upper.chain(lower).filter(|p| p.1.is_finite()).collect();
+    let outline: Vec<(f64, f64)> = upper.chain(lower).filter(|p| drawable(p.1)).collect();
     chart.draw_series(std::iter::once(Polygon::new(outline, fill.filled())))?;
     Ok(())
 }

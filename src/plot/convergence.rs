@@ -21,13 +21,13 @@ pub(super) fn draw<DB: DrawingBackend>(
         x(trace[0].trials),
         x(trace[trace.len() - 1].trials).max(x(trace[0].trials) + 1.0),
     );
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for c in trace {
-        for a in &c.arms {
-            lo = lo.min(a.npv_mean - a.npv_half_width);
-            hi = hi.max(a.npv_mean + a.npv_half_width);
-        }
-    }
+    let points: Vec<Vec<(f64, f64, f64)>> = (0..data.summary.arms.len())
+        .map(|i| arm_points(data, i))
+        .collect();
+    let Some((lo, hi)) = bounds(points.iter().flatten().flat_map(|p| [p.1 - p.2, p.1 + p.2]))
+    else {
+        return no_data(&area, "No finite estimates to show.");
+    };
     let pad = 0.05 * (hi - lo).max(1.0);
     let mut chart = plot_area(&area, x0..x1, (lo - pad)..(hi + pad), 150)?;
     mesh(
@@ -37,16 +37,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         &|v| round_trials_label(*v),
         &|v| fmt_money(*v),
     )?;
-    for i in 0..data.summary.arms.len() {
-        let points: Vec<(f64, f64, f64)> = trace
-            .iter()
-            .filter_map(|c| {
-                c.arms
-                    .get(i)
-                    .map(|a| (x(c.trials), a.npv_mean, a.npv_half_width))
-            })
-            .filter(|p| p.1.is_finite() && p.2.is_finite())
-            .collect();
+    for (i, points) in points.iter().enumerate() {
         let upper = points.iter().map(|p| (p.0, p.1 + p.2));
         let lower = points.iter().rev().map(|p| (p.0, p.1 - p.2));
         let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
@@ -60,6 +51,19 @@ pub(super) fn draw<DB: DrawingBackend>(
         ))?;
     }
     Ok(())
+}
+
+/// Arm `i`'s checkpoints as (log10 trials, mean, half-width), those a chart can draw.
+fn arm_points(data: &RunData, i: usize) -> Vec<(f64, f64, f64)> {
+    data.convergence
+        .iter()
+        .filter_map(|c| {
+            c.arms
+                .get(i)
+                .map(|a| ((c.trials as f64).log10(), a.npv_mean, a.npv_half_width))
+        })
+        .filter(|p| [p.1, p.2, p.1 - p.2, p.1 + p.2].into_iter().all(drawable))
+        .collect()
 }
 
 fn legend(data: &RunData) -> Vec<LegendItem> {

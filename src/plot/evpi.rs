@@ -62,13 +62,21 @@ pub fn draw<DB: DrawingBackend>(
         no_data(&area, "No input of this scenario is uncertain.")?;
         return root.present();
     }
-    let top = rows.iter().map(|i| i.evpi).fold(e.noise_floor, f64::max);
+    let top = rows
+        .iter()
+        .map(|i| i.evpi)
+        .chain([e.noise_floor])
+        .filter(|v| drawable(*v))
+        .fold(0.0, f64::max);
     let hi = if top > 0.0 { top * 1.18 } else { 1.0 };
     let names: Vec<String> = rows.iter().map(|i| i.name.clone()).collect();
     let mut chart = bar_plot(&area, 0.0..hi, names.len())?;
     let desc = format!("Expected value of perfect information, {}", s.currency);
     bar_mesh(&mut chart, &desc, &|v| fmt_money(*v))?;
     for (row, i) in rows.iter().enumerate() {
+        if !drawable(i.evpi) {
+            continue;
+        }
         let y = (names.len() - 1 - row) as f64;
         let bar = Rectangle::new(
             [(0.0, y - 0.32), (i.evpi, y + 0.32)],
@@ -77,7 +85,7 @@ pub fn draw<DB: DrawingBackend>(
         chart.draw_series(std::iter::once(bar))?;
         value_label(&mut chart, i.evpi, y, &fmt_money(i.evpi), hi * 0.01)?;
     }
-    if e.noise_floor > 0.0 {
+    if e.noise_floor > 0.0 && drawable(e.noise_floor) {
         vline(
             &mut chart,
             e.noise_floor,

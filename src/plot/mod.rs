@@ -118,6 +118,25 @@ impl Chart {
     }
 }
 
+/// Whether `name` is a chart file alignsim writes into a `charts/` folder: a run's, a
+/// sweep's or a sensitivity analysis's chart, as `.png` or `.svg`.
+pub fn is_chart_file(name: &str) -> bool {
+    let Some((stem, ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let sweep = [1, 2]
+        .into_iter()
+        .flat_map(sweep::SweepChart::for_axes)
+        .map(|c| c.file_stem());
+    (ext == "png" || ext == "svg")
+        && Chart::ALL
+            .iter()
+            .map(|c| c.file_stem())
+            .chain(sweep)
+            .chain([tornado::FILE_STEM, evpi::FILE_STEM, sobol::FILE_STEM])
+            .any(|s| s == stem)
+}
+
 /// The two arms the paired chart compares: the first two, as the file lists them.
 fn paired_names(data: &RunData) -> (String, String) {
     let name = |i: usize| {
@@ -154,6 +173,7 @@ fn ensure_fonts() -> Result<()> {
 
 /// Renders a chart as SVG text.
 pub fn render_svg(chart: Chart, data: &RunData) -> Result<String> {
+    crate::interrupt::check()?;
     ensure_fonts()?;
     let mut buf = String::new();
     {
@@ -168,6 +188,7 @@ pub fn render_svg(chart: Chart, data: &RunData) -> Result<String> {
 
 /// Draws a chart into a PNG file of [`WIDTH`] x [`HEIGHT`] pixels.
 pub fn write_png(chart: Chart, data: &RunData, path: &Path) -> Result<()> {
+    crate::interrupt::check()?;
     ensure_fonts()?;
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     chart

@@ -19,7 +19,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let title = Chart::NpvDistribution.heading(data);
     let area = frame(root, &title, &subtitle(data, None), &legend(data))?;
     let Some((lo, hi)) = central_range(&npvs, 0.005, false) else {
-        return no_data(&area, "No trials to show.");
+        return no_data(&area, "No trials with a finite NPV to show.");
     };
     let span = padded(lo, hi, 0.0);
     let edges = bin_edges(span.start, span.end, nice_step(span.end - span.start, BINS));

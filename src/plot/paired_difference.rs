@@ -33,7 +33,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         &legend(data, &diffs),
     )?;
     let Some((lo, hi)) = central_range(std::slice::from_ref(&diffs), 0.005, true) else {
-        return no_data(&area, "No trials to compare.");
+        return no_data(&area, "No trials with finite NPVs to compare.");
     };
     let span = padded(lo, hi, 0.0);
     let edges = bin_edges(span.start, span.end, nice_step(span.end - span.start, BINS));

@@ -12,6 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{DrawResult, RunData};
 use crate::dist::fmt_num;
+use crate::output::text::plain;
 
 /// Arm colours, in the order the scenario lists its arms: the Okabe-Ito palette, which
 /// stays distinguishable for colour-blind readers and in grey-scale print.
@@ -191,13 +192,14 @@ pub fn frame<DB: DrawingBackend>(
 ) -> DrawResult<DrawingArea<DB, Shift>, DB> {
     let (w, _) = root.dim_in_pixel();
     let max_w = w as i32 - 2 * PAGE_MARGIN;
-    let title_style = fitted(root, title, bold(TITLE_SIZE), TITLE_SIZE, max_w)?;
+    let (title, subtitle) = (plain(title), plain(subtitle));
+    let title_style = fitted(root, &title, bold(TITLE_SIZE), TITLE_SIZE, max_w)?;
     root.draw(&Text::new(
         title.to_string(),
         (PAGE_MARGIN, 26),
         title_style,
     ))?;
-    let sub_style = fitted(root, subtitle, muted(SUBTITLE_SIZE), SUBTITLE_SIZE, max_w)?;
+    let sub_style = fitted(root, &subtitle, muted(SUBTITLE_SIZE), SUBTITLE_SIZE, max_w)?;
     root.draw(&Text::new(
         subtitle.to_string(),
         (PAGE_MARGIN, 80),
@@ -247,7 +249,8 @@ fn draw_legend<DB: DrawingBackend>(
             }
             continue;
         }
-        let (tw, _) = root.estimate_text_size(&item.text, &style)?;
+        let text = plain(&item.text);
+        let (tw, _) = root.estimate_text_size(&text, &style)?;
         let item_w = SWATCH_WIDTH + 10 + tw as i32 + 36;
         if x > PAGE_MARGIN && x + item_w - 36 > PAGE_MARGIN + max_w {
             x = PAGE_MARGIN;
@@ -255,7 +258,7 @@ fn draw_legend<DB: DrawingBackend>(
         }
         draw_swatch(root, item.swatch, x, y)?;
         root.draw(&Text::new(
-            item.text.clone(),
+            text.into_owned(),
             (x + SWATCH_WIDTH + 10, y),
             style.clone(),
         ))?;
@@ -284,15 +287,19 @@ fn draw_swatch<DB: DrawingBackend>(
     }
 }
 
-/// A cartesian chart over `x` and `y` in the plot area, with room for the axis labels.
+/// The chart type of [`plot_area`].
 pub type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// A cartesian chart over `x` and `y` in the plot area, with room for the axis labels.
+/// A range that is not finite, too wide to draw or empty is first made drawable by
+/// [`axis`], so plotters never sees one.
 pub fn plot_area<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     x: Range<f64>,
     y: Range<f64>,
     y_label_width: u32,
 ) -> DrawResult<Plot<'a, DB>, DB> {
+    let (x, y) = (axis(x), axis(y));
     ChartBuilder::on(area)
         .margin_left(24)
         .margin_right(56)
@@ -313,8 +320,8 @@ pub fn mesh<DB: DrawingBackend>(
 ) -> DrawResult<(), DB> {
     chart
         .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
+        .x_desc(plain(x_desc))
+        .y_desc(plain(y_desc))
         .x_label_formatter(x_fmt)
         .y_label_formatter(y_fmt)
         .x_labels(9)
@@ -339,7 +346,7 @@ pub fn bar_mesh<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_desc(x_desc)
+        .x_desc(plain(x_desc))
         .x_label_formatter(x_fmt)
         .x_labels(9)
         .max_light_lines(1)
@@ -413,15 +420,63 @@ pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[lo] + frac * (sorted[hi] - sorted[lo]))
 }
 
-/// Finite values, sorted ascending.
+/// Largest magnitude a chart draws. Beyond it the width of a range, its padding or a
+/// pixel position would overflow; such values are left out of a chart like non-finite ones.
+pub const LIMIT: f64 = 1e300;
+
+/// Largest magnitude of an axis end: room for the padding around values up to [`LIMIT`].
+const AXIS_LIMIT: f64 = 1e306;
+
+/// Whether a chart can draw `v`: finite and within [`LIMIT`].
+pub fn drawable(v: f64) -> bool {
+    v.is_finite() && v.abs() <= LIMIT
+}
+
+/// The smallest and the largest drawable values, `None` when there is none.
+pub fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values
+        .into_iter()
+        .filter(|v| drawable(*v))
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
+        })
+}
+
+/// `r` as a range plotters can draw: both ends drawable and `start < end`. An empty or
+/// reversed range is widened as [`padded`] does; a range with an end that is not drawable
+/// keeps its other end (or becomes 0 to 1).
+pub fn axis(r: Range<f64>) -> Range<f64> {
+    let fits = |v: f64| v.is_finite() && v.abs() <= AXIS_LIMIT;
+    if fits(r.start) && fits(r.end) && r.start < r.end && fits(r.end - r.start) {
+        return r;
+    }
+    match (drawable(r.start), drawable(r.end)) {
+        (true, true) => padded(r.start, r.end, 0.0),
+        (true, false) => padded(r.start, r.start, 0.0),
+        (false, true) => padded(r.end, r.end, 0.0),
+        (false, false) => 0.0..1.0,
+    }
+}
+
+/// Drawable values, sorted ascending.
 pub fn sorted(values: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| drawable(*x)).collect();
     v.sort_by(f64::total_cmp);
     v
 }
 
-/// The range from `lo` to `hi` widened by `pad` of its width on each side, never empty.
+/// The range from `lo` to `hi` widened by `pad` (at most 1) of its width on each side,
+/// never empty, and drawable (ends beyond [`LIMIT`] are brought to it).
 pub fn padded(lo: f64, hi: f64, pad: f64) -> Range<f64> {
+    let clip = |v: f64| {
+        if v.is_nan() {
+            0.0
+        } else {
+            v.clamp(-LIMIT, LIMIT)
+        }
+    };
+    let (lo, hi) = (clip(lo), clip(hi));
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
     let w = hi - lo;
     if w <= f64::EPSILON * (lo.abs() + hi.abs()).max(1.0) {

@@ -77,6 +77,7 @@ pub fn write_charts(dir: &Path, s: &Sweep, formats: Formats) -> Result<Vec<PathB
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut written = Vec::new();
     for chart in SweepChart::for_axes(s.axes.len()) {
+        crate::interrupt::check()?;
         if formats.svg {
             let path = dir.join(format!("{}.svg", chart.file_stem()));
             {
@@ -124,7 +125,7 @@ fn curve(
         .points
         .iter()
         .filter_map(|p| Some((*p.values.first()?, get(p.arms.get(arm)?)?)))
-        .filter(|(_, y)| y.is_finite())
+        .filter(|(_, y)| drawable(*y))
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
     pts
@@ -309,6 +310,7 @@ impl Heat {
                     .points
                     .iter()
                     .flat_map(|p| p.arms.iter().filter_map(|a| self.value(a)))
+                    .filter(|v| drawable(*v))
                     .fold(0.0f64, |m, v| m.max(v.abs()));
                 (0.0, if m > 0.0 { m } else { 1.0 })
             }

@@ -187,6 +187,7 @@ pub(super) fn to_svg(
     what: &str,
     draw: impl for<'b> FnOnce(&DrawingArea<SVGBackend<'b>, Shift>) -> DrawResult<(), SVGBackend<'b>>,
 ) -> Result<String> {
+    crate::interrupt::check()?;
     ensure_fonts()?;
     let mut buf = String::new();
     {
@@ -205,6 +206,7 @@ pub(super) fn to_png(
         &DrawingArea<BitMapBackend<'b>, Shift>,
     ) -> DrawResult<(), BitMapBackend<'b>>,
 ) -> Result<()> {
+    crate::interrupt::check()?;
     ensure_fonts()?;
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
     draw(&root)

@@ -72,6 +72,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let (lo, hi) = rows
         .iter()
         .flat_map(|r| r.values.iter())
+        .filter(|v| drawable(**v))
         .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
     let pad = 0.2 * (hi - lo).max(1.0);
     let x = (lo - if lo < 0.0 { pad } else { 0.0 })..(hi + if hi > 0.0 { pad } else { 0.0 });
@@ -142,6 +143,9 @@ fn draw_row<DB: DrawingBackend>(
 ) -> DrawResult<(), DB> {
     let h = GROUP / row.values.len().max(1) as f64;
     for (i, v) in row.values.iter().enumerate() {
+        if !drawable(*v) {
+            continue;
+        }
         let top = centre + GROUP / 2.0 - i as f64 * h;
         let (y0, y1) = (top - h * 0.92, top);
         let c = arm_colour(i);

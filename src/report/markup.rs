@@ -15,6 +15,11 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Control and bidi-override characters (NUL, U+202E...) would break the page
+            // or spoof its text; line breaks and tabs are plain white space in HTML.
+            c if c != '\n' && c != '\t' && crate::output::text::unsafe_char(c) => {
+                out.push('\u{FFFD}')
+            }
             c => out.push(c),
         }
     }

@@ -29,7 +29,9 @@ pub fn run(args: &SensitivityArgs) -> Result<Finished> {
         .output
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(format!("{}-sensitivity", scenario.name)));
+        .unwrap_or_else(|| output::default_dir(&format!("{}-sensitivity", scenario.name)));
+    output::preflight(&out_dir)?;
+    output::refuse_overlap(&out_dir, &[&args.scenario])?;
     let (pool, _) = console::worker_pool(args.sim.threads)?;
     let model = Model::seeded(&scenario, seed);
     let sobol_trials = args.sobol_n * (model.inputs.len() as u64 + 2);

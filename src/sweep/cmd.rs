@@ -4,7 +4,7 @@
 
 pub mod folder;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -50,9 +50,10 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
             Some(spec) => format!("{}-shard-{}-of-{}", plan.name, spec.index, spec.count),
             None => plan.name.clone(),
         };
-        Path::new("output").join(name)
+        crate::output::default_dir(&name)
     });
     crate::output::preflight(&out_dir)?;
+    crate::output::refuse_overlap(&out_dir, &[&args.file])?;
     let (pool, threads) = console::worker_pool(args.sim.threads)?;
     let bar = console::progress_bar(
         range.len() as u64 * plan.trials,

@@ -343,8 +343,10 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
         .output
         .out
         .clone()
-        .unwrap_or_else(|| Path::new("output").join(&first.name));
-    refuse_shard_as_out(&out_dir, &shards)?;
+        .unwrap_or_else(|| output::default_dir(&first.name));
+    let inputs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
+    output::preflight(&out_dir)?;
+    output::refuse_overlap(&out_dir, &inputs)?;
     let scenario = read_checked(
         first_dir,
         "scenario.toml",
@@ -382,20 +384,4 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
     let formats = args.output.charts.formats();
     folder::write(&out_dir, files, &sweep, &manifest, formats)?;
     Ok((sweep, out_dir))
-}
-
-/// Refuses to write the merged sweep over one of its own shards.
-fn refuse_shard_as_out(out_dir: &Path, shards: &[(PathBuf, ShardInfo)]) -> Result<()> {
-    let Ok(out) = out_dir.canonicalize() else {
-        return Ok(());
-    };
-    for (dir, _) in shards {
-        if dir.canonicalize().is_ok_and(|d| d == out) {
-            return Err(usage(format!(
-                "--out {} is one of the shards being merged: choose another folder",
-                out_dir.display()
-            )));
-        }
-    }
-    Ok(())
 }

@@ -151,9 +151,11 @@ fn a_new_run_replaces_the_previous_folder_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("bakery");
     assert!(run(&out, &["--quiet"]).status.success());
-    std::fs::write(out.join("stale.txt"), "from an older run").unwrap();
+    // A file alignsim writes, but not in this run (a folder with a file of the user's
+    // would be refused instead, see safety.rs).
+    std::fs::write(out.join("sobol.csv"), "from an older run").unwrap();
     assert!(run(&out, &["--quiet", "--seed", "8"]).status.success());
-    assert!(!out.join("stale.txt").exists());
+    assert!(!out.join("sobol.csv").exists());
     let s: Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["seed"], 8);

@@ -93,7 +93,7 @@ fn a_folder_that_is_not_an_output_folder_is_never_replaced() {
     std::fs::create_dir(&thesis).unwrap();
     std::fs::write(thesis.join("chapter1.md"), "years of work").unwrap();
     let o = run(&thesis, 300);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("is not an alignsim output folder"),
         "{}",
@@ -157,6 +157,9 @@ fn a_full_disk_stops_a_streamed_run_and_leaves_nothing_behind() {
 /// and checks the run fails with exit code 1 naming the full disk and `what`, keeps the
 /// previous results as they were and leaves nothing behind. Skipped where a tmpfs cannot
 /// be mounted.
+/// The smallest manifest that marks a folder as alignsim's.
+const MANIFEST: &str = r#"{"alignsim_version": "0.1.0", "model_version": "2"}"#;
+
 fn on_a_full_disk(args: &[&str], what: &str) {
     let dir = tempfile::tempdir().unwrap();
     let Some(disk) = TinyDisk::mount(&dir.path().join("disk")) else {
@@ -166,7 +169,7 @@ fn on_a_full_disk(args: &[&str], what: &str) {
     // A previous "run" small enough for the disk: its manifest marks it as ours.
     let out = disk.0.join("run");
     std::fs::create_dir(&out).unwrap();
-    std::fs::write(out.join("manifest.json"), "{\"trials\": 1}").unwrap();
+    std::fs::write(out.join("manifest.json"), MANIFEST).unwrap();
     let mut all = vec!["run", "--charts", "none", "--quiet"];
     all.extend_from_slice(args);
     all.push("--out");
@@ -180,7 +183,7 @@ fn on_a_full_disk(args: &[&str], what: &str) {
     assert!(stderr(&o).contains(what), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(out.join("manifest.json")).unwrap(),
-        "{\"trials\": 1}"
+        MANIFEST
     );
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
     assert!(leftovers(&disk.0).is_empty(), "{:?}", leftovers(&disk.0));

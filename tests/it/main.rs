@@ -9,6 +9,7 @@ mod fixed;
 mod fixtures;
 mod golden;
 mod robustness;
+mod safety;
 mod sampling;
 mod scheduler;
 mod sensitivity;
