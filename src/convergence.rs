@@ -20,7 +20,7 @@ pub const MIN_TRIALS: u64 = 10_000;
 /// count of losses.
 #[derive(Debug, Clone, Copy, Default)]
 struct Moments {
-    npv: crate::stream::Moments,
+    npv: crate::stats::Moments,
     losses: u64,
 }
 
@@ -31,7 +31,7 @@ impl Moments {
     }
 
     fn point(&self) -> ArmPoint {
-        let crate::stream::Moments { n, mean, m2 } = self.npv;
+        let crate::stats::Moments { n, mean, m2 } = self.npv;
         let se = if n > 1 {
             let n = n as f64;
             (m2 / (n - 1.0) / n).sqrt()

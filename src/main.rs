@@ -52,7 +52,7 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The terminal summary of a run or a merge.
-fn print_run(summary: &alignsim::aggregate::Summary, out_dir: &std::path::Path, quiet: bool) {
+fn print_run(summary: &alignsim::stats::Summary, out_dir: &std::path::Path, quiet: bool) {
     for w in text::clamp_warnings(summary) {
         eprintln!("{w}");
     }
@@ -74,7 +74,7 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .find(|d| alignsim::sweep::shard::is_shard(d))
     {
-        anyhow::bail!(run::UsageError(format!(
+        anyhow::bail!(alignsim::error::UsageError(format!(
             "{} is a shard of a sweep: combine sweep shards with `alignsim sweep-merge`",
             dir.display()
         )));
@@ -143,7 +143,7 @@ fn sensitivity_command(args: &alignsim::cli::SensitivityArgs) -> anyhow::Result<
 fn validate_command(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
     let mut worst = ExitCode::SUCCESS;
     for path in paths {
-        match run::load(path) {
+        match alignsim::job::load(path) {
             Ok(loaded) => println!(
                 "{}: ok ({} arms, {} months)",
                 path.display(),
@@ -167,7 +167,7 @@ fn report(e: &anyhow::Error) -> ExitCode {
     } else if let Some(input) = e.downcast_ref::<InputErrors>() {
         eprint!("{}", input.render(std::io::stderr().is_terminal()));
         ExitCode::from(EXIT_INPUT)
-    } else if let Some(usage) = e.downcast_ref::<run::UsageError>() {
+    } else if let Some(usage) = e.downcast_ref::<alignsim::error::UsageError>() {
         eprintln!("error: {usage}");
         ExitCode::from(EXIT_INPUT)
     } else {

@@ -10,14 +10,11 @@ use crate::console;
 use crate::convergence::{self, Tracker};
 use crate::engine::Model;
 use crate::job::{RunJob, Shard};
-use crate::output::{Manifest, Staging};
+use crate::output::{Manifest, Staging, sha256_hex};
 use crate::run_folder::{Finished, Phases, Sink, write_run_folder};
 use crate::shard;
 use crate::stats::{Precision, Summary};
 use crate::stream;
-
-pub use crate::error::UsageError;
-pub use crate::job::load;
 
 /// What a finished run hands back to the caller.
 pub struct RunReport {
@@ -134,37 +131,4 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         rows,
     };
     write_run_folder(staging, finished, job.output.charts)
-}
-
-/// Lower-case hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }

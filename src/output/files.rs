@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::aggregate::{ArmSummary, Stats, Summary};
+use crate::stats::{ArmSummary, Stats, Summary};
 
 /// Provenance of a run: what was simulated, with what, and how long it took.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -37,14 +37,14 @@ impl Manifest {
     ) -> Manifest {
         Manifest {
             alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
-            model_version: crate::aggregate::MODEL_VERSION.to_string(),
+            model_version: crate::stats::MODEL_VERSION.to_string(),
             scenario_file,
             scenario_sha256,
             seed,
             trials,
             threads,
             wall_time_s: started.elapsed().as_secs_f64(),
-            timestamp: crate::run::rfc3339_now(),
+            timestamp: rfc3339_now(),
             command: std::env::args().collect(),
         }
     }
@@ -163,3 +163,36 @@ const STAT_FIELDS: [(&str, StatPick); 10] = [
     ("p90", |s| s.p90),
     ("p95", |s| s.p95),
 ];
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
-use crate::aggregate::{ArmSummary, PairSummary, Summary};
 use crate::dist::fmt_num;
+use crate::stats::{ArmSummary, PairSummary, Summary};
 
 /// What stands in for a character that must not reach an output.
 pub const REPLACEMENT: char = '\u{FFFD}';

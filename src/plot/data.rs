@@ -11,10 +11,10 @@ use polars::prelude::{
     DataFrame, DataType, Expr, IntoLazy, ParquetReader, SerReader, SortMultipleOptions, col, lit,
 };
 
-use crate::aggregate::Summary;
 use crate::dist::Dist;
 use crate::output::Manifest;
 use crate::scenario::{self, Scenario, Sym};
+use crate::stats::Summary;
 
 /// The per-trial figures of one arm, in trial order.
 #[derive(Debug, Clone, Default)]

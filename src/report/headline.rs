@@ -5,9 +5,9 @@
 use std::fmt::Write as _;
 
 use super::markup::{chip, escape, figure};
-use crate::aggregate::{ArmSummary, PairSummary, Summary};
 use crate::output::text::{money, pct};
 use crate::plot::{RunData, arm_colour_hex};
+use crate::stats::{ArmSummary, PairSummary, Summary};
 
 pub fn section(data: &RunData) -> String {
     let s = &data.summary;

@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use super::markup::escape;
-use crate::aggregate::Summary;
 use crate::dist::fmt_num;
 use crate::output::text::{money, pct};
 use crate::plot::RunData;
+use crate::stats::Summary;
 
 pub fn section(data: &RunData) -> String {
     let s = &data.summary;

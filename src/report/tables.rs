@@ -4,9 +4,9 @@
 use std::fmt::Write as _;
 
 use super::markup::{chip, escape};
-use crate::aggregate::{ArmSummary, Interval, Summary};
 use crate::output::text::{money, pct};
 use crate::plot::fmt_month;
+use crate::stats::{ArmSummary, Interval, Summary};
 
 type Cell = Box<dyn Fn(&ArmSummary) -> String>;
 

@@ -29,7 +29,6 @@ use crate::scenario::{NSYM, Scenario};
 pub use crate::stats::sketched::BLOCK;
 use crate::stats::sketched::Sketched;
 use crate::stats::{BANDS, MONTHLY_BITS, Quantiles, Sketch, Summary, Tally};
-pub use crate::stats::{Moments, auto_sketch};
 
 /// Trials kept whole for the sensitivity measures and the per-trial charts.
 pub const HEAD_TRIALS: u64 = crate::sensitivity::RUN_TRIALS_CAP as u64;

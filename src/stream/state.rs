@@ -128,10 +128,9 @@ impl Stream<'_> {
         let damaged = || format!("{} is damaged or not a streamed shard", dir.display());
         let text = std::fs::read_to_string(dir.join(STATE_FILE)).with_context(damaged)?;
         let saved: Saved = serde_json::from_str(&text).with_context(damaged)?;
-        let n_sketches = self.sketches().len();
         let shape = |t: &Tally| (t.arms.len(), t.pairs.len());
         if shape(&saved.tally) != shape(&self.tally)
-            || saved.bounds.len() != n_sketches
+            || saved.bounds.len() != self.sketches().len()
             || saved.stats != self.sketched.total.len()
             || saved
                 .tally
@@ -142,12 +141,24 @@ impl Stream<'_> {
             bail!("{}: its shape does not match the scenario", damaged());
         }
         self.tally.merge(&saved.tally);
+        self.absorb_sketches(dir, &saved.bounds)?;
+        self.absorb_blocks(dir, saved.stats)?;
+        let head = read(&dir.join(HEAD_FILE))?;
+        if head.height() > 0 {
+            self.extra_head.push(head);
+        }
+        self.absorb_totals(totals)
+            .with_context(|| format!("{}: its shape does not match the scenario", damaged()))
+    }
 
+    /// Merges the shard's sketches (`sketches.parquet`, with their observed `bounds`).
+    fn absorb_sketches(&mut self, dir: &Path, bounds: &[[u64; 2]]) -> Result<()> {
+        let damaged = || format!("{} is damaged or not a streamed shard", dir.display());
         let sketches = read(&dir.join(SKETCH_FILE))?;
         let ids = sketches.column("sketch")?.u32()?;
         let keys = sketches.column("key")?.i64()?;
         let counts = sketches.column("count")?.u64()?;
-        let mut entries: Vec<Vec<crate::stats::sketch::Entry>> = vec![Vec::new(); n_sketches];
+        let mut entries: Vec<Vec<crate::stats::sketch::Entry>> = vec![Vec::new(); bounds.len()];
         for ((id, key), count) in ids.iter().zip(keys.iter()).zip(counts.iter()) {
             let (Some(id), Some(key), Some(count)) = (id, key, count) else {
                 bail!("{}: a sketch entry is empty", damaged());
@@ -157,20 +168,21 @@ impl Stream<'_> {
                 .with_context(damaged)?
                 .push((key, count));
         }
-        for ((s, e), b) in self
-            .sketches_mut()
-            .into_iter()
-            .zip(&entries)
-            .zip(&saved.bounds)
-        {
+        for ((s, e), b) in self.sketches_mut().into_iter().zip(&entries).zip(bounds) {
             let bounds = (f64::from_bits(b[0]), f64::from_bits(b[1]));
             let part = Sketch::from_entries(s.bits(), e, bounds)
                 .map_err(|m| anyhow::anyhow!("{}: {m}", damaged()))?;
             s.merge(&part);
         }
+        Ok(())
+    }
 
+    /// Merges the shard's block moments (`blocks.parquet`, `stats` moments a block) in
+    /// trial order, as a single run combines its blocks.
+    fn absorb_blocks(&mut self, dir: &Path, stats: usize) -> Result<()> {
+        let damaged = || format!("{} is damaged or not a streamed shard", dir.display());
         let blocks = read(&dir.join(BLOCK_FILE))?;
-        let columns = (0..saved.stats)
+        let columns = (0..stats)
             .map(|s| {
                 Ok((
                     blocks.column(&format!("n{s}"))?.u64()?.clone(),
@@ -189,14 +201,17 @@ impl Stream<'_> {
                 t.merge(&m);
             }
         }
+        Ok(())
+    }
 
-        let head = read(&dir.join(HEAD_FILE))?;
-        if head.height() > 0 {
-            self.extra_head.push(head);
-        }
+    /// Adds the shard's fixed-point monthly sums, clamp counts and trial count.
+    fn absorb_totals(&mut self, totals: (&[i128], &[i128], &[u64], u64)) -> Result<()> {
         let (adoption, revenue, clamped, n) = totals;
-        if adoption.len() != self.adoption_sum.len() || clamped.len() != self.clamped.len() {
-            bail!("{}: its shape does not match the scenario", damaged());
+        if adoption.len() != self.adoption_sum.len()
+            || revenue.len() != self.revenue_base_sum.len()
+            || clamped.len() != self.clamped.len()
+        {
+            bail!("monthly sums of another length");
         }
         for (a, x) in self.adoption_sum.iter_mut().zip(adoption) {
             *a += x;

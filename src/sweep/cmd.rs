@@ -63,7 +63,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
     let provenance = || {
         Manifest::now(
             plan.base.path.display().to_string(),
-            crate::run::sha256_hex(&plan.base.bytes),
+            crate::output::sha256_hex(&plan.base.bytes),
             plan.seed,
             plan.trials,
             threads,

@@ -11,10 +11,10 @@ use serde::Serialize;
 use super::breakeven::{Direction, Finding};
 use super::path::Target;
 use super::{ArmInfo, AxisInfo, Point, Sweep};
-use crate::aggregate::Quantiles;
 use crate::dist::fmt_num;
 use crate::output::{self, text};
 use crate::scenario::Section;
+use crate::stats::Quantiles;
 
 /// The metric columns of `sweep.csv`, in order, with how to read each from a point.
 type Column = (&'static str, fn(&super::ArmPoint) -> Option<f64>);

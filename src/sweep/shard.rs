@@ -25,8 +25,9 @@ use super::cmd::folder;
 use super::{Plan, Point, Sweep, breakeven, report};
 use crate::cli::{ShardSpec, SweepMergeArgs};
 use crate::dist::fmt_num;
+use crate::error::UsageError;
+use crate::output::sha256_hex;
 use crate::output::{self, Manifest, Staging};
-use crate::run::{UsageError, sha256_hex};
 use crate::shard::read_checked;
 
 /// What a sweep shard folder says about itself (and what marks it as one).
@@ -125,7 +126,7 @@ pub fn write(
     let mut sweep = super::describe(plan);
     let info = ShardInfo {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        model_version: crate::aggregate::MODEL_VERSION.to_string(),
+        model_version: crate::stats::MODEL_VERSION.to_string(),
         file,
         file_sha256: sha256_hex(file_bytes),
         scenario_file: plan.base.path.display().to_string(),

@@ -130,7 +130,7 @@ fn run_writes_every_file_and_summary_has_its_keys() {
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(
         m["scenario_sha256"].as_str().unwrap(),
-        alignsim::run::sha256_hex(&std::fs::read(bakery()).unwrap())
+        alignsim::output::sha256_hex(&std::fs::read(bakery()).unwrap())
     );
     assert_eq!(m["trials"], 3000);
 }

@@ -305,7 +305,7 @@ fn the_manifest_hashes_the_bytes_simulated() {
     assert_eq!(std::fs::read(out.join("scenario.toml")).unwrap(), bytes);
     // The hash function itself, on the FIPS 180-2 test vector.
     assert_eq!(
-        alignsim::run::sha256_hex(b"abc"),
+        alignsim::output::sha256_hex(b"abc"),
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
 }

@@ -3,9 +3,10 @@
 //! invariants of MODEL.md (channels add up to net, probabilities in [0, 1], ordered
 //! quantiles, results independent of the thread count).
 
-use alignsim::aggregate::{self, Stats, Summary};
+use alignsim::aggregate;
 use alignsim::engine::{BATCH, Batch, Model};
 use alignsim::scenario::{self, Scenario, Sym};
+use alignsim::stats::{Stats, Summary};
 use proptest::prelude::*;
 use proptest::sample::Index;
 

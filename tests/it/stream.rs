@@ -2,8 +2,9 @@
 //! within the error bound it states, independent of threads and of shards.
 
 use super::{alignsim, bakery_path as bakery};
-use alignsim::aggregate::{self, Stats, Summary};
+use alignsim::aggregate;
 use alignsim::engine::{Batch, Model};
+use alignsim::stats::{Stats, Summary};
 use alignsim::stream::{Stream, TrialsOut};
 
 const TRIALS: u64 = 30_000;
@@ -150,8 +151,8 @@ fn sketched_summary_does_not_depend_on_threads() {
 
 #[test]
 fn auto_switches_to_sketches_above_the_exact_limit() {
-    assert!(!alignsim::stream::auto_sketch(alignsim::stats::EXACT_LIMIT));
-    assert!(alignsim::stream::auto_sketch(
+    assert!(!alignsim::stats::auto_sketch(alignsim::stats::EXACT_LIMIT));
+    assert!(alignsim::stats::auto_sketch(
         alignsim::stats::EXACT_LIMIT + 1
     ));
 }
