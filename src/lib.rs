@@ -1,9 +1,10 @@
 //! alignsim: a Monte Carlo simulator of what an AI-automation project returns to a small
 //! business, aligned versus misaligned with its strategy, people, data and metrics.
 //!
-//! The data flow is the module list: [`scenario`] reads and validates a TOML file,
-//! [`engine`] simulates trials in parallel, [`aggregate`] turns them into statistics with
-//! Polars, [`output`] writes the run folder.
+//! The data flow: [`scenario`] reads and validates a TOML file, [`job`] resolves a command's
+//! settings once, [`engine`] simulates trials in parallel, [`stats`] summarises them (with
+//! Polars through [`aggregate`] for exact runs, by sketch through [`stream`] for big ones),
+//! [`run_folder`] and [`output`] write the results. `docs/architecture.md` is the map.
 
 pub mod aggregate;
 pub mod betaq;

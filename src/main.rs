@@ -1,3 +1,7 @@
+//! The `alignsim` program: a table of contents. Each command is one thin function that hands
+//! its arguments to the library and prints what comes back; exit codes are decided in one
+//! place ([`report`]).
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
