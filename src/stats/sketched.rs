@@ -81,12 +81,13 @@ impl Sketched {
             }
         }
         let base = self.n_arms * ARM_STATS;
-        for (pi, (a, b)) in tally::pairs(self.n_arms).enumerate() {
-            let (oa, ob) = (&rows[a], &rows[b]);
-            let m = &mut self.current[base + pi * PAIR_STATS..base + (pi + 1) * PAIR_STATS];
-            m[0].push(oa.npv - ob.npv);
-            if oa.roi.is_finite() && ob.roi.is_finite() {
-                m[1].push(oa.roi - ob.roi);
+        let mut pair = self.current[base..].chunks_exact_mut(PAIR_STATS);
+        for (a, oa) in rows.iter().enumerate() {
+            for (ob, m) in rows[a + 1..].iter().zip(pair.by_ref()) {
+                m[0].push(oa.npv - ob.npv);
+                if oa.roi.is_finite() && ob.roi.is_finite() {
+                    m[1].push(oa.roi - ob.roi);
+                }
             }
         }
     }

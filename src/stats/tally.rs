@@ -149,8 +149,11 @@ impl Tally {
         for (t, o) in self.arms.iter_mut().zip(rows) {
             t.push(o.npv, o.roi, o.payback_month, o.dropped);
         }
-        for (t, (a, b)) in self.pairs.iter_mut().zip(pairs(rows.len())) {
-            t.push(rows[a].npv, rows[b].npv);
+        let mut pair = self.pairs.iter_mut();
+        for (a, oa) in rows.iter().enumerate() {
+            for (ob, t) in rows[a + 1..].iter().zip(pair.by_ref()) {
+                t.push(oa.npv, ob.npv);
+            }
         }
     }
 
