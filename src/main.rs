@@ -44,10 +44,10 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
     let report = run::run(&job)?;
     let Some(summary) = &report.summary else {
         if !args.output.quiet {
-            println!(
+            say(&format!(
                 "Shard written to {}; combine the shards with `alignsim merge`.",
                 report.out_dir.display()
-            );
+            ));
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -58,17 +58,17 @@ fn run_command(args: &alignsim::cli::RunArgs) -> anyhow::Result<ExitCode> {
 /// The terminal summary of a run or a merge.
 fn print_run(summary: &alignsim::stats::Summary, out_dir: &std::path::Path, quiet: bool) {
     for w in text::clamp_warnings(summary) {
-        eprintln!("{w}");
+        warn(&w);
     }
     if let Some(line) = text::precision_line(summary) {
-        eprintln!("{line}");
+        warn(&line);
     }
     if !quiet {
-        println!("{}", text::table(summary));
+        say(&text::table(summary));
         for s in text::sentences(summary) {
-            println!("{s}");
+            say(&s);
         }
-        println!("\nResults written to {}", out_dir.display());
+        say(&format!("\nResults written to {}", out_dir.display()));
     }
 }
 
@@ -91,7 +91,7 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
 fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     let formats = args.charts.formats();
     let path = alignsim::report::rerender(&args.run_dir, formats)?;
-    println!("Report written to {}", path.display());
+    say(&format!("Report written to {}", path.display()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -99,7 +99,7 @@ fn sweep_command(args: &alignsim::cli::SweepArgs) -> anyhow::Result<ExitCode> {
     let report = alignsim::sweep::cmd::sweep(args)?;
     if !args.output.quiet {
         if let Some(shard) = &report.shard {
-            println!("{}", shard.text(&report.out_dir));
+            say(&shard.text(&report.out_dir));
         }
         if let Some(sweep) = &report.sweep {
             print_sweep(sweep, &report.out_dir);
@@ -118,16 +118,16 @@ fn sweep_merge_command(args: &alignsim::cli::SweepMergeArgs) -> anyhow::Result<E
 
 /// The terminal table and findings of a sweep or a sweep merge.
 fn print_sweep(sweep: &alignsim::sweep::Sweep, out_dir: &std::path::Path) {
-    print!("{}", alignsim::sweep::cmd::printed(sweep));
-    println!("\nResults written to {}", out_dir.display());
+    say_raw(&alignsim::sweep::cmd::printed(sweep));
+    say(&format!("\nResults written to {}", out_dir.display()));
 }
 
 fn breakeven_command(args: &alignsim::cli::BreakevenArgs) -> anyhow::Result<ExitCode> {
     let solved = alignsim::sweep::cmd::breakeven(args)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&solved)?);
+        say(&serde_json::to_string_pretty(&solved)?);
     } else {
-        print!("{}", alignsim::sweep::cmd::solved_text(&solved));
+        say_raw(&alignsim::sweep::cmd::solved_text(&solved));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -135,11 +135,8 @@ fn breakeven_command(args: &alignsim::cli::BreakevenArgs) -> anyhow::Result<Exit
 fn sensitivity_command(args: &alignsim::cli::SensitivityArgs) -> anyhow::Result<ExitCode> {
     let done = alignsim::sensitivity::command::run(args)?;
     if !args.output.quiet {
-        print!(
-            "{}",
-            alignsim::sensitivity::command::text(&done.sensitivity)
-        );
-        println!("\nResults written to {}", done.out_dir.display());
+        say_raw(&alignsim::sensitivity::command::text(&done.sensitivity));
+        say(&format!("\nResults written to {}", done.out_dir.display()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -148,18 +145,33 @@ fn validate_command(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
     let mut worst = ExitCode::SUCCESS;
     for path in paths {
         match alignsim::job::load(path) {
-            Ok(loaded) => println!(
+            Ok(loaded) => say(&format!(
                 "{}: ok ({} arms, {} months)",
                 path.display(),
                 loaded.scenario.arms.len(),
                 loaded.scenario.horizon_months
-            ),
+            )),
             Err(e) => {
                 worst = report(&e);
             }
         }
     }
     Ok(worst)
+}
+
+/// Prints a line of text for the terminal, its control characters neutralised.
+fn say(text: &str) {
+    println!("{}", text::terminal(text));
+}
+
+/// Prints text without adding a line break.
+fn say_raw(text: &str) {
+    print!("{}", text::terminal(text));
+}
+
+/// Prints a line to stderr, its control characters neutralised.
+fn warn(text: &str) {
+    eprintln!("{}", text::terminal(text));
 }
 
 /// Prints an error and picks the exit code: 2 for bad input, 130 (143) after Ctrl-C
@@ -172,10 +184,10 @@ fn report(e: &anyhow::Error) -> ExitCode {
         eprint!("{}", input.render(std::io::stderr().is_terminal()));
         ExitCode::from(EXIT_INPUT)
     } else if let Some(usage) = e.downcast_ref::<alignsim::error::UsageError>() {
-        eprintln!("error: {usage}");
+        warn(&format!("error: {usage}"));
         ExitCode::from(EXIT_INPUT)
     } else {
-        eprintln!("error: {e:#}");
+        warn(&format!("error: {e:#}"));
         ExitCode::from(EXIT_FAILURE)
     }
 }

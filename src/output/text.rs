@@ -27,6 +27,20 @@ pub fn plain(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Multi-line text for the terminal: [`plain`], but line breaks and tabs kept.
+pub fn terminal(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| c != '\n' && c != '\t' && unsafe_char(c);
+    if s.chars().any(bad) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if bad(c) { REPLACEMENT } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 pub(crate) fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(

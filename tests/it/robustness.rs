@@ -512,3 +512,95 @@ fn absurd_incident_rates_simulate() {
         );
     }
 }
+
+/// Numbers at the edges of `f64` and of the keys' domains: what a slip of the keyboard or a
+/// hostile file puts into a scenario.
+const EXTREMES: [f64; 16] = [
+    0.0,
+    -0.0,
+    5e-324,
+    1e-300,
+    1e-9,
+    0.9999999999,
+    1.0,
+    -0.9999999999,
+    600.0,
+    1e10,
+    1e15,
+    9_007_199_254_740_993.0,
+    1e300,
+    1.7e308,
+    -1.7e308,
+    f64::MAX,
+];
+
+/// Every numeric key of the v1 bakery that a sweep can set.
+const KEYS: [&str; 24] = [
+    "business.monthly_revenue",
+    "business.revenue_growth",
+    "business.gross_margin",
+    "business.process_cost",
+    "initiative.upfront_cost",
+    "initiative.cost_overrun",
+    "initiative.build_months",
+    "initiative.monthly_cost",
+    "initiative.labour_saving",
+    "initiative.revenue_uplift",
+    "initiative.adoption_ceiling",
+    "initiative.adoption_p",
+    "initiative.adoption_q",
+    "initiative.incident_rate",
+    "initiative.incident_cost",
+    "initiative.incident_churn",
+    "initiative.erosion",
+    "initiative.abandon_hazard",
+    "arms.aligned.alignment.strategic",
+    "arms.misaligned.alignment.fit",
+    "arms.aligned.rollout.pilot_months",
+    "arms.aligned.rollout.gate_noise",
+    "effects.incidents",
+    "effects.noise",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(48), ..ProptestConfig::default() })]
+
+    /// One or two numeric keys of the bakery set to extreme values: the scenario is refused
+    /// with an input error, or it simulates, aggregates and draws every chart with finite
+    /// ranges. Never a panic; a hang would stop the test suite.
+    #[test]
+    fn numeric_extremes_are_refused_or_run_to_the_end(
+        keys in prop::collection::vec((0..KEYS.len(), 0..EXTREMES.len()), 1..3),
+    ) {
+        let base = alignsim::sweep::Base::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/v1/bakery.toml"
+        )))
+        .unwrap();
+        let targets: Vec<_> = keys
+            .iter()
+            .filter_map(|&(k, v)| {
+                let t = alignsim::sweep::path::resolve(&base.doc, KEYS[k]).ok()?;
+                Some((t, EXTREMES[v]))
+            })
+            .collect();
+        let values: Vec<_> = targets.iter().map(|(t, v)| (t, *v)).collect();
+        let Ok(sc) = base.with(&base.doc, &values) else {
+            return Ok(());
+        };
+        let model = Model::new(&sc);
+        let batches = model.run(0..64, &|_| {});
+        let (summary, frames) = aggregate::aggregate(&sc, &model, &batches)
+            .map_err(|e| TestCaseError::fail(format!("aggregation failed: {e:#}")))?;
+        let data = alignsim::plot::RunData::from_frames(
+            summary,
+            &frames.trials,
+            &frames.monthly,
+            Some(sc.clone()),
+            None,
+        )
+        .map_err(|e| TestCaseError::fail(format!("chart data: {e:#}")))?;
+        alignsim::plot::render_all_svg(&data)
+            .map_err(|e| TestCaseError::fail(format!("charts: {e:#}")))?;
+    }
+}

@@ -542,6 +542,13 @@ fn control_characters_in_titles_never_reach_an_output_raw() {
         let svg = std::fs::read_to_string(&path).unwrap();
         assert_eq!(has_raw_controls(&svg), None, "{}", path.display());
     }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let html = html.replace('\t', " ");
+    assert_eq!(has_raw_controls(&html), None, "report.html");
+    assert!(
+        html.contains("Bakery \u{fffd}"),
+        "the title is kept, its control shown as U+FFFD"
+    );
 }
 
 /// SIGTERM after the trials are simulated (during aggregation, the sensitivity analysis,
