@@ -14,6 +14,7 @@ mod sampling;
 mod scheduler;
 mod sensitivity;
 mod shard;
+mod shardset;
 mod stream;
 mod sweep;
 
