@@ -8,6 +8,7 @@ mod faults;
 mod fixed;
 mod fixtures;
 mod golden;
+mod limits;
 mod robustness;
 mod safety;
 mod sampling;
