@@ -4,16 +4,27 @@
 //! monthly means are exact (fixed point), and the per-trial rows are concatenated in trial
 //! order before the same aggregation runs, so `summary.json` is byte-identical to the
 //! unsharded run's.
+//!
+//! A shard set must prove it is the whole, untouched job before anything is merged: each
+//! shard's trials are exactly those its index, count and the total imply (so the shards
+//! tile the job without gap or overlap), every data file holds the rows those trials make,
+//! and every file and the record's own content match the SHA-256 recorded when the shard
+//! was written (see [`Record`], shared with the sweep shards of [`crate::sweep::shard`]).
 
+use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::fs::File;
+use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 
-use crate::aggregate::Accumulator;
+use crate::aggregate::{Accumulator, Frames};
 use crate::cli::{MergeArgs, ShardSpec};
 use crate::convergence::Tracker;
 use crate::engine::{Model, Sampling};
@@ -21,10 +32,157 @@ use crate::error::UsageError;
 use crate::job::{RunJob, Shard, Sim};
 use crate::output::{self, Manifest, Staging, sha256_hex};
 use crate::run_folder::{Finished, Sink, write_run_folder};
+use crate::scenario::Scenario;
+use crate::stats::sketched::BLOCK;
 use crate::stats::{MODEL_VERSION, Summary};
-use crate::stream::{self, Stream, TrialsOut};
+use crate::stream::{self, HEAD_TRIALS, Stream, TrialsOut};
 
 const SHARD_FILE: &str = "shard.json";
+const SCENARIO_FILE: &str = "scenario.toml";
+const TRIALS_FILE: &str = "trials.parquet";
+const PATHS_FILE: &str = "paths.parquet";
+const HEAD_FILE: &str = "head.parquet";
+const BLOCK_FILE: &str = "blocks.parquet";
+/// Files of a shard folder that are provenance, not results, and so are not sealed (a
+/// sweep shard's `manifest.json` holds timings).
+const UNSEALED: &[&str] = &["manifest.json"];
+
+/// A shard's record file (`shard.json`, `sweep-shard.json`): what the shard says about
+/// itself, sealed when the shard is written with the SHA-256 of every other file of its
+/// folder but [`UNSEALED`] ones (`files`) and of its own content (`record_sha256`, over the
+/// canonical JSON of the record without that field: compact, keys in a fixed order).
+pub(crate) trait Record: Serialize {
+    /// The record file's name.
+    const FILE: &'static str;
+    /// How messages name the shard, such as `shard 2/3`.
+    fn label(&self) -> String;
+    /// SHA-256 of every sealed file of the folder, by name.
+    fn files(&self) -> &BTreeMap<String, String>;
+    /// SHA-256 of the record's content, see [`content_sha256`].
+    fn record_sha256(&self) -> &str;
+}
+
+/// SHA-256 of `record`'s canonical JSON without its `record_sha256` field.
+pub(crate) fn content_sha256<R: Record>(record: &R) -> Result<String> {
+    let mut value = serde_json::to_value(record).context("cannot serialise a shard record")?;
+    if let Some(fields) = value.as_object_mut() {
+        fields.remove("record_sha256");
+    }
+    Ok(sha256_hex(value.to_string().as_bytes()))
+}
+
+/// SHA-256 of every file of the shard folder `dir` a record of kind `R` seals, by name.
+pub(crate) fn seal_files<R: Record>(dir: &Path) -> Result<BTreeMap<String, String>> {
+    sealed_names::<R>(dir)?
+        .into_iter()
+        .map(|name| {
+            let sha256 = file_sha256(&dir.join(&name))?;
+            Ok((name, sha256))
+        })
+        .collect()
+}
+
+/// The names in `dir` but the record file and [`UNSEALED`] ones, sorted.
+fn sealed_names<R: Record>(dir: &Path) -> Result<Vec<String>> {
+    let cannot = || format!("cannot read {}", dir.display());
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(cannot)? {
+        let name = entry.with_context(cannot)?.file_name();
+        let name = name.to_string_lossy();
+        if name != R::FILE && !UNSEALED.contains(&name.as_ref()) {
+            names.push(name.into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// SHA-256 of the file at `path`, read in chunks (data files may be large).
+fn file_sha256(path: &Path) -> Result<String> {
+    let cannot = || format!("cannot read {}", path.display());
+    let mut file = File::open(path).with_context(cannot)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).with_context(cannot),
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A usage error about the shard `record` of the folder `dir`: `shard 2/3 (dir): problem`.
+pub(crate) fn refuse<R: Record>(dir: &Path, record: &R, problem: impl Display) -> anyhow::Error {
+    anyhow::Error::new(UsageError(format!(
+        "{} ({}): {problem}",
+        record.label(),
+        dir.display()
+    )))
+}
+
+fn changed<R: Record>(dir: &Path, record: &R, name: &str) -> anyhow::Error {
+    refuse(
+        dir,
+        record,
+        format_args!(
+            "{name} was changed after the shard was written (it does not match the file recorded in {})",
+            R::FILE
+        ),
+    )
+}
+
+/// Checks that `record`, read from the folder `dir`, is as it was when the shard was written.
+pub(crate) fn check_record<R: Record>(dir: &Path, record: &R) -> Result<()> {
+    if content_sha256(record)? != record.record_sha256() {
+        return Err(refuse(
+            dir,
+            record,
+            format_args!(
+                "{} was changed after the shard was written (or was written by an alignsim that did not seal it: write the shard again)",
+                R::FILE
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that every file of the shard folder `dir` is as it was when the shard was
+/// written: none added, removed or changed since `record` sealed them.
+pub(crate) fn check_files<R: Record>(dir: &Path, record: &R) -> Result<()> {
+    let names = sealed_names::<R>(dir)?;
+    if let Some(name) = names.iter().find(|n| !record.files().contains_key(*n)) {
+        let problem = format_args!("it holds {name}, which the shard did not write");
+        return Err(refuse(dir, record, problem));
+    }
+    for (name, sha256) in record.files() {
+        if !names.contains(name) {
+            let problem = format_args!("{name} is missing");
+            return Err(refuse(dir, record, problem));
+        }
+        if file_sha256(&dir.join(name))? != *sha256 {
+            return Err(changed(dir, record, name));
+        }
+    }
+    Ok(())
+}
+
+/// The file `name` of the shard folder `dir`, checked against the SHA-256 `record` holds
+/// for it as it is read, so that what was checked is what is used.
+pub(crate) fn read_checked<R: Record>(dir: &Path, record: &R, name: &str) -> Result<Vec<u8>> {
+    let path = dir.join(name);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    if record.files().get(name) != Some(&sha256_hex(&bytes)) {
+        return Err(changed(dir, record, name));
+    }
+    Ok(bytes)
+}
 
 /// What a shard folder says about itself.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -49,6 +207,65 @@ pub struct ShardInfo {
     /// reduction's state, see [`crate::stream::state`]).
     #[serde(default = "exact")]
     pub quantiles: String,
+    /// SHA-256 of every other file of the shard folder, by name (see [`Record`]).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// SHA-256 of this record's content (see [`content_sha256`]).
+    #[serde(default)]
+    pub record_sha256: String,
+}
+
+impl Record for ShardInfo {
+    const FILE: &'static str = SHARD_FILE;
+
+    fn label(&self) -> String {
+        format!("shard {}/{}", self.shard.index, self.shard.count)
+    }
+
+    fn files(&self) -> &BTreeMap<String, String> {
+        &self.files
+    }
+
+    fn record_sha256(&self) -> &str {
+        &self.record_sha256
+    }
+}
+
+impl ShardInfo {
+    fn sketched(&self) -> bool {
+        self.quantiles == "sketch"
+    }
+
+    /// The trials the shard says it holds.
+    fn trials(&self) -> Range<u64> {
+        self.first_trial..self.end_trial
+    }
+
+    /// The trials its index, count and the total give it: cut at blocks for a sketched
+    /// shard, as [`RunJob::resolve`] cuts them.
+    fn expected_trials(&self) -> Range<u64> {
+        if self.sketched() {
+            self.shard.range_aligned(self.trials_total, BLOCK)
+        } else {
+            self.shard.range(self.trials_total)
+        }
+    }
+
+    /// The simulation the shards' job ran.
+    fn sim(&self) -> Sim {
+        Sim {
+            trials: self.trials_total,
+            seed: self.seed,
+            sampling: if self.sampling == "latin_hypercube" {
+                Sampling::LatinHypercube {
+                    trials: self.trials_total,
+                }
+            } else {
+                Sampling::MonteCarlo
+            },
+            sketch: self.sketched(),
+        }
+    }
 }
 
 fn exact() -> String {
@@ -62,7 +279,8 @@ fn sampling_name(s: Sampling) -> &'static str {
     }
 }
 
-/// Completes one shard folder of `job` in `staging` and puts it in place.
+/// Completes one shard folder of `job` in `staging` and puts it in place: the data files
+/// first, then `shard.json`, sealed over them.
 pub fn write(
     staging: Staging,
     job: &RunJob,
@@ -78,7 +296,19 @@ pub fn write(
         }
         Sink::Stream(s) => (s.totals(), "sketch"),
     };
-    let info = ShardInfo {
+    let scenario_path = dir.join(SCENARIO_FILE);
+    std::fs::write(&scenario_path, &job.bytes)
+        .with_context(|| format!("cannot write {}", scenario_path.display()))?;
+    match body {
+        Sink::Exact(mut acc) => {
+            let mut paths = acc.take_paths()?;
+            let mut trials = acc.trials_frame()?;
+            output::write_parquet(&dir.join(TRIALS_FILE), &mut trials)?;
+            output::write_parquet(&dir.join(PATHS_FILE), &mut paths)?;
+        }
+        Sink::Stream(s) => s.save(&dir)?,
+    }
+    let mut info = ShardInfo {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model_version: MODEL_VERSION.to_string(),
         scenario_name: job.scenario.name.clone(),
@@ -93,20 +323,11 @@ pub fn write(
         revenue_base_sum: revenue.iter().map(i128::to_string).collect(),
         clamped,
         quantiles: quantiles.into(),
+        files: seal_files::<ShardInfo>(&dir)?,
+        record_sha256: String::new(),
     };
+    info.record_sha256 = content_sha256(&info)?;
     output::write_json(&dir.join(SHARD_FILE), &info)?;
-    let scenario_path = dir.join("scenario.toml");
-    std::fs::write(&scenario_path, &job.bytes)
-        .with_context(|| format!("cannot write {}", scenario_path.display()))?;
-    match body {
-        Sink::Exact(mut acc) => {
-            let mut paths = acc.take_paths()?;
-            let mut trials = acc.trials_frame()?;
-            output::write_parquet(&dir.join("trials.parquet"), &mut trials)?;
-            output::write_parquet(&dir.join("paths.parquet"), &mut paths)?;
-        }
-        Sink::Stream(s) => s.save(&dir)?,
-    }
     staging.commit()
 }
 
@@ -119,7 +340,81 @@ fn read_info(dir: &Path) -> Result<ShardInfo> {
             path.display()
         )))
     })?;
-    serde_json::from_str(&text).with_context(|| format!("{} is damaged", path.display()))
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow::Error::new(UsageError(format!("{} is damaged: {e}", path.display()))))
+}
+
+/// Reads the record of the shard folder `dir` and checks it: its trials are those its
+/// index, count and the total give it, and it is unchanged (see [`check_record`]).
+fn read_shard(dir: &Path) -> Result<(PathBuf, ShardInfo)> {
+    let info = read_info(dir)?;
+    let spec = info.shard;
+    if spec.index == 0 || spec.index > spec.count {
+        let problem = "its shard number K/N is not one of 1/N to N/N";
+        return Err(refuse(dir, &info, problem));
+    }
+    let (got, expected) = (info.trials(), info.expected_trials());
+    if got != expected {
+        let problem = format_args!(
+            "claims trials {}..{}, but shard {} of {} of {} trials is {}..{}",
+            got.start,
+            got.end,
+            spec.index,
+            spec.count,
+            info.trials_total,
+            expected.start,
+            expected.end
+        );
+        return Err(refuse(dir, &info, problem));
+    }
+    check_record(dir, &info)?;
+    Ok((dir.to_path_buf(), info))
+}
+
+/// Checks that every data file of the shard in `dir` holds the rows its trials make with
+/// `n_arms` arms: a row per trial and arm, per block of [`BLOCK`] trials for the blocks'
+/// moments, per trial and arm among the run's first [`HEAD_TRIALS`] for the head.
+fn check_rows(dir: &Path, info: &ShardInfo, n_arms: u64) -> Result<()> {
+    let t = info.trials();
+    let per_trial = (t.end - t.start) * n_arms;
+    let rows = format!("trials {}..{} of {n_arms} arms make", t.start, t.end);
+    let mut expected = Vec::new();
+    if info.sketched() {
+        let blocks = if t.is_empty() {
+            0
+        } else {
+            (t.end - 1) / BLOCK - t.start / BLOCK + 1
+        };
+        let head = t.end.min(HEAD_TRIALS).saturating_sub(t.start) * n_arms;
+        let first = format!("{rows}, among the run's first {HEAD_TRIALS} trials,");
+        let of_blocks = format!("trials {}..{} in blocks of {BLOCK} make", t.start, t.end);
+        expected.push((HEAD_FILE, head, first));
+        expected.push((BLOCK_FILE, blocks, of_blocks));
+        if info.files.contains_key(TRIALS_FILE) {
+            expected.push((TRIALS_FILE, per_trial, rows));
+        }
+    } else {
+        expected.push((TRIALS_FILE, per_trial, rows.clone()));
+        expected.push((PATHS_FILE, per_trial, rows));
+    }
+    for (name, want, why) in expected {
+        if !info.files.contains_key(name) {
+            return Err(refuse(dir, info, format_args!("{name} is missing")));
+        }
+        let got = num_rows(&dir.join(name))?;
+        if got != want {
+            let problem = format_args!("{name} holds {got} rows, but {why} {want}");
+            return Err(refuse(dir, info, problem));
+        }
+    }
+    Ok(())
+}
+
+fn num_rows(path: &Path) -> Result<u64> {
+    let cannot_read = || format!("cannot read {}", path.display());
+    let file = File::open(path).with_context(cannot_read)?;
+    let rows = Context::with_context(ParquetReader::new(file).num_rows(), cannot_read)?;
+    Ok(rows as u64)
 }
 
 fn read_parquet(path: &Path) -> Result<DataFrame> {
@@ -226,53 +521,80 @@ pub fn check_complete(indexes: &[u64], n: u64, what: &str) -> Result<()> {
     ))))
 }
 
-/// The file `name` of a shard folder `dir`, checked against the SHA-256 its record file
-/// (`shard.json`, `sweep-shard.json`) holds for it.
-pub(crate) fn read_checked(dir: &Path, name: &str, sha256: &str, record: &str) -> Result<Vec<u8>> {
-    let path = dir.join(name);
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    if sha256_hex(&bytes) != sha256 {
-        bail!(
-            "{} does not match the file recorded in {}",
-            path.display(),
-            dir.join(record).display()
-        );
+/// The scenario the shards ran, from the first shard's checked `scenario.toml`: the
+/// scenario, its bytes and the label messages and the manifest give it.
+fn load_scenario(dir: &Path, info: &ShardInfo) -> Result<(Scenario, Vec<u8>, String)> {
+    let bytes = read_checked(dir, info, SCENARIO_FILE)?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let label = dir.join(SCENARIO_FILE).display().to_string();
+    let scenario =
+        crate::scenario::parse(&label, &info.scenario_name, &text).map_err(anyhow::Error::new)?;
+    Ok((scenario, bytes, label))
+}
+
+/// Merges sketched shards: their streamed states, and their `trials.parquet` into
+/// `staging` when every shard kept one.
+fn merge_sketched(
+    shards: &[(PathBuf, ShardInfo)],
+    model: &Model,
+    scenario: &Scenario,
+    staging: &Staging,
+    tracker: &mut Tracker,
+) -> Result<(Summary, Frames)> {
+    let mut s = Stream::new(model, scenario.kpi.is_some(), TrialsOut::Skip, false);
+    for (dir, info) in shards {
+        let (adoption, revenue) = totals(dir, info)?;
+        let n = info.end_trial - info.first_trial;
+        s.absorb(dir, (&adoption, &revenue, &info.clamped, n))
+            .with_context(|| format!("cannot merge {}", dir.display()))?;
     }
-    Ok(bytes)
+    // The per-trial file and the convergence trace need every shard's rows.
+    if shards
+        .iter()
+        .all(|(_, i)| i.files.contains_key(TRIALS_FILE))
+    {
+        let dirs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
+        concat_trials(&dirs, &stream::trials_path(staging.path()), tracker)?;
+    }
+    s.finish(scenario)
+}
+
+/// Merges exact shards: their per-trial rows and monthly paths, in trial order.
+fn merge_exact(
+    shards: &[(PathBuf, ShardInfo)],
+    model: &Model,
+    scenario: &Scenario,
+    tracker: &mut Tracker,
+) -> Result<(Summary, Frames)> {
+    let mut acc = Accumulator::new(model, scenario.kpi.is_some());
+    for (dir, info) in shards {
+        let trials = read_parquet(&dir.join(TRIALS_FILE))?;
+        let paths = read_parquet(&dir.join(PATHS_FILE))?;
+        let (adoption, revenue) = totals(dir, info)?;
+        let n = info.end_trial - info.first_trial;
+        tracker.replay(trials.column("npv")?.f64()?.into_no_null_iter());
+        acc.absorb(&trials, &paths, (&adoption, &revenue, &info.clamped, n))
+            .with_context(|| format!("cannot merge {}", dir.display()))?;
+    }
+    acc.finish(scenario)
 }
 
 /// `alignsim merge`: combines shard folders into one run folder.
+///
+/// # Errors
+/// Usage errors (exit code 2), before anything is written, when the folders are not the
+/// N untouched shards of one job; I/O errors.
 pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     let started = Instant::now();
     let shards = args
         .shards
         .iter()
-        .map(|d| Ok((d.clone(), read_info(d)?)))
+        .map(|d| read_shard(d))
         .collect::<Result<Vec<_>>>()?;
     let shards = check_set(shards)?;
     let (first_dir, first) = &shards[0];
-    let bytes = read_checked(
-        first_dir,
-        "scenario.toml",
-        &first.scenario_sha256,
-        SHARD_FILE,
-    )?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let label = first_dir.join("scenario.toml").display().to_string();
-    let scenario =
-        crate::scenario::parse(&label, &first.scenario_name, &text).map_err(anyhow::Error::new)?;
-    let sim = Sim {
-        trials: first.trials_total,
-        seed: first.seed,
-        sampling: if first.sampling == "latin_hypercube" {
-            Sampling::LatinHypercube {
-                trials: first.trials_total,
-            }
-        } else {
-            Sampling::MonteCarlo
-        },
-        sketch: first.quantiles == "sketch",
-    };
+    let (scenario, bytes, label) = load_scenario(first_dir, first)?;
+    let sim = first.sim();
     let model = sim.model(&scenario);
     let out = args
         .output
@@ -282,43 +604,19 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     let inputs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
     output::preflight(&out)?;
     output::refuse_overlap(&out, &inputs)?;
+    for (dir, info) in &shards {
+        check_files(dir, info)?;
+        check_rows(dir, info, model.n_arms() as u64)?;
+    }
     let staging = Staging::new(&out)?;
     let mut tracker = Tracker::new(model.n_arms());
-    let (summary, frames, write_trials) = if sim.sketch {
-        let mut s = Stream::new(&model, scenario.kpi.is_some(), TrialsOut::Skip, false);
-        for (dir, info) in &shards {
-            let (adoption, revenue) = totals(dir, info)?;
-            let n = info.end_trial - info.first_trial;
-            s.absorb(dir, (&adoption, &revenue, &info.clamped, n))
-                .with_context(|| format!("cannot merge {}", dir.display()))?;
-        }
-        // The per-trial file and the convergence trace need every shard's rows.
-        if shards
-            .iter()
-            .all(|(d, _)| d.join("trials.parquet").exists())
-        {
-            let dirs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
-            concat_trials(&dirs, &stream::trials_path(staging.path()), &mut tracker)?;
-        }
-        let (summary, frames) = s.finish(&scenario)?;
-        (summary, frames, false)
+    let (summary, frames) = if sim.sketch {
+        merge_sketched(&shards, &model, &scenario, &staging, &mut tracker)?
     } else {
-        let mut acc = Accumulator::new(&model, scenario.kpi.is_some());
-        for (dir, info) in &shards {
-            let trials = read_parquet(&dir.join("trials.parquet"))?;
-            let paths = read_parquet(&dir.join("paths.parquet"))?;
-            let (adoption, revenue) = totals(dir, info)?;
-            let n = info.end_trial - info.first_trial;
-            tracker.replay(trials.column("npv")?.f64()?.into_no_null_iter());
-            acc.absorb(&trials, &paths, (&adoption, &revenue, &info.clamped, n))
-                .with_context(|| format!("cannot merge {}", dir.display()))?;
-        }
-        let (summary, frames) = acc.finish(&scenario)?;
-        (summary, frames, true)
+        merge_exact(&shards, &model, &scenario, &mut tracker)?
     };
-    let trace = tracker.finish();
     let manifest = Manifest::now(
-        label.clone(),
+        label,
         first.scenario_sha256.clone(),
         sim.seed,
         sim.trials,
@@ -331,9 +629,9 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         model: &model,
         summary,
         frames,
-        trace,
+        trace: tracker.finish(),
         manifest,
-        write_trials,
+        write_trials: !sim.sketch,
         rows: crate::stream::Pending::none(),
     };
     let summary = write_run_folder(staging, finished, args.output.charts)?;

@@ -1,5 +1,10 @@
 //! Checks a scenario's TOML tree against the parameter table and builds the [`Scenario`].
 //! Every problem is collected (not just the first) with the span it points at.
+//!
+//! Besides each parameter's domain, the limits below (listed in the "Limits" section of
+//! docs/scenario-reference.md) refuse inputs the model cannot run in reasonable time or
+//! with finite, accurate figures: too many arms, beta shapes the quantile function cannot
+//! follow, and amounts, growth or discounting that would overflow over the horizon.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -7,7 +12,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::schema::{Domain, PARAMS, ParamDef, Section, section_params};
+use super::schema::{Domain, PARAMS, ParamDef, Section, Sym, section_params};
 use super::{Arm, Correlation, KpiLabels, Scenario};
 use crate::dist::{Dist, DistError, fmt_num};
 use crate::error::{InputError, did_you_mean};
@@ -50,6 +55,45 @@ const FAMILIES: &[&str] = &[
 pub const MAX_HORIZON: i64 = 600;
 /// Most trials one run may ask for.
 pub const MAX_TRIALS: i64 = 10_000_000_000;
+/// Most arms one scenario may compare: every pair of arms is compared in every trial, so
+/// the work grows with the square of the arms (1,225 pairs at 50 arms).
+pub const MAX_ARMS: usize = 50;
+/// Longest scenario name, in characters: it names the output folder.
+pub const MAX_NAME_LEN: usize = 100;
+/// Longest arm name, in characters: it names columns, rows and chart labels.
+pub const MAX_ARM_NAME_LEN: usize = 64;
+/// The range of a beta's shapes `alpha` and `beta`: beyond it the beta quantile function
+/// loses accuracy.
+pub const BETA_SHAPE: (f64, f64) = (1e-6, 1e9);
+/// Largest PERT `lambda`: its beta's shapes reach `1 + lambda`, see [`BETA_SHAPE`].
+pub const MAX_PERT_LAMBDA: f64 = 1e9;
+/// Largest amount of money one trial's figures may add up to, in the scenario's currency:
+/// a monthly amount times the horizon, or a one-off amount, stays within it.
+pub const MAX_AMOUNT: f64 = 1e15;
+/// Most that revenue growth, or a negative discount rate, may scale an amount by over the
+/// horizon.
+pub const MAX_FACTOR: f64 = 1e3;
+/// How far a normal's or lognormal's draws are taken to reach, in standard deviations (of
+/// the log, for a lognormal) beyond the centre: passed once in a billion draws.
+const REACH_SDS: f64 = 6.0;
+
+/// Levels of keys and tables at which the TOML parser stops (its own limit).
+const MAX_NESTING: usize = 80;
+
+/// The first dotted key or table header of `text` with [`MAX_NESTING`] parts or more.
+fn too_deep(text: &str) -> Option<Range<usize>> {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let rest = line.trim_start().trim_start_matches('[');
+        let key = rest.split(['=', ']']).next().unwrap_or("");
+        if key.split('.').count() >= MAX_NESTING {
+            let at = start + (line.len() - rest.len());
+            return Some(at..at + key.trim_end().len());
+        }
+        start += line.len();
+    }
+    None
+}
 
 /// Validates `text`; `stem` (the file name without extension) is the default scenario name.
 pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
@@ -57,13 +101,22 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     if !syntax.is_empty() {
         return Err(syntax
             .iter()
-            .map(|e| {
-                let span = e.span().unwrap_or(0..0);
-                InputError::new(
+            .map(|e| match e.span() {
+                Some(span) => InputError::new(
                     span,
                     "",
                     format!("TOML syntax error: {}", e.message().trim()),
-                )
+                ),
+                // The parser's nesting limit comes without a position: find the key.
+                None => InputError::new(
+                    too_deep(text).unwrap_or(0..0),
+                    "",
+                    format!(
+                        "TOML syntax error: {} (a key or table nests at most {} levels deep)",
+                        e.message().trim(),
+                        MAX_NESTING - 1
+                    ),
+                ),
             })
             .collect());
     }
@@ -80,6 +133,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         _ => None,
     });
     let meta = cx.scenario_meta(root.get("scenario"), stem);
+    cx.horizon = meta.horizon.unwrap_or(MAX_HORIZON as u32);
     let mut sections = HashMap::new();
     for section in [
         Section::Business,
@@ -163,6 +217,9 @@ struct Checker {
     mentioned: std::collections::HashSet<String>,
     /// Span of each section table, for errors about keys missing from it.
     section_spans: HashMap<Section, Range<usize>>,
+    /// The horizon in months the magnitude limits are checked over (the longest allowed
+    /// when the file's is invalid).
+    horizon: u32,
 }
 
 impl Checker {
@@ -349,6 +406,9 @@ impl Checker {
             let path = join("scenario", key.get_ref());
             self.meta_key(&mut meta, key.get_ref(), value, &path);
         }
+        if let Some(node) = t.get("discount_rate_annual") {
+            self.discount_limit(meta.discount, meta.horizon, node.span());
+        }
         if meta.horizon.is_none() && t.get("horizon_months").is_none() {
             self.err(
                 node.span(),
@@ -364,7 +424,12 @@ impl Checker {
         match key {
             "name" => {
                 if let Some(n) = self.string(value, path) {
-                    if valid_name(&n) {
+                    let len = n.chars().count();
+                    if len > MAX_NAME_LEN {
+                        self.err(value.span(), path, format!(
+                            "is {len} characters long; a scenario name has at most {MAX_NAME_LEN}, as it names the output folder"
+                        ));
+                    } else if valid_name(&n) {
                         meta.name = n;
                     } else {
                         self.err(value.span(), path, format!(
@@ -409,6 +474,69 @@ impl Checker {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Refuses a negative discount rate that would scale the last month's amounts by more
+    /// than [`MAX_FACTOR`] over the horizon: `(1 + r)^(-H / 12) <= MAX_FACTOR`.
+    fn discount_limit(&mut self, r: f64, horizon: Option<u32>, span: Range<usize>) {
+        let h = f64::from(horizon.unwrap_or(MAX_HORIZON as u32));
+        let lowest = MAX_FACTOR.powf(-12.0 / h) - 1.0;
+        if r < lowest {
+            let path = "scenario.discount_rate_annual";
+            self.err(span, path, format!(
+                "must be at least {} over a {h}-month horizon, got {}: a negative rate scales later months up, by at most {}-fold over the horizon",
+                fmt_bound(lowest),
+                fmt_num(r),
+                fmt_num(MAX_FACTOR)
+            ));
+        }
+    }
+
+    /// Refuses a parameter whose draws reach magnitudes the model cannot add up over the
+    /// horizon: money beyond [`MAX_AMOUNT`] (a monthly amount times the horizon), growth
+    /// beyond [`MAX_FACTOR`] over the horizon. (Counts, rates and multipliers are held
+    /// finite where they are used, and clamped to their domains.)
+    fn check_limit(&mut self, d: &Dist, def: &ParamDef, span: Range<usize>, path: &str) {
+        let h = f64::from(self.horizon);
+        let (lo, hi) = extent(d);
+        let reach = lo.abs().max(hi.abs());
+        let (bound, why) = match def.sym {
+            Sym::MonthlyRevenue | Sym::ProcessCost | Sym::MonthlyCost | Sym::KpiValuePerUnit => (
+                MAX_AMOUNT / h,
+                format!(
+                    "a monthly amount over the {h}-month horizon may add up to at most {}",
+                    fmt_num(MAX_AMOUNT)
+                ),
+            ),
+            Sym::UpfrontCost | Sym::IncidentCost => {
+                (MAX_AMOUNT, "the largest amount the model adds up".into())
+            }
+            Sym::RevenueGrowth => {
+                let g = MAX_FACTOR.powf(1.0 / h) - 1.0;
+                if hi <= g {
+                    return;
+                }
+                let why = format!(
+                    "revenue may grow at most {}-fold over the {h}-month horizon",
+                    fmt_num(MAX_FACTOR)
+                );
+                let message = format!(
+                    "must be at most {} a month, got up to {}: {why}",
+                    fmt_bound(g),
+                    fmt_num(hi)
+                );
+                return self.err(span, path, message);
+            }
+            _ => return,
+        };
+        if reach > bound {
+            let message = format!(
+                "must stay within ±{}, got {}: {why}",
+                fmt_bound(bound),
+                fmt_reach(d, reach)
+            );
+            self.err(span, path, message);
         }
     }
 
@@ -458,6 +586,9 @@ impl Checker {
         let dist = self.param_value(node, path);
         if let Some(d) = &dist {
             self.check_domain(d, def.domain, node.span(), path);
+            if self.errors.len() == before {
+                self.check_limit(d, def, node.span(), path);
+            }
         }
         if self.errors.len() > before {
             self.mentioned.insert(path.to_string());
@@ -585,7 +716,7 @@ impl Checker {
         }
         let built = build_dist(&family, &nums, &mut lists);
         match built {
-            Ok(d) => Some(d),
+            Ok(d) => self.shapes_ok(&family, &nums, t, path).then_some(d),
             Err(BuildError::Missing(keys)) => {
                 self.err(span, path, format!("{family} needs {keys}"));
                 None
@@ -598,6 +729,41 @@ impl Checker {
                 None
             }
         }
+    }
+
+    /// Whether a beta's shapes lie in [`BETA_SHAPE`] and a PERT's `lambda` is at most
+    /// [`MAX_PERT_LAMBDA`]; reports the key that does not.
+    fn shapes_ok(
+        &mut self,
+        family: &str,
+        nums: &HashMap<&str, f64>,
+        t: &DeTable,
+        path: &str,
+    ) -> bool {
+        let (lo, hi) = BETA_SHAPE;
+        let (keys, lo, range): (&[&str], f64, String) = match family {
+            "beta" => (&["alpha", "beta"], lo, format!("[{lo:e}, {hi:e}]")),
+            "pert" => (&["lambda"], 0.0, format!("(0, {MAX_PERT_LAMBDA:e}]")),
+            _ => return true,
+        };
+        let hi = if family == "pert" {
+            MAX_PERT_LAMBDA
+        } else {
+            hi
+        };
+        for &key in keys {
+            let (Some(&x), Some(node)) = (nums.get(key), t.get(key)) else {
+                continue;
+            };
+            if x < lo || x > hi {
+                self.err(node.span(), join(path, key), format!(
+                    "{family} needs {key} in {range}, got {}: beyond that the beta quantile function loses accuracy",
+                    fmt_num(x)
+                ));
+                return false;
+            }
+        }
+        true
     }
 
     fn number_list(&mut self, node: &Node, path: &str) -> Option<Vec<f64>> {
@@ -648,11 +814,23 @@ impl Checker {
                 "no arms: a scenario needs at least one [arms.NAME] table",
             );
         }
+        if let Some((key, _)) = t.iter().nth(MAX_ARMS) {
+            self.err(key.span(), "arms", format!(
+                "at most {MAX_ARMS} arms, got {}: every pair of arms is compared in every trial, so the work grows with the square of the arms",
+                t.len()
+            ));
+            return Vec::new();
+        }
         let mut out = Vec::new();
         for (key, value) in t.iter() {
             let name = key.get_ref().to_string();
             let path = format!("arms.{name}");
-            if !valid_arm_name(&name) {
+            let len = name.chars().count();
+            if len > MAX_ARM_NAME_LEN {
+                self.err(key.span(), path.clone(), format!(
+                    "the arm name is {len} characters long; an arm name has at most {MAX_ARM_NAME_LEN}"
+                ));
+            } else if !valid_arm_name(&name) {
                 self.err(
                     key.span(),
                     path.clone(),
@@ -1228,6 +1406,42 @@ fn lognormal(n: &HashMap<&str, f64>) -> Result<Dist, BuildError> {
     })
 }
 
+/// The range a distribution's draws reach: its support, or for a normal or lognormal
+/// [`REACH_SDS`] standard deviations (of the log, for a lognormal) either side of the centre.
+fn extent(d: &Dist) -> (f64, f64) {
+    match d {
+        Dist::Normal { mean, sd } => (mean - REACH_SDS * sd, mean + REACH_SDS * sd),
+        Dist::LogNormal { mu, sigma } => (0.0, (mu + REACH_SDS * sigma).exp()),
+        _ => d.support(),
+    }
+}
+
+/// A limit as shown: rounded toward zero to 4 significant digits, so that the value shown
+/// is itself allowed.
+fn fmt_bound(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return fmt_num(x);
+    }
+    let unit = 10f64.powi(x.abs().log10().floor() as i32 - 3);
+    fmt_num((x / unit).trunc() * unit)
+}
+
+/// How a refused magnitude is shown: the value, or what a distribution's draws reach.
+fn fmt_reach(d: &Dist, reach: f64) -> String {
+    let n = if reach < 1e21 {
+        fmt_num(reach)
+    } else {
+        format!("{reach:e}")
+    };
+    match d {
+        Dist::Fixed(_) => n,
+        Dist::Normal { .. } | Dist::LogNormal { .. } => {
+            format!("draws reaching {n} ({REACH_SDS} standard deviations out)")
+        }
+        _ => format!("draws up to {n}"),
+    }
+}
+
 fn parse_float(s: &str) -> Option<f64> {
     let s = s.replace('_', "");
     s.parse::<f64>().ok()
@@ -1264,14 +1478,12 @@ fn join(prefix: &str, key: &str) -> String {
 fn valid_name(n: &str) -> bool {
     !n.is_empty()
         && !n.starts_with('.')
-        && n.len() <= 100
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 fn valid_arm_name(n: &str) -> bool {
     !n.is_empty()
-        && n.len() <= 64
         && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
 }

@@ -10,14 +10,17 @@
 //! varied, trials, seed, grid size, shard, versions, and the sweep's description without
 //! its points), `points.parquet` (the rows of `sweep.parquet` for its points),
 //! `manifest.json` (the shard's own provenance), `scenario.toml` and, for a batch file,
-//! `batch.toml`.
+//! `batch.toml`. `sweep-shard.json` is sealed like a run shard's record (see
+//! [`crate::shard::Record`]): `sweep-merge` refuses a shard whose points are not those its
+//! index gives it, or whose record or files changed after it was written.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +31,9 @@ use crate::dist::fmt_num;
 use crate::error::UsageError;
 use crate::output::sha256_hex;
 use crate::output::{self, Manifest, Staging};
-use crate::shard::read_checked;
+use crate::shard::{
+    Record, check_files, check_record, content_sha256, read_checked, refuse, seal_files,
+};
 
 /// What a sweep shard folder says about itself (and what marks it as one).
 pub const SHARD_FILE: &str = "sweep-shard.json";
@@ -62,6 +67,28 @@ pub struct ShardInfo {
     pub name: String,
     /// The sweep as `sweep.json` describes it, without points and findings.
     pub sweep: Sweep,
+    /// SHA-256 of every file of the shard folder but this one and `manifest.json`.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// SHA-256 of this record's content (see [`content_sha256`]).
+    #[serde(default)]
+    pub record_sha256: String,
+}
+
+impl Record for ShardInfo {
+    const FILE: &'static str = SHARD_FILE;
+
+    fn label(&self) -> String {
+        format!("sweep shard {}/{}", self.shard.index, self.shard.count)
+    }
+
+    fn files(&self) -> &BTreeMap<String, String> {
+        &self.files
+    }
+
+    fn record_sha256(&self) -> &str {
+        &self.record_sha256
+    }
 }
 
 /// What `sweep --shard K/N` wrote.
@@ -102,7 +129,8 @@ impl Written {
     }
 }
 
-/// Writes one sweep shard folder atomically.
+/// Writes one sweep shard folder atomically: its files first, then `sweep-shard.json`,
+/// sealed over them.
 ///
 /// # Errors
 /// I/O errors; nothing is left half-written.
@@ -124,7 +152,7 @@ pub fn write(
         ),
     };
     let mut sweep = super::describe(plan);
-    let info = ShardInfo {
+    let mut info = ShardInfo {
         alignsim_version: env!("CARGO_PKG_VERSION").to_string(),
         model_version: crate::stats::MODEL_VERSION.to_string(),
         file,
@@ -141,18 +169,22 @@ pub fn write(
         end_point: range.end,
         name: plan.name.clone(),
         sweep: sweep.clone(),
+        files: BTreeMap::new(),
+        record_sha256: String::new(),
     };
     sweep.points = points;
     let mut frame = report::frame(&sweep)?;
     let staging = Staging::new(out_dir)?;
     let dir = staging.path();
-    output::write_json(&dir.join(SHARD_FILE), &info)?;
     output::write_parquet(&dir.join(POINTS_FILE), &mut frame)?;
     output::write_json(&dir.join("manifest.json"), manifest)?;
     copy_in(dir, "scenario.toml", &plan.base.bytes)?;
     if let Some((_, bytes)) = &plan.batch {
         copy_in(dir, "batch.toml", bytes)?;
     }
+    info.files = seal_files::<ShardInfo>(dir)?;
+    info.record_sha256 = content_sha256(&info)?;
+    output::write_json(&dir.join(SHARD_FILE), &info)?;
     staging.commit()?;
     Ok(Written {
         shard: spec,
@@ -193,31 +225,36 @@ fn read_info(dir: &Path) -> Result<ShardInfo> {
             )));
         }
     };
-    let info: ShardInfo =
-        serde_json::from_str(&text).with_context(|| format!("{} is damaged", path.display()))?;
+    let info: ShardInfo = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("{} is damaged: {e}", path.display())))?;
     let grid: usize = info.sweep.axes.iter().map(|a| a.values.len()).product();
     if !(1..=2).contains(&info.sweep.axes.len()) || grid as u64 != info.points_total {
-        bail!(
-            "{} is damaged: its {} points do not match the values it varies",
-            path.display(),
+        let problem = format_args!(
+            "{SHARD_FILE} claims {} points, which do not match the values it varies",
             info.points_total
         );
+        return Err(refuse(dir, &info, problem));
     }
-    let fits = info.shard.index >= 1 && info.shard.index <= info.shard.count && {
-        let expected = info.shard.range(info.points_total);
-        info.first_point == expected.start && info.end_point == expected.end
-    };
-    if !fits {
-        bail!(
-            "{} is damaged: shard {}/{} of {} points cannot hold points {} to {}",
-            path.display(),
-            info.shard.index,
-            info.shard.count,
-            info.points_total,
+    let spec = info.shard;
+    if spec.index == 0 || spec.index > spec.count {
+        let problem = "its shard number K/N is not one of 1/N to N/N";
+        return Err(refuse(dir, &info, problem));
+    }
+    let expected = spec.range(info.points_total);
+    if info.first_point != expected.start || info.end_point != expected.end {
+        let problem = format_args!(
+            "claims points {}..{}, but shard {} of {} of {} points is {}..{}",
             info.first_point,
-            info.end_point
+            info.end_point,
+            spec.index,
+            spec.count,
+            info.points_total,
+            expected.start,
+            expected.end
         );
+        return Err(refuse(dir, &info, problem));
     }
+    check_record(dir, &info)?;
     Ok(info)
 }
 
@@ -291,36 +328,37 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
 /// A shard's points, checked against the grid its job describes.
 fn read_points(dir: &Path, info: &ShardInfo) -> Result<Vec<Point>> {
     let path = dir.join(POINTS_FILE);
-    let damaged = || format!("{} is damaged", path.display());
     let file = File::open(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let df = Context::with_context(ParquetReader::new(file).finish(), damaged)?;
-    let points = report::points_from_frame(&df, &info.sweep).with_context(damaged)?;
+    let damaged = |e: &dyn std::fmt::Display| {
+        refuse(dir, info, format_args!("{POINTS_FILE} is damaged: {e}"))
+    };
+    let df = ParquetReader::new(file).finish().map_err(|e| damaged(&e))?;
+    let points = report::points_from_frame(&df, &info.sweep).map_err(|e| damaged(&e))?;
     let sweep = &info.sweep;
     let inner = sweep.axes.get(1).map_or(1, |a| a.values.len());
     let arms: Vec<&str> = sweep.arms.iter().map(|a| a.name.as_str()).collect();
     let expected = info.first_point as usize..info.end_point as usize;
     if points.len() != expected.len() {
-        bail!(
-            "{}: it holds {} points, its shard {}/{} should hold {}",
-            damaged(),
+        let problem = format_args!(
+            "{POINTS_FILE} holds {} points, but points {}..{} are {}",
             points.len(),
-            info.shard.index,
-            info.shard.count,
+            expected.start,
+            expected.end,
             expected.len()
         );
+        return Err(refuse(dir, info, problem));
     }
     for (p, k) in points.iter().zip(expected) {
         let values: Vec<f64> = match sweep.axes.as_slice() {
             [a] => vec![a.values[k]],
             [a, b] => vec![a.values[k / inner], b.values[k % inner]],
-            _ => bail!("{}: a sweep varies one or two paths", damaged()),
+            _ => return Err(damaged(&"a sweep varies one or two paths")),
         };
         let names: Vec<&str> = p.arms.iter().map(|a| a.arm.as_str()).collect();
         if p.point != k || p.values != values || names != arms {
-            bail!(
-                "{}: its rows do not match point {k} of the sweep",
-                damaged()
-            );
+            return Err(damaged(&format_args!(
+                "its rows do not match point {k} of the sweep"
+            )));
         }
     }
     Ok(points)
@@ -329,8 +367,8 @@ fn read_points(dir: &Path, info: &ShardInfo) -> Result<Vec<Point>> {
 /// `alignsim sweep-merge`: combines sweep shard folders into one sweep folder.
 ///
 /// # Errors
-/// Usage errors (exit code 2) when the folders are not the N shards of one sweep, before
-/// anything is written; errors naming a damaged shard; I/O errors.
+/// Usage errors (exit code 2), before anything is written, when the folders are not the N
+/// untouched shards of one sweep, naming the shard and the problem; I/O errors.
 pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
     let started = Instant::now();
     let shards = args
@@ -348,19 +386,12 @@ pub fn merge(args: &SweepMergeArgs) -> Result<(Sweep, PathBuf)> {
     let inputs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
     output::preflight(&out_dir)?;
     output::refuse_overlap(&out_dir, &inputs)?;
-    let scenario = read_checked(
-        first_dir,
-        "scenario.toml",
-        &first.scenario_sha256,
-        SHARD_FILE,
-    )?;
+    for (dir, info) in &shards {
+        check_files(dir, info)?;
+    }
+    let scenario = read_checked(first_dir, first, "scenario.toml")?;
     let batch = if first.batch {
-        Some(read_checked(
-            first_dir,
-            "batch.toml",
-            &first.file_sha256,
-            SHARD_FILE,
-        )?)
+        Some(read_checked(first_dir, first, "batch.toml")?)
     } else {
         None
     };

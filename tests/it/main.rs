@@ -8,12 +8,14 @@ mod faults;
 mod fixed;
 mod fixtures;
 mod golden;
+mod limits;
 mod robustness;
 mod safety;
 mod sampling;
 mod scheduler;
 mod sensitivity;
 mod shard;
+mod shardset;
 mod stream;
 mod sweep;
 
