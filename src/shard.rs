@@ -56,10 +56,27 @@ pub(crate) trait Record: Serialize {
     const FILE: &'static str;
     /// How messages name the shard, such as `shard 2/3`.
     fn label(&self) -> String;
+    fn seal(&self) -> &Seal;
+    fn seal_mut(&mut self) -> &mut Seal;
+}
+
+/// The seal of a shard record, flattened into it (its fields stand beside the record's
+/// own in the JSON file).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Seal {
     /// SHA-256 of every sealed file of the folder, by name.
-    fn files(&self) -> &BTreeMap<String, String>;
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
     /// SHA-256 of the record's content, see [`content_sha256`].
-    fn record_sha256(&self) -> &str;
+    #[serde(default)]
+    pub record_sha256: String,
+}
+
+/// Seals `record` once every other file of its shard folder `dir` is written.
+pub(crate) fn seal<R: Record>(record: &mut R, dir: &Path) -> Result<()> {
+    record.seal_mut().files = seal_files::<R>(dir)?;
+    record.seal_mut().record_sha256 = content_sha256(record)?;
+    Ok(())
 }
 
 /// SHA-256 of `record`'s canonical JSON without its `record_sha256` field.
@@ -140,7 +157,7 @@ fn changed<R: Record>(dir: &Path, record: &R, name: &str) -> anyhow::Error {
 
 /// Checks that `record`, read from the folder `dir`, is as it was when the shard was written.
 pub(crate) fn check_record<R: Record>(dir: &Path, record: &R) -> Result<()> {
-    if content_sha256(record)? != record.record_sha256() {
+    if content_sha256(record)? != record.seal().record_sha256 {
         return Err(refuse(
             dir,
             record,
@@ -157,11 +174,11 @@ pub(crate) fn check_record<R: Record>(dir: &Path, record: &R) -> Result<()> {
 /// written: none added, removed or changed since `record` sealed them.
 pub(crate) fn check_files<R: Record>(dir: &Path, record: &R) -> Result<()> {
     let names = sealed_names::<R>(dir)?;
-    if let Some(name) = names.iter().find(|n| !record.files().contains_key(*n)) {
+    if let Some(name) = names.iter().find(|n| !record.seal().files.contains_key(*n)) {
         let problem = format_args!("it holds {name}, which the shard did not write");
         return Err(refuse(dir, record, problem));
     }
-    for (name, sha256) in record.files() {
+    for (name, sha256) in &record.seal().files {
         if !names.contains(name) {
             let problem = format_args!("{name} is missing");
             return Err(refuse(dir, record, problem));
@@ -178,7 +195,7 @@ pub(crate) fn check_files<R: Record>(dir: &Path, record: &R) -> Result<()> {
 pub(crate) fn read_checked<R: Record>(dir: &Path, record: &R, name: &str) -> Result<Vec<u8>> {
     let path = dir.join(name);
     let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    if record.files().get(name) != Some(&sha256_hex(&bytes)) {
+    if record.seal().files.get(name) != Some(&sha256_hex(&bytes)) {
         return Err(changed(dir, record, name));
     }
     Ok(bytes)
@@ -207,12 +224,9 @@ pub struct ShardInfo {
     /// reduction's state, see [`crate::stream::state`]).
     #[serde(default = "exact")]
     pub quantiles: String,
-    /// SHA-256 of every other file of the shard folder, by name (see [`Record`]).
-    #[serde(default)]
-    pub files: BTreeMap<String, String>,
-    /// SHA-256 of this record's content (see [`content_sha256`]).
-    #[serde(default)]
-    pub record_sha256: String,
+    /// SHA-256 of every other file of the shard folder and of this record's content.
+    #[serde(flatten)]
+    pub seal: Seal,
 }
 
 impl Record for ShardInfo {
@@ -222,12 +236,12 @@ impl Record for ShardInfo {
         format!("shard {}/{}", self.shard.index, self.shard.count)
     }
 
-    fn files(&self) -> &BTreeMap<String, String> {
-        &self.files
+    fn seal(&self) -> &Seal {
+        &self.seal
     }
 
-    fn record_sha256(&self) -> &str {
-        &self.record_sha256
+    fn seal_mut(&mut self) -> &mut Seal {
+        &mut self.seal
     }
 }
 
@@ -323,10 +337,9 @@ pub fn write(
         revenue_base_sum: revenue.iter().map(i128::to_string).collect(),
         clamped,
         quantiles: quantiles.into(),
-        files: seal_files::<ShardInfo>(&dir)?,
-        record_sha256: String::new(),
+        seal: Seal::default(),
     };
-    info.record_sha256 = content_sha256(&info)?;
+    seal(&mut info, &dir)?;
     output::write_json(&dir.join(SHARD_FILE), &info)?;
     staging.commit()
 }
@@ -390,7 +403,7 @@ fn check_rows(dir: &Path, info: &ShardInfo, n_arms: u64) -> Result<()> {
         let of_blocks = format!("trials {}..{} in blocks of {BLOCK} make", t.start, t.end);
         expected.push((HEAD_FILE, head, first));
         expected.push((BLOCK_FILE, blocks, of_blocks));
-        if info.files.contains_key(TRIALS_FILE) {
+        if info.seal.files.contains_key(TRIALS_FILE) {
             expected.push((TRIALS_FILE, per_trial, rows));
         }
     } else {
@@ -398,7 +411,7 @@ fn check_rows(dir: &Path, info: &ShardInfo, n_arms: u64) -> Result<()> {
         expected.push((PATHS_FILE, per_trial, rows));
     }
     for (name, want, why) in expected {
-        if !info.files.contains_key(name) {
+        if !info.seal.files.contains_key(name) {
             return Err(refuse(dir, info, format_args!("{name} is missing")));
         }
         let got = num_rows(&dir.join(name))?;
@@ -551,7 +564,7 @@ fn merge_sketched(
     // The per-trial file and the convergence trace need every shard's rows.
     if shards
         .iter()
-        .all(|(_, i)| i.files.contains_key(TRIALS_FILE))
+        .all(|(_, i)| i.seal.files.contains_key(TRIALS_FILE))
     {
         let dirs: Vec<&Path> = shards.iter().map(|(d, _)| d.as_path()).collect();
         concat_trials(&dirs, &stream::trials_path(staging.path()), tracker)?;

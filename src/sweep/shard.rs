@@ -14,7 +14,6 @@
 //! [`crate::shard::Record`]): `sweep-merge` refuses a shard whose points are not those its
 //! index gives it, or whose record or files changed after it was written.
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -31,9 +30,7 @@ use crate::dist::fmt_num;
 use crate::error::UsageError;
 use crate::output::sha256_hex;
 use crate::output::{self, Manifest, Staging};
-use crate::shard::{
-    Record, check_files, check_record, content_sha256, read_checked, refuse, seal_files,
-};
+use crate::shard::{Record, Seal, check_files, check_record, read_checked, refuse, seal};
 
 /// What a sweep shard folder says about itself (and what marks it as one).
 pub const SHARD_FILE: &str = "sweep-shard.json";
@@ -67,12 +64,10 @@ pub struct ShardInfo {
     pub name: String,
     /// The sweep as `sweep.json` describes it, without points and findings.
     pub sweep: Sweep,
-    /// SHA-256 of every file of the shard folder but this one and `manifest.json`.
-    #[serde(default)]
-    pub files: BTreeMap<String, String>,
-    /// SHA-256 of this record's content (see [`content_sha256`]).
-    #[serde(default)]
-    pub record_sha256: String,
+    /// SHA-256 of every file of the shard folder but this one and `manifest.json`, and of
+    /// this record's content.
+    #[serde(flatten)]
+    pub seal: Seal,
 }
 
 impl Record for ShardInfo {
@@ -82,12 +77,12 @@ impl Record for ShardInfo {
         format!("sweep shard {}/{}", self.shard.index, self.shard.count)
     }
 
-    fn files(&self) -> &BTreeMap<String, String> {
-        &self.files
+    fn seal(&self) -> &Seal {
+        &self.seal
     }
 
-    fn record_sha256(&self) -> &str {
-        &self.record_sha256
+    fn seal_mut(&mut self) -> &mut Seal {
+        &mut self.seal
     }
 }
 
@@ -169,8 +164,7 @@ pub fn write(
         end_point: range.end,
         name: plan.name.clone(),
         sweep: sweep.clone(),
-        files: BTreeMap::new(),
-        record_sha256: String::new(),
+        seal: Seal::default(),
     };
     sweep.points = points;
     let mut frame = report::frame(&sweep)?;
@@ -182,8 +176,7 @@ pub fn write(
     if let Some((_, bytes)) = &plan.batch {
         copy_in(dir, "batch.toml", bytes)?;
     }
-    info.files = seal_files::<ShardInfo>(dir)?;
-    info.record_sha256 = content_sha256(&info)?;
+    seal(&mut info, dir)?;
     output::write_json(&dir.join(SHARD_FILE), &info)?;
     staging.commit()?;
     Ok(Written {
