@@ -144,19 +144,43 @@ fn sensitivity_command(args: &alignsim::cli::SensitivityArgs) -> anyhow::Result<
 fn validate_command(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
     let mut worst = ExitCode::SUCCESS;
     for path in paths {
-        match alignsim::job::load(path) {
-            Ok(loaded) => say(&format!(
-                "{}: ok ({} arms, {} months)",
-                path.display(),
-                loaded.scenario.arms.len(),
-                loaded.scenario.horizon_months
-            )),
-            Err(e) => {
-                worst = report(&e);
-            }
+        if let Err(e) = validate_one(path) {
+            worst = report(&e);
         }
     }
     Ok(worst)
+}
+
+/// Checks one scenario file, or one batch file of `alignsim sweep` with its base scenario
+/// and every point of its grid, and says what it holds.
+fn validate_one(path: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    if alignsim::sweep::spec::is_batch(&text) {
+        let plan = alignsim::sweep::plan(&alignsim::sweep::Request {
+            file: path.to_path_buf(),
+            vary: Vec::new(),
+            trials: None,
+            seed: None,
+        })?;
+        say(&format!(
+            "{}: ok (batch file: {} points of {}, {} trials each)",
+            path.display(),
+            plan.grid().len(),
+            plan.base.label,
+            plan.trials
+        ));
+        return Ok(());
+    }
+    let loaded = alignsim::job::load(path)?;
+    say(&format!(
+        "{}: ok ({} arms, {} months)",
+        path.display(),
+        loaded.scenario.arms.len(),
+        loaded.scenario.horizon_months
+    ));
+    Ok(())
 }
 
 /// Prints a line of text for the terminal, its control characters neutralised.

@@ -299,3 +299,29 @@ fn shipped_scenarios_validate() {
         }
     }
 }
+
+/// `alignsim validate` takes every shipped file: the scenarios and the batch files of
+/// `alignsim sweep` (whose base scenario and every grid point it checks).
+#[test]
+fn every_shipped_scenario_and_batch_file_validates() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [root.clone(), root.join("whatif")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let out = super::alignsim(&["validate"], &refs);
+    super::assert_success(&out);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(printed.matches(": ok (").count(), files.len(), "{printed}");
+    assert!(
+        printed.contains("ok (batch file: 45 points of"),
+        "{printed}"
+    );
+}
