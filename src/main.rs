@@ -154,10 +154,14 @@ fn validate_command(paths: &[std::path::PathBuf]) -> anyhow::Result<ExitCode> {
 /// Checks one scenario file, or one batch file of `alignsim sweep` with its base scenario
 /// and every point of its grid, and says what it holds.
 fn validate_one(path: &std::path::Path) -> anyhow::Result<()> {
-    let text = std::fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    if alignsim::sweep::spec::is_batch(&text) {
+    // A peek at the start (bounded: the path may be a device); the scenario loader reads
+    // and checks the file itself, with its own limits.
+    let mut head = Vec::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        use std::io::Read;
+        let _ = file.take(1 << 20).read_to_end(&mut head);
+    }
+    if alignsim::sweep::spec::names_a_base_scenario(&String::from_utf8_lossy(&head)) {
         let plan = alignsim::sweep::plan(&alignsim::sweep::Request {
             file: path.to_path_buf(),
             vary: Vec::new(),

@@ -397,6 +397,77 @@ fn avx512() -> bool {
     std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512dq")
 }
 
+/// The vector instructions the engine's SIMD paths use. Every path gives the same bits;
+/// they differ only in speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Simd {
+    Avx512,
+    Avx2,
+    Baseline,
+}
+
+impl Simd {
+    /// The best path this CPU runs.
+    fn detected() -> Simd {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if avx512() {
+                return Simd::Avx512;
+            }
+            if std::is_x86_feature_detected!("avx2") {
+                return Simd::Avx2;
+            }
+        }
+        Simd::Baseline
+    }
+
+    /// The path named by `ALIGNSIM_SIMD` (`avx512`, `avx2` or `baseline`) when the CPU has
+    /// it, so that benchmarks can measure each path on any machine; otherwise the best the
+    /// CPU has, with a warning that says why.
+    fn chosen(request: Option<&str>) -> Simd {
+        let best = Simd::detected();
+        let Some(name) = request else {
+            return best;
+        };
+        let wanted = match name.trim().to_ascii_lowercase().as_str() {
+            "avx512" => Simd::Avx512,
+            "avx2" => Simd::Avx2,
+            "baseline" => Simd::Baseline,
+            other => {
+                eprintln!(
+                    "warning: ALIGNSIM_SIMD={other:?} is not one of avx512, avx2, baseline; using {}",
+                    best.name()
+                );
+                return best;
+            }
+        };
+        // Paths are ordered: a CPU with AVX-512 also runs AVX2 and the baseline.
+        if (wanted as u8) < (best as u8) {
+            eprintln!(
+                "warning: ALIGNSIM_SIMD={} asks for instructions this processor does not have; using {}",
+                wanted.name(),
+                best.name()
+            );
+            return best;
+        }
+        wanted
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Simd::Avx512 => "avx512",
+            Simd::Avx2 => "avx2",
+            Simd::Baseline => "baseline",
+        }
+    }
+}
+
+/// The SIMD path of this process, chosen once (see [`Simd`]).
+pub fn simd() -> Simd {
+    static CHOSEN: std::sync::OnceLock<Simd> = std::sync::OnceLock::new();
+    *CHOSEN.get_or_init(|| Simd::chosen(std::env::var("ALIGNSIM_SIMD").ok().as_deref()))
+}
+
 /// The results of one batch of trials, rows ordered by trial then arm.
 ///
 /// Its buffers go back to the model that made it when it is dropped, for the next batch to
@@ -514,5 +585,20 @@ impl Drop for Batch {
         {
             spare.push(buffers);
         }
+    }
+}
+
+#[cfg(test)]
+mod simd_tests {
+    use super::Simd;
+
+    #[test]
+    fn alignsim_simd_picks_a_path_the_cpu_has() {
+        let best = Simd::detected();
+        assert_eq!(Simd::chosen(None), best);
+        assert_eq!(Simd::chosen(Some("baseline")), Simd::Baseline);
+        assert_eq!(Simd::chosen(Some(" AVX2 ")), best.max(Simd::Avx2));
+        assert_eq!(Simd::chosen(Some("avx512")), best);
+        assert_eq!(Simd::chosen(Some("sse9")), best);
     }
 }

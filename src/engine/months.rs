@@ -12,7 +12,10 @@
 //! IEEE operations in the same order, so the results are the same bits on any CPU.
 
 #[cfg(target_arch = "x86_64")]
+#[cfg(all(test, target_arch = "x86_64"))]
 use super::avx512;
+#[cfg(target_arch = "x86_64")]
+use super::{Simd, simd};
 use crate::special::{TERMS_MAX_MEAN, UNDECIDED, poisson_inv, poisson_terms};
 
 /// What an arm's adoption curve and incident rate are made of.
@@ -88,15 +91,12 @@ impl Months {
         self.scale[full..=h].fill(1.0);
         self.u[go_live..=h].copy_from_slice(&u_inc[go_live..=h]);
         #[cfg(target_arch = "x86_64")]
-        {
-            if avx512() {
-                // SAFETY: the CPU has AVX-512F and DQ, checked just above.
-                return unsafe { self.fill_avx512(curve, go_live) };
-            }
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2, checked just above.
-                return unsafe { self.fill_avx2(curve, go_live) };
-            }
+        match simd() {
+            // SAFETY: `simd` picks a path only when the CPU has its instructions.
+            Simd::Avx512 => return unsafe { self.fill_avx512(curve, go_live) },
+            // SAFETY: as above, AVX2.
+            Simd::Avx2 => return unsafe { self.fill_avx2(curve, go_live) },
+            Simd::Baseline => {}
         }
         self.fill_live(curve, go_live);
     }
@@ -194,15 +194,12 @@ impl FixedSums {
     /// Adds `to_fixed(x[i])` to sum `i`, for each `i` (those past the sums are ignored).
     pub fn add(&mut self, x: &[f64]) {
         #[cfg(target_arch = "x86_64")]
-        {
-            if avx512() {
-                // SAFETY: the CPU has AVX-512F and DQ, checked just above.
-                return unsafe { self.add_avx512(x) };
-            }
-            if std::is_x86_feature_detected!("avx2") {
-                // SAFETY: the CPU has AVX2, checked just above.
-                return unsafe { self.add_avx2(x) };
-            }
+        match simd() {
+            // SAFETY: `simd` picks a path only when the CPU has its instructions.
+            Simd::Avx512 => return unsafe { self.add_avx512(x) },
+            // SAFETY: as above, AVX2.
+            Simd::Avx2 => return unsafe { self.add_avx2(x) },
+            Simd::Baseline => {}
         }
         self.add_any(x);
     }

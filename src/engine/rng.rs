@@ -45,15 +45,12 @@ pub fn stream(key: u64, trial: u64) -> SplitMix64 {
 pub fn fill_open01(buf: &mut [f64], key: u64, trial: u64) {
     let seed = mix64(key ^ mix64(trial.wrapping_add(GOLDEN)));
     #[cfg(target_arch = "x86_64")]
-    {
-        if super::avx512() {
-            // SAFETY: the CPU has AVX-512F and DQ, checked just above.
-            return unsafe { fill_open01_avx512(buf, seed) };
-        }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2, checked just above.
-            return unsafe { fill_open01_avx2(buf, seed) };
-        }
+    match super::simd() {
+        // SAFETY: `simd` picks a path only when the CPU has its instructions.
+        super::Simd::Avx512 => return unsafe { fill_open01_avx512(buf, seed) },
+        // SAFETY: as above, AVX2.
+        super::Simd::Avx2 => return unsafe { fill_open01_avx2(buf, seed) },
+        super::Simd::Baseline => {}
     }
     fill_open01_any(buf, seed);
 }

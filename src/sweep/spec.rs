@@ -121,6 +121,19 @@ pub fn is_batch(text: &str) -> bool {
     }
 }
 
+/// Whether `text` says it is a batch file: its top-level `scenario` names the base
+/// scenario file (a scenario file has a `[scenario]` table instead). Stricter than
+/// [`is_batch`], for `alignsim validate`, which must not take a broken scenario for one.
+pub fn names_a_base_scenario(text: &str) -> bool {
+    match DeTable::parse(text) {
+        Ok(root) => matches!(
+            root.get_ref().get("scenario").map(|n| n.get_ref()),
+            Some(DeValue::String(_))
+        ),
+        Err(_) => false,
+    }
+}
+
 /// Reads `--vary` arguments. In messages they appear as one `--vary ARG` per line.
 ///
 /// # Errors

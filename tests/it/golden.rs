@@ -24,6 +24,11 @@ fn root() -> &'static Path {
 /// it), then checks the files below `@/dir` and the last step's standard output against
 /// the case's golden file.
 fn check(case: &str, steps: &[&[&str]], dir: &str) {
+    check_with(case, steps, dir, &[]);
+}
+
+/// [`check`] with environment variables set for every step.
+fn check_with(case: &str, steps: &[&[&str]], dir: &str, env: &[(&str, &str)]) {
     let tmp = tempfile::tempdir().unwrap();
     let at = |a: &str| match a.strip_prefix("@/") {
         Some(rest) => tmp.path().join(rest).display().to_string(),
@@ -35,6 +40,7 @@ fn check(case: &str, steps: &[&[&str]], dir: &str) {
         let out = assert_cmd::Command::cargo_bin("alignsim")
             .unwrap()
             .current_dir(root())
+            .envs(env.iter().copied())
             .args(&args)
             .output()
             .unwrap();
@@ -358,4 +364,23 @@ fn v1_sensitivity_and_breakeven_are_unchanged() {
         "--json",
     ];
     check("breakeven", &[&breakeven], "");
+}
+
+/// Every SIMD path the processor has (forced with `ALIGNSIM_SIMD`) writes the same files.
+#[test]
+fn v1_outputs_are_the_same_on_every_simd_path() {
+    for path in ["baseline", "avx2", "avx512"] {
+        for (case, extra) in [
+            ("bakery-exact", &["--trials", "3000"][..]),
+            (
+                "bakery-sketch",
+                &["--trials", "40000", "--quantiles", "sketch"][..],
+            ),
+        ] {
+            let mut args = vec!["run", "tests/fixtures/v1/bakery.toml", "--charts", "none"];
+            args.extend_from_slice(&["--out", "@/run"]);
+            args.extend_from_slice(extra);
+            check_with(case, &[&args], "run", &[("ALIGNSIM_SIMD", path)]);
+        }
+    }
 }
