@@ -119,14 +119,13 @@ mod tests {
     use crate::stats::{HEADLINE_BITS, Sketch};
 
     /// The points of `batches`, summarised exactly and by sketch.
-    fn both(model: &Model, sc: &Scenario, batches: &[crate::engine::Batch]) -> [Vec<ArmPoint>; 2] {
+    fn both(model: &Model, batches: &[crate::engine::Batch]) -> [Vec<ArmPoint>; 2] {
         let mut acc = Accumulator::lean(model, false);
         let mut r = stats::sketched::Reducer::new(model, false);
         for b in batches {
             acc.push(b);
             r.push(b);
         }
-        let _ = sc;
         let (te, ae) = acc.reduce_arms().unwrap();
         let (ts, as_, _) = r.finish(model);
         let points = |t: &stats::Tally, a: &[ArmSummary]| {
@@ -144,7 +143,7 @@ mod tests {
         let sc = crate::scenario::parse("bakery.toml", "bakery", text).unwrap();
         let model = Model::new(&sc);
         let batches = model.run(0..20_000, &|_| {});
-        let [exact, sketch] = both(&model, &sc, &batches);
+        let [exact, sketch] = both(&model, &batches);
         let eps = Sketch::new(HEADLINE_BITS).relative_error();
         for (ai, (e, s)) in exact.iter().zip(sketch).enumerate() {
             assert_eq!(e.p_npv_negative, s.p_npv_negative);
