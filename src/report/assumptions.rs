@@ -60,6 +60,14 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
             Share,
         ),
         AbandonHazard => ("Monthly chance that a live project is dropped", Share),
+        DiscoveryRate => (
+            "Uses found along the way: expected discoveries per month at full adoption",
+            PerMonth,
+        ),
+        DiscoveryValue => (
+            "Monthly gross profit each discovery adds while the system runs",
+            MoneyPerMonth,
+        ),
         PilotMonths => (
             "Pilot length in live months (0: everything at once)",
             Months,
@@ -67,6 +75,13 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
         PilotScale => ("Scale during the pilot", Share),
         PilotUpfrontShare => ("Share of the upfront cost paid before the pilot", Share),
         GateNoise => ("Error of the pilot's measurement, with perfect KPIs", Share),
+        ReviewMonths => ("Months between performance reviews (0: none)", Months),
+        ReviewGrace => ("Live months before the first review", Months),
+        ReviewFloor => (
+            "A review stops the project when its monthly result looks below",
+            MoneyPerMonth,
+        ),
+        ReviewNoise => ("Error of a review's reading, with perfect KPIs", Share),
         KpiBaseline => ("KPI level today", Kpi),
         KpiChange => ("Relative KPI change at full adoption", Share),
         KpiValuePerUnit => (
@@ -90,6 +105,7 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
             Weight,
         ),
         WAbandon => ("Strategic alignment: weight on abandonment", Weight),
+        WDiscovery => ("Culture: weight on discoveries", Weight),
         Strategic => ("Strategic alignment", Score),
         Fit => ("Technology fit and data", Score),
         Culture => ("Culture and staff buy-in", Score),
@@ -116,7 +132,10 @@ fn unit_text(unit: Unit, sc: &Scenario) -> String {
 const SECTIONS: [(Section, &str); 6] = [
     (Section::Business, "The business (the same for every plan)"),
     (Section::Initiative, "The AI system"),
-    (Section::Rollout, "Roll-out: pilot and go/no-go gate"),
+    (
+        Section::Rollout,
+        "Roll-out: pilot, go/no-go gate and reviews",
+    ),
     (Section::Kpi, "The KPI the system is meant to move"),
     (Section::Alignment, "Alignment scores"),
     (

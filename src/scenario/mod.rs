@@ -12,7 +12,7 @@ use anyhow::Context;
 
 use crate::dist::Dist;
 use crate::error::InputErrors;
-pub use schema::{Domain, NSYM, PARAMS, ParamDef, Section, Sym};
+pub use schema::{ALIGNMENT, Domain, NSYM, PARAMS, ParamDef, Section, Sym, WorkField};
 
 /// Largest scenario file read, in bytes: far beyond any hand-written scenario.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -31,6 +31,28 @@ pub struct Scenario {
     pub arms: Vec<Arm>,
     /// Rank correlations between random parameters (`[[correlation]]`), if any.
     pub correlation: Option<Correlation>,
+    /// The `[[work]]` catalogue of preparation packages, in file order (MODEL.md 8.3).
+    pub work: Vec<Work>,
+}
+
+/// A preparation work package: work done before the project starts that raises one
+/// alignment score (MODEL.md section 8.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Work {
+    /// Unique within the scenario, `[a-z0-9_]+`.
+    pub name: String,
+    /// What the package is, in the client's words (the name when not given).
+    pub label: String,
+    /// The alignment score it raises, one of [`ALIGNMENT`].
+    pub dimension: Sym,
+    /// Gain, cost and months, indexed by `WorkField as usize`.
+    pub values: [Dist; 3],
+}
+
+impl Work {
+    pub fn value(&self, field: WorkField) -> &Dist {
+        &self.values[field as usize]
+    }
 }
 
 /// Spearman rank correlations imposed between parameter paths.
@@ -67,6 +89,9 @@ pub struct Arm {
     pub label: String,
     /// Indexed by `Sym as usize`.
     pub params: Vec<Dist>,
+    /// The packages of [`Scenario::work`] this arm does before it starts, as indices in
+    /// ascending order (empty: no preparation).
+    pub prepare: Vec<usize>,
 }
 
 impl Arm {

@@ -65,6 +65,12 @@ impl Domain {
         integer: true,
     };
 
+    /// Live months before the first review: whole numbers from 1 to 1200.
+    pub const GRACE: Domain = Domain {
+        lo: 1.0,
+        ..Domain::MONTHS
+    };
+
     pub const fn new(lo: f64, lo_open: bool, hi: f64, hi_open: bool) -> Domain {
         Domain {
             lo,
@@ -210,10 +216,16 @@ symbols! {
     IncidentChurn = (Initiative, "incident_churn", Domain::UNIT_OPEN_HI, None),
     Erosion = (Initiative, "erosion", Domain::UNIT_OPEN_HI, None),
     AbandonHazard = (Initiative, "abandon_hazard", Domain::UNIT, None),
+    DiscoveryRate = (Initiative, "discovery_rate", Domain::NON_NEG, Some(0.0)),
+    DiscoveryValue = (Initiative, "discovery_value", Domain::NON_NEG, Some(0.0)),
     PilotMonths = (Rollout, "pilot_months", Domain::MONTHS, Some(0.0)),
     PilotScale = (Rollout, "pilot_scale", Domain::UNIT_OPEN_LO, Some(1.0)),
     PilotUpfrontShare = (Rollout, "pilot_upfront_share", Domain::UNIT, Some(1.0)),
     GateNoise = (Rollout, "gate_noise", Domain::NON_NEG, Some(0.0)),
+    ReviewMonths = (Rollout, "review_months", Domain::MONTHS, Some(0.0)),
+    ReviewGrace = (Rollout, "review_grace", Domain::GRACE, Some(6.0)),
+    ReviewFloor = (Rollout, "review_floor", Domain::REAL, Some(0.0)),
+    ReviewNoise = (Rollout, "review_noise", Domain::NON_NEG, Some(0.25)),
     KpiBaseline = (Kpi, "baseline", Domain::REAL, None),
     KpiChange = (Kpi, "change", Domain::FROM_MINUS_ONE, None),
     KpiValuePerUnit = (Kpi, "value_per_unit", Domain::REAL, Some(0.0)),
@@ -228,12 +240,60 @@ symbols! {
     WTrust = (Effects, "trust", Domain::NON_NEG, Some(1.5)),
     WNoise = (Effects, "noise", Domain::NON_NEG, Some(3.0)),
     WAbandon = (Effects, "abandon", Domain::NON_NEG, Some(2.0)),
+    WDiscovery = (Effects, "discovery", Domain::NON_NEG, Some(1.0)),
     Strategic = (Alignment, "strategic", Domain::UNIT, None),
     Fit = (Alignment, "fit", Domain::UNIT, None),
     Culture = (Alignment, "culture", Domain::UNIT, None),
     Measurement = (Alignment, "measurement", Domain::UNIT, None),
     Integration = (Alignment, "integration", Domain::UNIT, None),
     Ethics = (Alignment, "ethics", Domain::UNIT, None),
+}
+
+/// The six alignment scores, in table order: the dimensions a work package may raise.
+pub const ALIGNMENT: [Sym; 6] = [
+    Sym::Strategic,
+    Sym::Fit,
+    Sym::Culture,
+    Sym::Measurement,
+    Sym::Integration,
+    Sym::Ethics,
+];
+
+/// The numbers of a `[[work]]` package (MODEL.md section 8.3), each a number or a
+/// distribution drawn once per trial and shared by every arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WorkField {
+    /// Added to the package's alignment score (the sum over an arm's packages is capped
+    /// so that the score stays at most 1).
+    Gain,
+    /// Paid at month 0.
+    Cost,
+    /// Months the package takes; packages run side by side.
+    Months,
+}
+
+impl WorkField {
+    pub const ALL: [WorkField; 3] = [WorkField::Gain, WorkField::Cost, WorkField::Months];
+
+    pub const fn key(self) -> &'static str {
+        match self {
+            WorkField::Gain => "gain",
+            WorkField::Cost => "cost",
+            WorkField::Months => "months",
+        }
+    }
+
+    pub const fn domain(self) -> Domain {
+        match self {
+            WorkField::Gain | WorkField::Cost => Domain::NON_NEG,
+            WorkField::Months => Domain::MONTHS,
+        }
+    }
+
+    /// The value's path, `work.NAME.KEY`; also its random stream's key.
+    pub fn path(self, package: &str) -> String {
+        format!("work.{package}.{}", self.key())
+    }
 }
 
 /// Number of model parameters.

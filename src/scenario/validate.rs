@@ -167,6 +167,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         kpi,
         arms,
         correlation,
+        work: Vec::new(),
     })
 }
 
@@ -935,6 +936,7 @@ impl Checker {
                 name: arm.name.clone(),
                 label: arm.label.clone(),
                 params,
+                prepare: Vec::new(),
             });
         }
         for (def, names) in missing {
