@@ -10,8 +10,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::engine::months::FIXED_ONE;
-use crate::engine::{Batch, CHANNELS, Model, NO_MONTH};
-use crate::scenario::{NSYM, PARAMS, Scenario};
+use crate::engine::{Batch, CHANNELS, DropCause, Model, NO_MONTH};
+use crate::scenario::Scenario;
 use crate::stats::{self, Tally};
 pub use crate::stats::{
     ArmSummary, BANDS, Channels, Interval, KpiInfo, LEVELS, MODEL_VERSION, PairSummary, Precision,
@@ -40,6 +40,8 @@ pub struct Accumulator<'m> {
     payback: Vec<Option<u32>>,
     dropped: Vec<bool>,
     dropped_month: Vec<Option<u32>>,
+    dropped_by: Vec<DropCause>,
+    discoveries: Vec<u32>,
     go_live: Vec<u32>,
     retained: Vec<f64>,
     adoption_final: Vec<f64>,
@@ -74,6 +76,8 @@ impl<'m> Accumulator<'m> {
             payback: Vec::new(),
             dropped: Vec::new(),
             dropped_month: Vec::new(),
+            dropped_by: Vec::new(),
+            discoveries: Vec::new(),
             go_live: Vec::new(),
             retained: Vec::new(),
             adoption_final: Vec::new(),
@@ -83,7 +87,7 @@ impl<'m> Accumulator<'m> {
             months: vec![Vec::new(); h1],
             adoption_sum: vec![0; n_arms * h1],
             revenue_base_sum: vec![0; n_arms * h1],
-            clamped: vec![0; n_arms * NSYM],
+            clamped: vec![0; n_arms * model.clamp_stride()],
             keep_paths: true,
         }
     }
@@ -134,6 +138,8 @@ impl<'m> Accumulator<'m> {
             self.payback.push(month(o.payback_month));
             self.dropped.push(o.dropped);
             self.dropped_month.push(month(o.dropped_month));
+            self.dropped_by.push(o.dropped_by);
+            self.discoveries.push(o.discoveries);
             self.go_live.push(o.go_live_month);
             self.retained.push(o.revenue_retained);
             self.adoption_final.push(o.adoption_final);
@@ -222,8 +228,8 @@ impl<'m> Accumulator<'m> {
         }
         self.trial
             .extend(trials.column("trial")?.u64()?.into_no_null_iter());
-        for (sym, col) in self.model.varying.iter().zip(&mut self.inputs) {
-            col.extend(f(&PARAMS[*sym as usize].path())?);
+        for (v, col) in self.model.varying.iter().zip(&mut self.inputs) {
+            col.extend(f(&v.path)?);
         }
         self.net.extend(f("net")?);
         self.npv.extend(f("npv")?);
@@ -240,6 +246,15 @@ impl<'m> Accumulator<'m> {
         );
         self.dropped_month
             .extend(trials.column("dropped_month")?.u32()?.iter());
+        for cause in trials.column("dropped_by")?.str()?.iter() {
+            self.dropped_by.push(match cause {
+                None => DropCause::None,
+                Some(c) => DropCause::named(c)
+                    .ok_or_else(|| anyhow::anyhow!("unknown drop cause {c:?} in a shard"))?,
+            });
+        }
+        self.discoveries
+            .extend(trials.column("discoveries")?.u32()?.into_no_null_iter());
         self.go_live
             .extend(trials.column("go_live_month")?.u32()?.into_no_null_iter());
         self.retained.extend(f("revenue_retained")?);
@@ -275,8 +290,8 @@ impl<'m> Accumulator<'m> {
             Column::new("arm".into(), self.arm_names()),
         ];
         self.arm.clear();
-        for (sym, vals) in self.model.varying.iter().zip(&mut self.inputs) {
-            cols.push(Column::new(PARAMS[*sym as usize].path().into(), take(vals)));
+        for (v, vals) in self.model.varying.iter().zip(&mut self.inputs) {
+            cols.push(Column::new(v.path.as_str().into(), take(vals)));
         }
         cols.extend([
             Column::new("net".into(), take(&mut self.net)),
@@ -286,6 +301,14 @@ impl<'m> Accumulator<'m> {
             Column::new("payback_month".into(), take(&mut self.payback)),
             Column::new("dropped".into(), take(&mut self.dropped)),
             Column::new("dropped_month".into(), take(&mut self.dropped_month)),
+            Column::new(
+                "dropped_by".into(),
+                take(&mut self.dropped_by)
+                    .into_iter()
+                    .map(DropCause::name)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("discoveries".into(), take(&mut self.discoveries)),
             Column::new("go_live_month".into(), take(&mut self.go_live)),
             Column::new("revenue_retained".into(), take(&mut self.retained)),
             Column::new("adoption_final".into(), take(&mut self.adoption_final)),
@@ -342,7 +365,9 @@ impl<'m> Accumulator<'m> {
         for (i, &arm) in self.arm.iter().enumerate() {
             let roi = self.roi[i].unwrap_or(f64::NAN);
             let payback = self.payback[i].unwrap_or(NO_MONTH);
-            t.arms[arm as usize].push(self.npv[i], roi, payback, self.dropped[i]);
+            let arm = &mut t.arms[arm as usize];
+            arm.push(self.npv[i], roi, payback, self.dropped[i]);
+            arm.push_end(self.dropped_by[i], self.discoveries[i]);
         }
         for row in self.npv.chunks(n_arms) {
             for (p, (a, b)) in t.pairs.iter_mut().zip(stats::tally::pairs(n_arms)) {

@@ -13,8 +13,8 @@ use rand::Rng;
 use rayon::prelude::*;
 
 use crate::dist::{Dist, open01};
-use crate::scenario::{Domain, NSYM, PARAMS, Scenario, Sym};
-pub use trial::{CHANNELS, NO_MONTH, Outcome};
+use crate::scenario::{ALIGNMENT, Domain, NSYM, PARAMS, Scenario, Sym, WorkField};
+pub use trial::{CHANNELS, DropCause, NO_MONTH, Outcome, Prep};
 
 /// Trials per batch. Results never depend on it; it only sets the grain of parallelism.
 pub const BATCH: u64 = 1024;
@@ -63,6 +63,29 @@ pub struct ArmModel {
     pub label: String,
     /// Slot index of each parameter, indexed by `Sym as usize`.
     pub slot: [usize; NSYM],
+    /// The packages of [`Model::work`] the arm prepares, in catalogue order.
+    pub prepare: Vec<usize>,
+}
+
+/// A `[[work]]` package compiled for the engine (MODEL.md section 8.3).
+#[derive(Debug, Clone)]
+pub struct WorkModel {
+    pub name: String,
+    pub label: String,
+    /// The alignment score it raises.
+    pub dimension: Sym,
+    /// Slot of its gain, cost and months, indexed by `WorkField as usize`.
+    pub slot: [usize; 3],
+}
+
+/// A random value recorded per trial and arm (a column of `trials.parquet`, an input of
+/// the sensitivity measures): a parameter that varies in at least one arm, or a work
+/// package's value.
+#[derive(Debug, Clone)]
+pub struct Varying {
+    pub path: String,
+    /// The slot of each arm's value, in arm order.
+    pub slots: Vec<usize>,
 }
 
 /// A scenario compiled for simulation.
@@ -78,11 +101,20 @@ pub struct Model {
     pub sampling: Sampling,
     /// Rank correlation imposed on some inputs (Gaussian copula), if any.
     pub copula: Option<copula::Copula>,
-    /// Parameters that vary between trials in at least one arm, in table order.
-    pub varying: Vec<Sym>,
+    /// Parameters that vary between trials in at least one arm, in table order, then the
+    /// random values of work packages in catalogue order.
+    pub varying: Vec<Varying>,
+    /// The `[[work]]` catalogue.
+    pub work: Vec<WorkModel>,
     incident_key: u64,
     abandon_key: u64,
     gate_key: u64,
+    review_key: u64,
+    discovery_key: u64,
+    /// Whether any arm may hold reviews or make discoveries: only then are their monthly
+    /// uniforms drawn.
+    reviews: bool,
+    discoveries: bool,
     /// Buffers of consumed batches, reused by the next ones.
     spare: Spare,
 }
@@ -96,58 +128,46 @@ impl Model {
     /// The scenario compiled with the random seed `seed` (a run's `--seed` overrides the
     /// file's without changing the validated scenario).
     pub fn seeded(sc: &Scenario, seed: u64) -> Model {
-        let mut slots: Vec<Slot> = Vec::new();
-        let mut inputs: Vec<Input> = Vec::new();
+        let mut slots = Slots {
+            seed,
+            slots: Vec::new(),
+            inputs: Vec::new(),
+        };
         let arms = sc
             .arms
             .iter()
             .map(|arm| {
                 let mut slot = [0usize; NSYM];
                 for def in PARAMS {
-                    let path = def.path();
-                    let dist = arm.param(def.sym);
-                    slot[def.sym as usize] =
-                        match slots.iter().position(|s| s.path == path && s.dist == *dist) {
-                            Some(i) => i,
-                            None => {
-                                let input = (!dist.is_fixed()).then(|| {
-                                    inputs.iter().position(|i| i.path == path).unwrap_or_else(
-                                        || {
-                                            inputs.push(Input {
-                                                key: rng::key(seed, &path),
-                                                path: path.clone(),
-                                            });
-                                            inputs.len() - 1
-                                        },
-                                    )
-                                });
-                                slots.push(Slot {
-                                    input,
-                                    path,
-                                    dist: dist.clone(),
-                                    domain: def.domain,
-                                });
-                                slots.len() - 1
-                            }
-                        };
+                    slot[def.sym as usize] = slots.of(def.path(), arm.param(def.sym), def.domain);
                 }
                 ArmModel {
                     name: arm.name.clone(),
                     label: arm.label.clone(),
                     slot,
+                    prepare: arm.prepare.clone(),
                 }
             })
             .collect::<Vec<_>>();
-        // Beta and PERT tables take a few milliseconds each: build them side by side.
-        slots.par_iter().for_each(|s| s.dist.prepare());
-        let varying = PARAMS
+        let work: Vec<WorkModel> = sc
+            .work
             .iter()
-            .map(|d| d.sym)
-            .filter(|&s| {
-                arms.iter()
-                    .any(|a| !slots[a.slot[s as usize]].dist.is_fixed())
+            .map(|w| WorkModel {
+                name: w.name.clone(),
+                label: w.label.clone(),
+                dimension: w.dimension,
+                slot: WorkField::ALL.map(|f| slots.of(f.path(&w.name), w.value(f), f.domain())),
             })
             .collect();
+        let Slots { slots, inputs, .. } = slots;
+        // Beta and PERT tables take a few milliseconds each: build them side by side.
+        slots.par_iter().for_each(|s| s.dist.prepare());
+        let varying = varying(&slots, &arms, &work);
+        let uses = |sym: Sym| {
+            arms.iter()
+                .any(|a| slots[a.slot[sym as usize]].dist != Dist::Fixed(0.0))
+        };
+        let (reviews, discoveries) = (uses(Sym::ReviewMonths), uses(Sym::DiscoveryRate));
         let r_m = (1.0 + sc.discount_rate_annual).powf(1.0 / 12.0) - 1.0;
         let horizon = sc.horizon_months as usize;
         Model {
@@ -160,14 +180,53 @@ impl Model {
                 .map(|c| copula::Copula::for_inputs(c, &inputs)),
             inputs,
             slots,
+            reviews,
+            discoveries,
             arms,
             varying,
+            work,
             sampling: Sampling::MonteCarlo,
             incident_key: rng::key(seed, rng::INCIDENT_STREAM),
             abandon_key: rng::key(seed, rng::ABANDON_STREAM),
             gate_key: rng::key(seed, rng::GATE_STREAM),
+            review_key: rng::key(seed, rng::REVIEW_STREAM),
+            discovery_key: rng::key(seed, rng::DISCOVERY_STREAM),
             spare: Spare::default(),
         }
+    }
+
+    /// Clamped-draw counters per arm: one per parameter, then one per value of every work
+    /// package (counted for the arms that prepare it).
+    pub fn clamp_stride(&self) -> usize {
+        NSYM + 3 * self.work.len()
+    }
+
+    /// What arm `arm`'s preparation does in a trial whose slot values are `values`: raises
+    /// the scores in `p` (capped at 1) and returns its cost and months.
+    #[inline]
+    fn prepare(&self, arm: &ArmModel, values: &[f64], p: &mut [f64; NSYM]) -> Prep {
+        let mut prep = Prep::default();
+        if arm.prepare.is_empty() {
+            return prep;
+        }
+        for dim in ALIGNMENT {
+            let mut gain = 0.0;
+            let mut any = false;
+            for w in arm.prepare.iter().map(|&i| &self.work[i]) {
+                if w.dimension == dim {
+                    gain += values[w.slot[WorkField::Gain as usize]];
+                    any = true;
+                }
+            }
+            if any {
+                p[dim as usize] = (p[dim as usize] + gain).min(1.0);
+            }
+        }
+        for w in arm.prepare.iter().map(|&i| &self.work[i]) {
+            prep.cost += values[w.slot[WorkField::Cost as usize]];
+            prep.months = prep.months.max(values[w.slot[WorkField::Months as usize]]);
+        }
+        prep
     }
 
     pub fn n_arms(&self) -> usize {
@@ -229,7 +288,14 @@ impl Model {
     pub fn run_batch(&self, trials: Range<u64>) -> Batch {
         let n = (trials.end - trials.start) as usize;
         let (h1, n_arms) = (self.horizon + 1, self.n_arms());
-        let mut batch = Batch::new(&self.spare, trials.start, n, n_arms, self.varying.len(), h1);
+        let mut batch = Batch::new(
+            &self.spare,
+            trials.start,
+            n,
+            (n_arms, self.clamp_stride()),
+            self.varying.len(),
+            h1,
+        );
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
         let mut months = months::Months::new(self.horizon);
@@ -245,12 +311,18 @@ impl Model {
                 u_inc: &d.u_inc,
                 u_ab: &d.u_ab,
                 z_gate: d.z_gate,
+                u_rev: &d.u_rev,
+                u_disc: &d.u_disc,
             };
             let g = j % PATH_GROUP;
             for (ai, arm) in self.arms.iter().enumerate() {
                 for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
                     *dst = d.values[si];
                 }
+                batch
+                    .inputs
+                    .extend(self.varying.iter().map(|v| d.values[v.slots[ai]]));
+                let prep = self.prepare(arm, &d.values, &mut p);
                 let [adoption, revenue_base] = &mut sums[ai];
                 let at = (ai * PATH_GROUP + g) * h1;
                 let monthly = trial::Monthly {
@@ -260,15 +332,13 @@ impl Model {
                 };
                 batch.outcomes.push(trial::simulate(
                     &p,
+                    prep,
                     self.horizon,
                     &self.discount,
                     &shared,
                     monthly,
                     &mut months,
                 ));
-                batch
-                    .inputs
-                    .extend(self.varying.iter().map(|&s| p[s as usize]));
             }
             if g + 1 == PATH_GROUP || j + 1 == n {
                 let (first, count) = (j - g, g + 1);
@@ -289,9 +359,16 @@ impl Model {
                 batch.revenue_base_sum[ai * h1 + t] = revenue_base.total(t);
             }
         }
+        let stride = self.clamp_stride();
         for (ai, arm) in self.arms.iter().enumerate() {
+            let counts = &mut batch.clamped[ai * stride..][..stride];
             for s in 0..NSYM {
-                batch.clamped[ai * NSYM + s] = d.clamped[arm.slot[s]];
+                counts[s] = d.clamped[arm.slot[s]];
+            }
+            for &wi in &arm.prepare {
+                for (f, &si) in self.work[wi].slot.iter().enumerate() {
+                    counts[NSYM + 3 * wi + f] = d.clamped[si];
+                }
             }
         }
         batch
@@ -333,6 +410,12 @@ impl Model {
         rng::fill_open01(&mut d.u_inc, self.incident_key, trial);
         rng::fill_open01(&mut d.u_ab, self.abandon_key, trial);
         d.z_gate = crate::special::norm_inv(open01(rng::stream(self.gate_key, trial).next_u64()));
+        if self.reviews {
+            rng::fill_open01(&mut d.u_rev, self.review_key, trial);
+        }
+        if self.discoveries {
+            rng::fill_open01(&mut d.u_disc, self.discovery_key, trial);
+        }
     }
 
     /// Makes exactly the keyed draws that simulating `trials` makes (every random
@@ -350,13 +433,80 @@ impl Model {
                     acc += d.values.iter().sum::<f64>()
                         + d.u_inc[self.horizon]
                         + d.u_ab[self.horizon]
-                        + d.z_gate;
+                        + d.z_gate
+                        + d.u_rev.last().unwrap_or(&0.0)
+                        + d.u_disc.last().unwrap_or(&0.0);
                 }
                 acc
             })
             .collect();
         sums.iter().sum()
     }
+}
+
+/// The slots and inputs of a model as they are compiled.
+struct Slots {
+    seed: u64,
+    slots: Vec<Slot>,
+    inputs: Vec<Input>,
+}
+
+impl Slots {
+    /// The slot of the value at `path` with distribution `dist`: an existing one when the
+    /// path and distribution are the same (so arms share the value), else a new slot, with
+    /// the path's input (keyed by the path) when the value is random.
+    fn of(&mut self, path: String, dist: &Dist, domain: Domain) -> usize {
+        if let Some(i) = self
+            .slots
+            .iter()
+            .position(|s| s.path == path && s.dist == *dist)
+        {
+            return i;
+        }
+        let input = (!dist.is_fixed()).then(|| {
+            self.inputs
+                .iter()
+                .position(|i| i.path == path)
+                .unwrap_or_else(|| {
+                    self.inputs.push(Input {
+                        key: rng::key(self.seed, &path),
+                        path: path.clone(),
+                    });
+                    self.inputs.len() - 1
+                })
+        });
+        self.slots.push(Slot {
+            input,
+            path,
+            dist: dist.clone(),
+            domain,
+        });
+        self.slots.len() - 1
+    }
+}
+
+/// The values recorded per trial: every parameter that varies in some arm (table order),
+/// then every random work package value (catalogue order).
+fn varying(slots: &[Slot], arms: &[ArmModel], work: &[WorkModel]) -> Vec<Varying> {
+    let params = PARAMS.iter().filter_map(|d| {
+        let s = d.sym as usize;
+        arms.iter()
+            .any(|a| !slots[a.slot[s]].dist.is_fixed())
+            .then(|| Varying {
+                path: d.path(),
+                slots: arms.iter().map(|a| a.slot[s]).collect(),
+            })
+    });
+    let packages = work.iter().flat_map(|w| {
+        w.slot
+            .iter()
+            .filter(|&&si| !slots[si].dist.is_fixed())
+            .map(|&si| Varying {
+                path: slots[si].path.clone(),
+                slots: vec![si; arms.len()],
+            })
+    });
+    params.chain(packages).collect()
 }
 
 /// Scratch space for one trial's draws, reused across the trials of a batch.
@@ -370,6 +520,9 @@ struct Draws {
     u_inc: Vec<f64>,
     u_ab: Vec<f64>,
     z_gate: f64,
+    /// `U_rev(t)` and `U_disc(t)`, empty unless some arm uses them.
+    u_rev: Vec<f64>,
+    u_disc: Vec<f64>,
 }
 
 impl Draws {
@@ -386,6 +539,8 @@ impl Draws {
             u_inc: vec![0.0; h1],
             u_ab: vec![0.0; h1],
             z_gate: 0.0,
+            u_rev: vec![0.0; if model.reviews { h1 } else { 0 }],
+            u_disc: vec![0.0; if model.discoveries { h1 } else { 0 }],
         }
     }
 }
@@ -491,7 +646,7 @@ pub struct Batch {
     pub adoption_sum: Vec<i128>,
     /// Sum over the batch's trials of the revenue base per arm and month.
     pub revenue_base_sum: Vec<i128>,
-    /// Clamped draws per arm and parameter, `NSYM` per arm.
+    /// Clamped draws per arm and parameter, [`Model::clamp_stride`] per arm.
     pub clamped: Vec<u64>,
     /// Where the buffers go when the batch is dropped.
     spare: Spare,
@@ -533,7 +688,7 @@ impl Batch {
         spare: &Spare,
         first_trial: u64,
         n: usize,
-        n_arms: usize,
+        (n_arms, clamp_stride): (usize, usize),
         n_inputs: usize,
         h1: usize,
     ) -> Batch {
@@ -554,7 +709,7 @@ impl Batch {
             v.resize(n_arms * h1, 0);
         }
         b.clamped.clear();
-        b.clamped.resize(n_arms * NSYM, 0);
+        b.clamped.resize(n_arms * clamp_stride, 0);
         Batch {
             first_trial,
             n,

@@ -54,6 +54,8 @@ pub struct Months {
     pub adoption_path: Vec<f64>,
     /// Room for the recursion's revenue base after each month.
     pub revenue_base_path: Vec<f64>,
+    /// Room for the operating cash flow of each live month, which reviews look back on.
+    pub op: Vec<f64>,
 }
 
 impl Months {
@@ -69,6 +71,7 @@ impl Months {
             // Padded with zeros for whole vectors in `FixedSums::add`.
             adoption_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
             revenue_base_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
+            op: vec![0.0; horizon + 1],
         }
     }
 

@@ -83,6 +83,10 @@ fn fill_open01_any(buf: &mut [f64], seed: u64) {
 pub const INCIDENT_STREAM: &str = "month.incidents";
 pub const ABANDON_STREAM: &str = "month.abandon";
 pub const GATE_STREAM: &str = "gate.z";
+/// `U_rev(t)`, whose normal quantile is the review's `Z_rev(t)` (MODEL.md 8.1).
+pub const REVIEW_STREAM: &str = "month.review";
+/// `U_disc(t)` of the discoveries (MODEL.md 8.2).
+pub const DISCOVERY_STREAM: &str = "month.discovery";
 
 #[cfg(test)]
 mod tests {

@@ -1,11 +1,13 @@
-//! One arm in one trial: the month-by-month recursion of MODEL.md section 3.
+//! One arm in one trial: the month-by-month recursion of MODEL.md section 3, with the
+//! reviews, discoveries and preparation of model v2 (section 8).
 
 use super::months::{Curve, FixedSums, Months};
 use crate::scenario::{NSYM, Sym};
 use crate::special::round_half_away;
 
 /// Channels of the value breakdown, in the order of MODEL.md section 3.
-pub const CHANNELS: [&str; 8] = [
+/// Model v2 added the last two.
+pub const CHANNELS: [&str; 10] = [
     "uplift",
     "customers_lost",
     "labour",
@@ -14,7 +16,55 @@ pub const CHANNELS: [&str; 8] = [
     "incident_cost",
     "upfront",
     "scale_up",
+    "discoveries",
+    "preparation",
 ];
+
+/// Why a project was dropped (MODEL.md section 8.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DropCause {
+    #[default]
+    None,
+    /// At the pilot gate (step 7).
+    Gate,
+    /// At a performance review (step 7b).
+    Review,
+    /// By the blind monthly hazard (step 8).
+    Hazard,
+}
+
+impl DropCause {
+    /// The causes a dropped trial can have, in the order outputs list them.
+    pub const ALL: [DropCause; 3] = [DropCause::Gate, DropCause::Review, DropCause::Hazard];
+
+    /// The cause's place in [`DropCause::ALL`], `None` for a trial that was not dropped.
+    pub fn index(self) -> Option<usize> {
+        DropCause::ALL.iter().position(|c| *c == self)
+    }
+
+    /// The cause of a name [`DropCause::name`] gives.
+    pub fn named(name: &str) -> Option<DropCause> {
+        DropCause::ALL.into_iter().find(|c| c.name() == Some(name))
+    }
+
+    /// The cause's name in outputs, `None` for a trial that was not dropped.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            DropCause::None => None,
+            DropCause::Gate => Some("gate"),
+            DropCause::Review => Some("review"),
+            DropCause::Hazard => Some("hazard"),
+        }
+    }
+}
+
+/// What an arm's preparation (MODEL.md section 8.3) adds to a trial besides the raised
+/// scores: its cost `C_p`, paid at month 0, and its months `D_p`, before the build starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Prep {
+    pub cost: f64,
+    pub months: f64,
+}
 
 /// Sentinel for "no month" in month-valued outcomes.
 pub const NO_MONTH: u32 = u32::MAX;
@@ -32,6 +82,10 @@ pub struct Outcome {
     pub dropped: bool,
     /// Month after which the project was dropped, or [`NO_MONTH`].
     pub dropped_month: u32,
+    /// Why it was dropped.
+    pub dropped_by: DropCause,
+    /// Discoveries made, `N_d` at the end.
+    pub discoveries: u32,
     /// First live month `G` (may exceed the horizon).
     pub go_live_month: u32,
     pub revenue_retained: f64,
@@ -39,7 +93,7 @@ pub struct Outcome {
     pub incidents: u64,
     pub kpi_final: f64,
     /// Signed contributions to `net`, in [`CHANNELS`] order.
-    pub channels: [f64; 8],
+    pub channels: [f64; 10],
 }
 
 /// Draws shared by every arm of a trial (common random numbers).
@@ -49,6 +103,11 @@ pub struct Shared<'a> {
     /// `U_ab(t)` at index `t` (index 0 unused).
     pub u_ab: &'a [f64],
     pub z_gate: f64,
+    /// `U_rev(t)`, whose normal quantile is the review's `Z_rev(t)`, at index `t`; empty
+    /// when no arm holds reviews.
+    pub u_rev: &'a [f64],
+    /// `U_disc(t)` at index `t`; empty when no arm can make discoveries.
+    pub u_disc: &'a [f64],
 }
 
 /// Per-month outputs of one arm, written in place.
@@ -81,7 +140,8 @@ fn small_powers(x: f64) -> [f64; 8] {
 }
 
 /// Simulates one arm over `horizon` months. `p` holds the arm's drawn parameters indexed
-/// by [`Sym`]; `discount[t]` is `(1 + r_m)^t`.
+/// by [`Sym`], with the scores its preparation `prep` raised; `discount[t]` is
+/// `(1 + r_m)^t`.
 ///
 /// Adoption and incidents do not depend on the rest of the state, only on whether the
 /// project is still live, and a dropped project never comes back. So they are computed
@@ -91,15 +151,16 @@ fn small_powers(x: f64) -> [f64; 8] {
 /// inversions are vectorised and no longer wait for each other's results.
 pub fn simulate(
     p: &[f64; NSYM],
+    prep: Prep,
     horizon: usize,
     discount: &[f64],
     shared: &Shared,
     out: Monthly,
     months: &mut Months,
 ) -> Outcome {
-    let x = Effects::of(p);
+    let x = Effects::of(p, prep);
     // Month 0.
-    let mut st = State::start(p[Sym::MonthlyRevenue as usize], x.cf0);
+    let mut st = State::start(p[Sym::MonthlyRevenue as usize], &x);
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
     let g_month = x.go_live_month as usize;
@@ -113,14 +174,14 @@ pub fn simulate(
         adoption: &mut months.adoption_path[..=h],
         revenue_base: &mut months.revenue_base_path[..=h],
     };
-    path.cum_cf[0] = x.cf0;
+    path.cum_cf[0] = x.cf0();
     path.adoption[0] = 0.0;
     path.revenue_base[0] = 1.0;
 
     // Months before go-live: nothing runs yet.
     let live_from = g_month.min(h + 1);
     for t in 1..live_from {
-        st.month(&k, t, 0.0, 0, 0.0, &mut path);
+        st.month(&k, t, Drive::IDLE, &mut path);
     }
     let live = Live {
         scale: &months.scale,
@@ -128,16 +189,19 @@ pub fn simulate(
         incidents: &months.incidents,
         u_ab: &shared.u_ab[..=h],
         z_gate: shared.z_gate,
+        u_rev: shared.u_rev,
+        u_disc: shared.u_disc,
     };
-    let (t, dropped_month) = st.live_months(&x, &k, &live, (live_from, h), &mut path);
+    let (t, dropped_month, cause) =
+        st.live_months(&x, &k, &live, (live_from, h), &mut path, &mut months.op);
     // Months after the drop: customers lost stay lost, nothing else happens.
     for t in t..=h {
-        st.month(&k, t, 0.0, 0, 0.0, &mut path);
+        st.month(&k, t, Drive::IDLE, &mut path);
     }
     let a = path.adoption[h];
     out.adoption.add(&months.adoption_path);
     out.revenue_base.add(&months.revenue_base_path);
-    x.outcome(&st, a, dropped_month)
+    x.outcome(&st, a, dropped_month, cause)
 }
 
 /// One arm's parameters after the alignment effects of MODEL.md section 2 (`[effects]`),
@@ -173,15 +237,27 @@ struct Effects {
     /// `exp(-(p + q_eff))` and `q_eff / p` of the Bass curve.
     decay: f64,
     imitation_ratio: f64,
-    /// Cash flow of month 0, and the rest of the upfront cost paid at scale-up.
-    cf0: f64,
+    /// The upfront cost paid at month 0 (negative), the preparation's cost `C_p`, and the
+    /// rest of the upfront cost paid at scale-up.
+    upfront0: f64,
+    prep_cost: f64,
     rest: f64,
+    /// Performance reviews (MODEL.md 8.1): every `review_every` months (0: none) from
+    /// `review_grace` live months on, stopping the project when the measured operating cash
+    /// flow is below `review_floor`; `review_sigma` is `rho_0 * neg(noise, k)`.
+    review_every: usize,
+    review_grace: usize,
+    review_floor: f64,
+    review_sigma: f64,
+    /// `rho_d * pos(discovery, c)`, and the monthly value of each discovery (8.2).
+    discovery_rate: f64,
+    discovery_value: f64,
 }
 
 impl Effects {
     /// The effective parameters of an arm's drawn parameters `p`.
     #[inline(always)]
-    fn of(p: &[f64; NSYM]) -> Effects {
+    fn of(p: &[f64; NSYM], prep: Prep) -> Effects {
         let v = |s: Sym| p[s as usize];
         let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
         let (k, i, e) = (v(Sym::Measurement), v(Sym::Integration), v(Sym::Ethics));
@@ -193,12 +269,12 @@ impl Effects {
         let q_eff = v(Sym::AdoptionQ) * pos(v(Sym::WSpeed), c);
         let pilot = v(Sym::PilotMonths) as usize;
         let k0 = v(Sym::PilotUpfrontShare);
-        let (cf0, rest) = if pilot > 0 {
+        let (upfront0, rest) = if pilot > 0 {
             (-k0 * c0_eff, (1.0 - k0) * c0_eff)
         } else {
             (-c0_eff, 0.0)
         };
-        let go_live = d_eff + 1.0;
+        let go_live = prep.months + d_eff + 1.0;
         Effects {
             m: v(Sym::GrossMargin),
             labour_base: v(Sym::ProcessCost),
@@ -229,9 +305,45 @@ impl Effects {
             },
             decay: (-(bass_p + q_eff)).exp(),
             imitation_ratio: q_eff / bass_p,
-            cf0,
+            upfront0,
+            prep_cost: prep.cost,
             rest,
+            review_every: v(Sym::ReviewMonths) as usize,
+            review_grace: v(Sym::ReviewGrace) as usize,
+            review_floor: v(Sym::ReviewFloor),
+            review_sigma: v(Sym::ReviewNoise) * neg(v(Sym::WNoise), k),
+            discovery_rate: v(Sym::DiscoveryRate) * pos(v(Sym::WDiscovery), c),
+            discovery_value: v(Sym::DiscoveryValue),
         }
+    }
+
+    /// Cash flow of month 0: the upfront payment and the preparation.
+    #[inline(always)]
+    fn cf0(&self) -> f64 {
+        self.upfront0 - self.prep_cost
+    }
+
+    /// Whether a review is held after live month `tau` of calendar month `t < h` (step 7b:
+    /// from the grace period on, every `review_every` months, never before the pilot gate).
+    #[inline(always)]
+    fn review_held(&self, tau: usize, t: usize, h: usize) -> bool {
+        self.review_every > 0
+            && tau >= self.review_grace
+            && (tau - self.review_grace) % self.review_every == 0
+            && tau > self.pilot
+            && t < h
+    }
+
+    /// Step 7b: whether the review of month `t` (live month `tau`) keeps the project, given
+    /// each month's operating cash flow `op` and the month's uniform `u_rev`.
+    #[inline(never)]
+    fn review_passes(&self, op: &[f64], t: usize, tau: usize, u_rev: f64) -> bool {
+        let w = self.review_every.min(tau);
+        let total = op[t + 1 - w..=t].iter().fold(0.0, |s, x| s + x);
+        let avg = total / w as f64;
+        let z = crate::special::norm_inv(u_rev);
+        let measured = avg + self.review_sigma * avg.abs() * z;
+        measured >= self.review_floor
     }
 
     /// The adoption and incident curve [`Months::fill`] computes.
@@ -283,7 +395,7 @@ impl Effects {
 
     /// The outcome of a finished recursion, with adoption `a` in the last month.
     #[inline(always)]
-    fn outcome(&self, st: &State, a: f64, dropped_month: u32) -> Outcome {
+    fn outcome(&self, st: &State, a: f64, dropped_month: u32, cause: DropCause) -> Outcome {
         let net = st.cum;
         let investment = st.investment;
         Outcome {
@@ -298,6 +410,8 @@ impl Effects {
             payback_month: st.payback,
             dropped: dropped_month != NO_MONTH,
             dropped_month,
+            dropped_by: cause,
+            discoveries: st.discoveries,
             go_live_month: self.go_live_month,
             revenue_retained: st.mm,
             adoption_final: a,
@@ -317,6 +431,28 @@ struct Live<'a> {
     /// `U_ab(t)` up to the horizon.
     u_ab: &'a [f64],
     z_gate: f64,
+    u_rev: &'a [f64],
+    u_disc: &'a [f64],
+}
+
+/// What drives one month's steps 3 to 6: adoption `a`, incidents `n`, running cost `rc` and
+/// the discoveries' value `dv`, all zero while the project is not live.
+#[derive(Clone, Copy)]
+struct Drive {
+    a: f64,
+    n: u32,
+    rc: f64,
+    dv: f64,
+}
+
+impl Drive {
+    /// A month in which the project is not live.
+    const IDLE: Drive = Drive {
+        a: 0.0,
+        n: 0,
+        rc: 0.0,
+        dv: 0.0,
+    };
 }
 
 /// What does not change from month to month in the recursion of one arm.
@@ -354,37 +490,44 @@ struct State {
     cum: f64,
     npv: f64,
     investment: f64,
-    ch: [f64; 8],
+    ch: [f64; 10],
     payback: u32,
     incidents: u64,
     /// Scale-up payment due next month.
     su_next: f64,
+    /// Discoveries so far, `N_d`.
+    discoveries: u32,
 }
 
 impl State {
-    /// The state after month 0: revenue base `R_base(0)`, and the month's cash flow `cf0`
-    /// (the upfront payment) as cash, NPV, investment and the upfront channel.
+    /// The state after month 0: revenue base `R_base(0)`, and the month's cash flow (the
+    /// upfront payment and the preparation) as cash, NPV, investment and their channels.
     #[inline(always)]
-    fn start(r_base: f64, cf0: f64) -> State {
+    fn start(r_base: f64, x: &Effects) -> State {
+        let cf0 = x.cf0();
         let mut st = State {
             r_base,
             mm: 1.0,
             cum: cf0,
             npv: cf0,
             investment: -cf0,
-            ch: [0.0; 8],
+            ch: [0.0; 10],
             payback: NO_MONTH,
             incidents: 0,
             su_next: 0.0,
+            discoveries: 0,
         };
-        st.ch[6] = cf0;
+        st.ch[6] = x.upfront0;
+        // `0.0 - x`: no preparation is a cost of 0, not -0.
+        st.ch[9] = 0.0 - x.prep_cost;
         st
     }
 
-    /// The live months from `from` to the drop or the horizon `h`: steps 3 to 6 of each,
-    /// then 7 (pilot gate), 8 (abandonment) and 9 (scale-up payment next month). Returns
-    /// the first month after them, and the month after which the project was dropped or
-    /// [`NO_MONTH`].
+    /// The live months from `from` to the drop or the horizon `h`: steps 3 to 6 of each
+    /// (with the discoveries' value), the month's discovery, then 7 (pilot gate), 7b
+    /// (review), 8 (abandonment) and 9 (scale-up payment next month). `op` is room for each
+    /// month's operating cash flow, which reviews look back on. Returns the first month
+    /// after them, the month after which the project was dropped or [`NO_MONTH`], and why.
     #[inline(always)]
     fn live_months(
         &mut self,
@@ -393,46 +536,68 @@ impl State {
         live: &Live,
         (from, h): (usize, usize),
         path: &mut Path,
-    ) -> (usize, u32) {
+        op: &mut [f64],
+    ) -> (usize, u32, DropCause) {
+        let go_live = x.go_live_month as usize;
         let gate_month = if x.pilot > 0 {
-            (x.go_live_month as usize).saturating_add(x.pilot - 1)
+            go_live.saturating_add(x.pilot - 1)
         } else {
             usize::MAX
         };
         let mut t = from;
         while t <= h {
-            let rc = x.cm_eff * live.scale[t];
-            self.month(k, t, live.adoption[t], live.incidents[t], rc, path);
+            let a = live.adoption[t];
+            let month = Drive {
+                a,
+                n: live.incidents[t],
+                rc: x.cm_eff * live.scale[t],
+                dv: x.discovery_value * f64::from(self.discoveries),
+            };
+            op[t] = self.month(k, t, month, path);
+            // 8.2: at most one discovery a month, paying from the next.
+            if x.discovery_rate > 0.0 && live.u_disc[t] < -(-x.discovery_rate * a).exp_m1() {
+                self.discoveries += 1;
+            }
             // 7. Pilot gate.
             let mut passed = false;
-            let mut still_live = true;
+            let mut cause = DropCause::None;
             if t == gate_month && t < h {
                 if x.gate_passes(self, h - t, live.z_gate) {
                     passed = true;
                 } else {
-                    still_live = false;
+                    cause = DropCause::Gate;
                 }
             }
+            // 7b. Performance review.
+            let tau = t + 1 - go_live;
+            if cause == DropCause::None
+                && x.review_held(tau, t, h)
+                && !x.review_passes(op, t, tau, live.u_rev[t])
+            {
+                cause = DropCause::Review;
+            }
             // 8. Abandonment.
-            if still_live && live.u_ab[t] < x.h_eff {
-                still_live = false;
+            if cause == DropCause::None && live.u_ab[t] < x.h_eff {
+                cause = DropCause::Hazard;
             }
             // 9. Scale-up payment next month.
-            if passed && still_live && t < h {
+            if passed && cause == DropCause::None && t < h {
                 self.su_next = x.rest;
             }
             t += 1;
-            if !still_live {
-                return (t, (t - 1) as u32);
+            if cause != DropCause::None {
+                return (t, (t - 1) as u32, cause);
             }
         }
-        (t, NO_MONTH)
+        (t, NO_MONTH, DropCause::None)
     }
 
-    /// Steps 3 to 6 of month `t`, given its adoption `a`, incidents `n` and running cost
-    /// `rc` (all zero while the project is not live), in the order MODEL.md writes them.
+    /// Steps 3 to 6 of month `t` in the order MODEL.md writes them, given what drives the
+    /// month (all zero while the project is not live). Returns the month's operating cash
+    /// flow `OP_t`: its cash flow before the scale-up payment.
     #[inline(always)]
-    fn month(&mut self, k: &Terms, t: usize, a: f64, n: u32, rc: f64, path: &mut Path) {
+    fn month(&mut self, k: &Terms, t: usize, month: Drive, path: &mut Path) -> f64 {
+        let Drive { a, n, rc, dv } = month;
         self.r_base *= k.growth;
         self.incidents += u64::from(n);
         // 3. Revenue base: erosion and churn while live; frozen once dropped.
@@ -453,7 +618,12 @@ impl State {
         let ic = k.incident_cost * f64::from(n);
         let su = self.su_next;
         self.su_next = 0.0;
-        let cf = m * (r_t - r_base) + ls + kv - rc - ic - su;
+        let mut op = m * (r_t - r_base) + ls + kv - rc - ic;
+        // Only when there is a value: adding 0.0 would turn a -0.0 into 0.0.
+        if dv != 0.0 {
+            op += dv;
+        }
+        let cf = op - su;
         let ch = &mut self.ch;
         ch[0] += m * rm * k.u_r * a;
         ch[1] += m * r_base * (mm - 1.0);
@@ -462,6 +632,7 @@ impl State {
         ch[4] -= rc;
         ch[5] -= ic;
         ch[7] -= su;
+        ch[8] += dv;
         self.investment += su + rc + ic;
         self.cum += cf;
         self.npv += cf / path.discount[t];
@@ -471,6 +642,7 @@ impl State {
         path.cum_cf[t] = self.cum;
         path.adoption[t] = a;
         path.revenue_base[t] = mm;
+        op
     }
 }
 
@@ -507,7 +679,7 @@ mod tests {
     /// MODEL.md section 3 month by month, as written: the oracle of [`simulate`], which
     /// computes the same numbers in another order of work.
     #[allow(clippy::needless_range_loop)]
-    fn as_written(p: &[f64; NSYM], h: usize, discount: &[f64], sh: &Shared) -> Written {
+    fn as_written(p: &[f64; NSYM], prep: Prep, h: usize, discount: &[f64], sh: &Shared) -> Written {
         use crate::special::poisson_inv;
         let v = |s: Sym| p[s as usize];
         let (s, f, c) = (v(Sym::Strategic), v(Sym::Fit), v(Sym::Culture));
@@ -537,12 +709,19 @@ mod tests {
             v(Sym::PilotScale),
             v(Sym::PilotUpfrontShare),
         );
-        let g = (d_eff + 1.0) as usize;
-        let (cf0, rest) = if pilot > 0 {
+        let g = (prep.months + d_eff + 1.0) as usize;
+        let (up0, rest) = if pilot > 0 {
             (-k0 * c0, (1.0 - k0) * c0)
         } else {
             (-c0, 0.0)
         };
+        let cf0 = up0 - prep.cost;
+        // Model v2: reviews (8.1) and discoveries (8.2).
+        let (rw, gr) = (v(Sym::ReviewMonths) as usize, v(Sym::ReviewGrace) as usize);
+        let sigma_rev = v(Sym::ReviewNoise) * neg(v(Sym::WNoise), k);
+        let rho = v(Sym::DiscoveryRate) * pos(v(Sym::WDiscovery), c);
+        let mut n_d = 0u32;
+        let mut op_hist = vec![0.0; h + 1];
         let mut w = Written {
             cum: vec![cf0],
             a: vec![0.0],
@@ -550,7 +729,8 @@ mod tests {
             ..Written::default()
         };
         let o = &mut w.outcome;
-        o.channels[6] = cf0;
+        o.channels[6] = up0;
+        o.channels[9] = 0.0 - prep.cost;
         (o.investment, o.net, o.npv) = (-cf0, cf0, cf0);
         (o.payback_month, o.dropped_month) = (NO_MONTH, NO_MONTH);
         let (mut mm, mut live, mut su_next, mut r_base) = (1.0, true, 0.0, v(Sym::MonthlyRevenue));
@@ -584,7 +764,17 @@ mod tests {
             let rc = if active { cm * scale } else { 0.0 };
             let ic = ci * f64::from(n);
             let su = std::mem::take(&mut su_next);
-            let cf = m * (r_t - r_base) + ls + kv - rc - ic - su;
+            let dv = if active {
+                v(Sym::DiscoveryValue) * f64::from(n_d)
+            } else {
+                0.0
+            };
+            let cf = m * (r_t - r_base) + ls + kv - rc - ic + dv - su;
+            op_hist[t] = cf + su;
+            if active && sh.u_disc.get(t).is_some_and(|&u| u < -(-rho * a).exp_m1()) {
+                n_d += 1;
+            }
+            o.channels[8] += dv;
             let ch = &mut o.channels;
             ch[0] += m * (r_base * mm) * u_r * a;
             ch[1] += m * r_base * (mm - 1.0);
@@ -610,10 +800,22 @@ mod tests {
                 passed = (nb + sigma_g * nb.abs() * sh.z_gate) * rest_h >= rest;
                 if !passed {
                     (live, o.dropped_month) = (false, t as u32);
+                    o.dropped_by = DropCause::Gate;
+                }
+            }
+            if live && rw > 0 && active && tau >= gr && (tau - gr) % rw == 0 && tau > pilot && t < h
+            {
+                let w = rw.min(tau);
+                let avg = op_hist[t + 1 - w..=t].iter().sum::<f64>() / w as f64;
+                let z = crate::special::norm_inv(sh.u_rev[t]);
+                if avg + sigma_rev * avg.abs() * z < v(Sym::ReviewFloor) {
+                    (live, o.dropped_month) = (false, t as u32);
+                    o.dropped_by = DropCause::Review;
                 }
             }
             if live && t >= g && sh.u_ab[t] < h_eff {
                 (live, o.dropped_month) = (false, t as u32);
+                o.dropped_by = DropCause::Hazard;
             }
             if passed && live && t < h {
                 su_next = rest;
@@ -625,6 +827,7 @@ mod tests {
             o.net / o.investment
         };
         o.dropped = o.dropped_month != NO_MONTH;
+        o.discoveries = n_d;
         o.go_live_month = g as u32;
         (o.revenue_retained, o.adoption_final) = (mm, a);
         o.kpi_final = v(Sym::KpiBaseline) * (1.0 + v(Sym::KpiChange) * uplift * a);
@@ -644,7 +847,7 @@ mod tests {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(17);
         let mut u = move || crate::dist::open01(rng.next_u64());
-        let (mut gates, mut drops) = (0, 0);
+        let (mut gates, mut drops, mut causes, mut found) = (0, 0, [0; 3], 0);
         for case in 0..3_000 {
             let h = 1 + (u() * 48.0) as usize;
             let mut p = [0.0; NSYM];
@@ -689,15 +892,41 @@ mod tests {
             }
             set(Sym::Integration, u());
             set(Sym::Ethics, u());
+            // Model v2 in two cases of three: reviews, discoveries, preparation.
+            let v2 = case % 3 != 0;
+            if v2 {
+                set(Sym::ReviewMonths, [0.0, 1.0, 2.0, 3.0, 6.0][case % 5]);
+                set(Sym::ReviewGrace, 1.0 + (u() * 8.0).floor());
+                set(Sym::ReviewFloor, 2_000.0 * u() - 1_000.0);
+                set(Sym::ReviewNoise, u());
+                set(Sym::DiscoveryRate, [0.0, 0.1, 1.0, 5.0][case % 4] * u());
+                set(Sym::DiscoveryValue, 500.0 * u());
+                set(Sym::WDiscovery, 2.0 * u());
+            }
+            let prep = if v2 && case % 4 == 1 {
+                Prep {
+                    cost: 5_000.0 * u(),
+                    months: (u() * 4.0).floor(),
+                }
+            } else {
+                Prep::default()
+            };
             let r_m = 0.1 * u() / 12.0;
             let discount: Vec<f64> = (0..=h).map(|t| (1.0 + r_m).powi(t as i32)).collect();
             let (u_inc, u_ab): (Vec<f64>, Vec<f64>) = (0..=h).map(|_| (u(), u())).unzip();
+            let (u_rev, u_disc): (Vec<f64>, Vec<f64>) = if v2 {
+                (0..=h).map(|_| (u(), u())).unzip()
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let sh = Shared {
                 u_inc: &u_inc,
                 u_ab: &u_ab,
                 z_gate: crate::special::norm_inv(u()),
+                u_rev: &u_rev,
+                u_disc: &u_disc,
             };
-            let want = as_written(&p, h, &discount, &sh);
+            let want = as_written(&p, prep, h, &discount, &sh);
             let mut cum = vec![0.0; h + 1];
             let (mut adoption, mut revenue_base) = (FixedSums::new(h + 1), FixedSums::new(h + 1));
             let mut months = Months::new(h);
@@ -706,7 +935,7 @@ mod tests {
                 adoption: &mut adoption,
                 revenue_base: &mut revenue_base,
             };
-            let got = simulate(&p, h, &discount, &sh, monthly, &mut months);
+            let got = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
             let bits = |o: &Outcome| {
                 let mut x = vec![o.net, o.npv, o.investment, o.roi, o.revenue_retained];
                 x.extend([o.adoption_final, o.kpi_final]);
@@ -717,8 +946,14 @@ mod tests {
             let months_of = |o: &Outcome| (o.payback_month, o.dropped_month, o.go_live_month);
             assert_eq!(months_of(&got), months_of(&want.outcome), "case {case}");
             assert_eq!(
-                (got.incidents, got.dropped),
-                (want.outcome.incidents, want.outcome.dropped)
+                (got.incidents, got.dropped, got.dropped_by, got.discoveries),
+                (
+                    want.outcome.incidents,
+                    want.outcome.dropped,
+                    want.outcome.dropped_by,
+                    want.outcome.discoveries
+                ),
+                "case {case}"
             );
             assert_eq!(
                 cum.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
@@ -735,8 +970,14 @@ mod tests {
             }
             gates += usize::from(p[Sym::PilotMonths as usize] > 0.0);
             drops += usize::from(got.dropped);
+            if let Some(i) = got.dropped_by.index() {
+                causes[i] += 1;
+            }
+            found += usize::from(got.discoveries > 0);
         }
-        // The cases cover pilots, gates and drops.
+        // The cases cover pilots, gates, drops of every cause and discoveries.
         assert!(gates > 1_000 && drops > 300, "gates {gates} drops {drops}");
+        assert!(causes.iter().all(|&c| c > 100), "drops by cause {causes:?}");
+        assert!(found > 100, "trials with discoveries {found}");
     }
 }

@@ -129,6 +129,10 @@ fn summary_frame(summary: &Summary) -> Result<DataFrame> {
     num("p_payback".into(), &|a| a.p_payback);
     num("payback_median".into(), &|a| a.payback_median);
     num("p_dropped".into(), &|a| a.p_dropped);
+    num("p_dropped_gate".into(), &|a| a.p_dropped_by.gate);
+    num("p_dropped_review".into(), &|a| a.p_dropped_by.review);
+    num("p_dropped_hazard".into(), &|a| a.p_dropped_by.hazard);
+    num("discoveries_mean".into(), &|a| a.discoveries_mean);
     num("revenue_retained_mean".into(), &|a| a.revenue_retained_mean);
     num("incidents_mean".into(), &|a| a.incidents_mean);
     num("adoption_final_mean".into(), &|a| a.adoption_final_mean);

@@ -1,6 +1,7 @@
 //! Where the money comes from and where it goes: the mean contribution of each channel of
 //! MODEL.md section 3 (uplift, customers lost, labour saving, KPI value, running cost,
-//! incident cost, upfront and scale-up payments) to the net result, as grouped horizontal
+//! incident cost, upfront and scale-up payments, and in model v2 discoveries and
+//! preparation) to the net result, as grouped horizontal
 //! bars per arm, with the mean net result they add up to in the bottom row.
 
 use plotters::coord::Shift;
@@ -24,6 +25,8 @@ pub fn channel_label(name: &str, kpi: Option<&str>) -> String {
         "incident_cost" => "Incident costs".into(),
         "upfront" => "Upfront payment".into(),
         "scale_up" => "Scale-up payment".into(),
+        "discoveries" => "Uses found along the way".into(),
+        "preparation" => "Preparation".into(),
         other => other.replace('_', " "),
     }
 }

@@ -26,7 +26,7 @@ use polars::prelude::{DataFrame, DataType};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Batch, Model};
-use crate::scenario::{PARAMS, Scenario};
+use crate::scenario::Scenario;
 
 pub use evpi::Evpi;
 pub use sobol::Sobol;
@@ -122,11 +122,7 @@ impl Samples {
         Samples {
             arms: model.arms.iter().map(|a| a.name.clone()).collect(),
             labels: model.arms.iter().map(|a| a.label.clone()).collect(),
-            paths: model
-                .varying
-                .iter()
-                .map(|&s| PARAMS[s as usize].path())
-                .collect(),
+            paths: model.varying.iter().map(|v| v.path.clone()).collect(),
             n: 0,
             x: vec![vec![Vec::new(); k]; n_arms],
             npv: vec![Vec::new(); n_arms],

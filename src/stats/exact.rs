@@ -104,15 +104,12 @@ pub fn arm_figures(model: &Model, has_kpi: bool, trials: &DataFrame) -> Result<V
                 adoption_final_mean: g("adoption_final_mean")?,
                 kpi_final_mean: if has_kpi { g("kpi_final_mean")? } else { None },
                 investment_mean: g("investment_mean")?,
-                channels: Channels {
-                    uplift: c("uplift")?,
-                    customers_lost: c("customers_lost")?,
-                    labour: c("labour")?,
-                    kpi_value: c("kpi_value")?,
-                    running_cost: c("running_cost")?,
-                    incident_cost: c("incident_cost")?,
-                    upfront: c("upfront")?,
-                    scale_up: c("scale_up")?,
+                channels: {
+                    let mut means = [None; CHANNELS.len()];
+                    for (m, name) in means.iter_mut().zip(CHANNELS) {
+                        *m = c(name)?;
+                    }
+                    Channels::of(means)
                 },
             })
         })

@@ -179,17 +179,7 @@ fn stats(m: &Moments, s: &Sketch) -> Stats {
 }
 
 fn channels(m: &[Moments]) -> Channels {
-    let c = |i: usize| m[i].mean();
-    Channels {
-        uplift: c(0),
-        customers_lost: c(1),
-        labour: c(2),
-        kpi_value: c(3),
-        running_cost: c(4),
-        incident_cost: c(5),
-        upfront: c(6),
-        scale_up: c(7),
-    }
+    Channels::of(std::array::from_fn(|i| m[i].mean()))
 }
 
 /// The mean of the NPVs at or below VaR 5 %: the exact path takes every value at or below
@@ -216,7 +206,7 @@ impl Reducer {
         Reducer {
             tally: Tally::new(model.n_arms(), model.horizon),
             sketched: Sketched::new(model.n_arms(), has_kpi, false),
-            clamped: vec![0; model.n_arms() * crate::scenario::NSYM],
+            clamped: vec![0; model.n_arms() * model.clamp_stride()],
             column: Vec::new(),
         }
     }

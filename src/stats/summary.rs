@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::tally::{ArmTally, PairTally};
 use super::{HEADLINE_BITS, MONTHLY_BITS, Sketch, binom_se, share};
-use crate::engine::Model;
-use crate::scenario::{NSYM, PARAMS, Scenario};
+use crate::engine::{CHANNELS, Model};
+use crate::scenario::{NSYM, PARAMS, Scenario, WorkField};
 
 /// Version of MODEL.md the engine implements.
-pub const MODEL_VERSION: &str = "1";
+pub const MODEL_VERSION: &str = "2";
 
 /// Distribution statistics of one per-trial figure.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -50,11 +50,32 @@ pub struct Channels {
     pub incident_cost: Option<f64>,
     pub upfront: Option<f64>,
     pub scale_up: Option<f64>,
+    /// Model v2: what discoveries added, and the preparation's cost (negative).
+    #[serde(default)]
+    pub discoveries: Option<f64>,
+    #[serde(default)]
+    pub preparation: Option<f64>,
 }
 
 impl Channels {
-    /// The channels as (name, mean) pairs in MODEL.md order.
-    pub fn entries(&self) -> [(&'static str, Option<f64>); 8] {
+    /// The channels of their means in [`CHANNELS`] order.
+    pub fn of(m: [Option<f64>; CHANNELS.len()]) -> Channels {
+        Channels {
+            uplift: m[0],
+            customers_lost: m[1],
+            labour: m[2],
+            kpi_value: m[3],
+            running_cost: m[4],
+            incident_cost: m[5],
+            upfront: m[6],
+            scale_up: m[7],
+            discoveries: m[8],
+            preparation: m[9],
+        }
+    }
+
+    /// The channels as (name, mean) pairs in [`CHANNELS`] order.
+    pub fn entries(&self) -> [(&'static str, Option<f64>); CHANNELS.len()] {
         [
             ("uplift", self.uplift),
             ("customers_lost", self.customers_lost),
@@ -64,6 +85,8 @@ impl Channels {
             ("incident_cost", self.incident_cost),
             ("upfront", self.upfront),
             ("scale_up", self.scale_up),
+            ("discoveries", self.discoveries),
+            ("preparation", self.preparation),
         ]
     }
 }
@@ -83,6 +106,13 @@ pub struct ArmSummary {
     pub p_payback: Option<f64>,
     pub payback_median: Option<f64>,
     pub p_dropped: Option<f64>,
+    /// Shares of the trials dropped at the gate, at a review and by the hazard; they add
+    /// up to `p_dropped` (model v2).
+    #[serde(default)]
+    pub p_dropped_by: DroppedBy,
+    /// Mean number of discoveries made (model v2).
+    #[serde(default)]
+    pub discoveries_mean: Option<f64>,
     pub revenue_retained_mean: Option<f64>,
     pub incidents_mean: Option<f64>,
     pub adoption_final_mean: Option<f64>,
@@ -96,6 +126,14 @@ pub struct ArmSummary {
     pub p_payback_se: Option<f64>,
     pub p_dropped_se: Option<f64>,
     pub investment_mean: Option<f64>,
+}
+
+/// Shares of the trials dropped by each cause.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct DroppedBy {
+    pub gate: Option<f64>,
+    pub review: Option<f64>,
+    pub hazard: Option<f64>,
 }
 
 /// Paired comparison of two arms on the same trials.
@@ -269,7 +307,14 @@ impl ArmSummary {
         let p_npv_negative = share(t.npv_negative, t.rows);
         let p_payback = share(t.paid_back, t.rows);
         let p_dropped = share(t.dropped, t.rows);
+        let [gate, review, hazard] = t.dropped_by.map(|c| share(c, t.rows));
         ArmSummary {
+            p_dropped_by: DroppedBy {
+                gate,
+                review,
+                hazard,
+            },
+            discoveries_mean: share(t.discoveries, t.rows),
             name: arm.name.clone(),
             label: arm.label.clone(),
             p_roi_negative,
@@ -330,11 +375,19 @@ impl Interval {
 /// Clamped draws of arm `i`, by the path of every parameter that varies in that arm.
 fn clamped_map(model: &Model, i: usize, counts: &[u64]) -> BTreeMap<String, u64> {
     let arm = &model.arms[i];
-    PARAMS
+    let counts = &counts[i * model.clamp_stride()..][..model.clamp_stride()];
+    let params = PARAMS
         .iter()
         .filter(|def| !model.slots[arm.slot[def.sym as usize]].dist.is_fixed())
-        .map(|def| (def.path(), counts[i * NSYM + def.sym as usize]))
-        .collect()
+        .map(|def| (def.path(), counts[def.sym as usize]));
+    let work = arm.prepare.iter().flat_map(|&wi| {
+        let w = &model.work[wi];
+        WorkField::ALL
+            .into_iter()
+            .filter(|f| !model.slots[w.slot[*f as usize]].dist.is_fixed())
+            .map(move |f| (f.path(&w.name), counts[NSYM + 3 * wi + f as usize]))
+    });
+    params.chain(work).collect()
 }
 
 /// The Spearman correlations a scenario imposes: `[path a, path b, rho]` for every pair

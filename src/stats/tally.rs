@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{NEVER, share};
-use crate::engine::{NO_MONTH, Outcome};
+use crate::engine::{DropCause, NO_MONTH, Outcome};
 
 /// The counts of one arm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,12 @@ pub struct ArmTally {
     pub dropped: u64,
     /// Trials by payback month `0..=H`, then the trials that never paid back.
     pub payback: Vec<u64>,
+    /// Dropped trials by cause, in [`DropCause::ALL`] order (model v2).
+    #[serde(default)]
+    pub dropped_by: [u64; 3],
+    /// Discoveries made, summed over the trials (model v2).
+    #[serde(default)]
+    pub discoveries: u64,
 }
 
 impl ArmTally {
@@ -39,6 +45,8 @@ impl ArmTally {
             paid_back: 0,
             dropped: 0,
             payback: vec![0; horizon + 2],
+            dropped_by: [0; 3],
+            discoveries: 0,
         }
     }
 
@@ -65,6 +73,15 @@ impl ArmTally {
         self.payback[slot] += 1;
     }
 
+    /// Counts how one trial ended: why it was dropped, if it was, and its discoveries.
+    #[inline]
+    pub fn push_end(&mut self, cause: DropCause, discoveries: u32) {
+        if let Some(i) = cause.index() {
+            self.dropped_by[i] += 1;
+        }
+        self.discoveries += u64::from(discoveries);
+    }
+
     /// Adds the counts of other trials of the same arm.
     pub fn merge(&mut self, o: &ArmTally) {
         self.rows += o.rows;
@@ -75,6 +92,10 @@ impl ArmTally {
         self.npv_positive += o.npv_positive;
         self.paid_back += o.paid_back;
         self.dropped += o.dropped;
+        for (x, y) in self.dropped_by.iter_mut().zip(o.dropped_by) {
+            *x += y;
+        }
+        self.discoveries += o.discoveries;
         for (x, y) in self.payback.iter_mut().zip(&o.payback) {
             *x += y;
         }
@@ -148,6 +169,7 @@ impl Tally {
     pub fn push(&mut self, rows: &[Outcome]) {
         for (t, o) in self.arms.iter_mut().zip(rows) {
             t.push(o.npv, o.roi, o.payback_month, o.dropped);
+            t.push_end(o.dropped_by, o.discoveries);
         }
         let mut pair = self.pairs.iter_mut();
         for (a, oa) in rows.iter().enumerate() {

@@ -25,7 +25,7 @@ use polars::prelude::DataFrame;
 
 use crate::aggregate::{self, Accumulator, Frames};
 use crate::engine::{Batch, Model};
-use crate::scenario::{NSYM, Scenario};
+use crate::scenario::Scenario;
 pub use crate::stats::sketched::BLOCK;
 use crate::stats::sketched::Sketched;
 use crate::stats::{BANDS, MONTHLY_BITS, Quantiles, Sketch, Summary, Tally};
@@ -80,7 +80,7 @@ impl<'m> Stream<'m> {
                 .collect(),
             adoption_sum: vec![0; n_arms * h1],
             revenue_base_sum: vec![0; n_arms * h1],
-            clamped: vec![0; n_arms * NSYM],
+            clamped: vec![0; n_arms * model.clamp_stride()],
             n: 0,
             head: Accumulator::rows_only(model, has_kpi),
             rows: match trials {

@@ -2,7 +2,7 @@
 //! whose results are computed independently here, from MODEL.md's formulas written out in
 //! closed form (`(1 + g)^t`, `exp` for the Bass curve), and matched to 1e-9.
 
-use alignsim::engine::{NO_MONTH, Outcome};
+use alignsim::engine::{DropCause, NO_MONTH, Outcome};
 
 use super::{scenario, simulate};
 
@@ -90,7 +90,7 @@ fn expected(c: Case) -> Outcome {
 
     let cf0 = if pilot > 0 { -k0 * c0_eff } else { -c0_eff };
     let rest = if pilot > 0 { (1.0 - k0) * c0_eff } else { 0.0 };
-    let mut ch = [0.0; 8];
+    let mut ch = [0.0; 10];
     ch[6] = cf0;
     let (mut cum, mut npv, mut investment) = (cf0, cf0, -cf0);
     let (mut big_m, mut live, mut dropped_month, mut payback) = (1.0, true, NO_MONTH, NO_MONTH);
@@ -146,6 +146,12 @@ fn expected(c: Case) -> Outcome {
         payback_month: payback,
         dropped: dropped_month != NO_MONTH,
         dropped_month,
+        dropped_by: if dropped_month == NO_MONTH {
+            DropCause::None
+        } else {
+            DropCause::Gate
+        },
+        discoveries: 0,
         go_live_month: big_g as u32,
         revenue_retained: big_m,
         adoption_final: a,

@@ -182,7 +182,7 @@ fn the_b_matrix_is_independent_and_ab_rows_change_one_input() {
     let i0 = model
         .varying
         .iter()
-        .position(|s| s.def().path() == model.inputs[0].path)
+        .position(|v| v.path == model.inputs[0].path)
         .unwrap();
     for i in 0..k {
         assert_ne!(col(&a, i), col(&b, i));
