@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn sketched_points_match_exact_ones_within_the_bound() {
-        let text = include_str!("../../scenarios/bakery.toml");
+        let text = include_str!("../../tests/fixtures/v1/bakery.toml");
         let sc = crate::scenario::parse("bakery.toml", "bakery", text).unwrap();
         let model = Model::new(&sc);
         let batches = model.run(0..20_000, &|_| {});

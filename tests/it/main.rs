@@ -50,11 +50,12 @@ pub fn on_one_and_two_threads(model: &Model, trials: u64) -> (Vec<Batch>, Vec<Ba
     (a, b)
 }
 
-/// The bakery scenario shipped with the repository.
+/// The v1 bakery: the shipped scenario as it was before model v2, kept as a fixture (two
+/// arms, no v2 key), which the tests below build on.
 pub fn bakery_text() -> String {
     std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/bakery.toml"
+        "/tests/fixtures/v1/bakery.toml"
     ))
     .expect("bakery.toml")
 }
@@ -68,9 +69,9 @@ pub fn assert_success(output: &std::process::Output) {
     );
 }
 
-/// The path of the shipped bakery scenario.
+/// The path of the v1 bakery (see [`bakery_text`]).
 pub fn bakery_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/bakery.toml")
 }
 
 /// Runs the alignsim binary with `args`, then `paths`, and returns what it did.

@@ -232,7 +232,7 @@ fn batch(text: &str) -> Result<spec::BatchSpec, alignsim::error::InputErrors> {
 fn batch_files_take_ranges_and_lists() {
     let b = batch(
         r#"
-scenario = "scenarios/bakery.toml"
+scenario = "tests/fixtures/v1/bakery.toml"
 trials = 500
 [[vary]]
 path = "arms.misaligned.alignment.strategic"
@@ -256,7 +256,7 @@ values = [0.2, 0.5, 0.8]
 #[test]
 fn batch_file_mistakes_point_at_their_line() {
     let e = batch(
-        "scenario = \"scenarios/bakery.toml\"\n[[vary]]\npath = \"effects.trust\"\nvalues = [1, 2]\nfrom = 0\nstep = 3\n",
+        "scenario = \"tests/fixtures/v1/bakery.toml\"\n[[vary]]\npath = \"effects.trust\"\nvalues = [1, 2]\nfrom = 0\nstep = 3\n",
     )
     .unwrap_err();
     let text = e.to_string();
