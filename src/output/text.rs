@@ -152,7 +152,62 @@ pub fn table(summary: &Summary) -> String {
         out.push_str(&line(r.to_vec()));
         out.push('\n');
     }
+    out.push_str(&endings(summary));
     out
+}
+
+/// How each arm's projects end and what model v2 adds: the share dropped by each cause,
+/// the discoveries, the preparation. Empty when no arm is ever dropped, discovers or
+/// prepares.
+pub fn endings(summary: &Summary) -> String {
+    let lines: Vec<String> = summary.arms.iter().filter_map(ending).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let width = summary.arms.iter().map(|a| plain(&a.name).chars().count()).max().unwrap_or(0);
+    let mut out = String::from("\nHow the projects end\n");
+    for (a, text) in summary.arms.iter().zip(summary.arms.iter().map(ending)) {
+        if let Some(text) = text {
+            out.push_str(&format!("  {:<width$}  {text}\n", plain(&a.name)));
+        }
+    }
+    out
+}
+
+/// One arm's line of [`endings`], `None` when there is nothing to say.
+fn ending(a: &ArmSummary) -> Option<String> {
+    let mut parts = Vec::new();
+    let by = &a.p_dropped_by;
+    let causes = [
+        (by.gate, "at the pilot gate"),
+        (by.review, "at a review"),
+        (by.hazard, "given up for other reasons"),
+    ];
+    if a.p_dropped.is_some_and(|p| p > 0.0) {
+        let each: Vec<String> = causes
+            .iter()
+            .filter(|(p, _)| p.is_some_and(|p| p > 0.0))
+            .map(|(p, what)| format!("{} {what}", pct(*p)))
+            .collect();
+        parts.push(format!("stopped in {} of futures: {}", pct(a.p_dropped), each.join(", ")));
+    } else {
+        parts.push("never stopped".to_string());
+    }
+    if let Some(d) = a.discoveries_mean.filter(|d| *d > 0.0) {
+        parts.push(format!(
+            "{d:.1} uses found along the way on average, worth {} in all",
+            money(a.channels.discoveries)
+        ));
+    }
+    if !a.prepare.is_empty() {
+        parts.push(format!(
+            "prepares first ({}) for {} on average",
+            a.prepare.join(", "),
+            money(a.channels.preparation.map(|c| -c))
+        ));
+    }
+    let quiet = a.p_dropped.is_none_or(|p| p == 0.0) && parts.len() == 1;
+    (!quiet).then(|| parts.join("; "))
 }
 
 fn arm_phrase(name: &str) -> String {

@@ -113,6 +113,9 @@ pub struct ArmSummary {
     /// Mean number of discoveries made (model v2).
     #[serde(default)]
     pub discoveries_mean: Option<f64>,
+    /// The `[[work]]` packages the arm prepares before it starts (model v2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prepare: Vec<String>,
     pub revenue_retained_mean: Option<f64>,
     pub incidents_mean: Option<f64>,
     pub adoption_final_mean: Option<f64>,
@@ -315,6 +318,11 @@ impl ArmSummary {
                 hazard,
             },
             discoveries_mean: share(t.discoveries, t.rows),
+            prepare: arm
+                .prepare
+                .iter()
+                .map(|&w| model.work[w].name.clone())
+                .collect(),
             name: arm.name.clone(),
             label: arm.label.clone(),
             p_roi_negative,
