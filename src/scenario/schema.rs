@@ -290,6 +290,15 @@ impl WorkField {
         }
     }
 
+    /// The value a package takes when it leaves the key out (`None`: required). Months
+    /// default to 0: the package delays nothing.
+    pub const fn default(self) -> Option<f64> {
+        match self {
+            WorkField::Gain | WorkField::Cost => None,
+            WorkField::Months => Some(0.0),
+        }
+    }
+
     /// The value's path, `work.NAME.KEY`; also its random stream's key.
     pub fn path(self, package: &str) -> String {
         format!("work.{package}.{}", self.key())

@@ -5,6 +5,9 @@
 //! docs/scenario-reference.md) refuse inputs the model cannot run in reasonable time or
 //! with finite, accurate figures: too many arms, beta shapes the quantile function cannot
 //! follow, and amounts, growth or discounting that would overflow over the horizon.
+//! The `[[work]]` catalogue and the arms' `prepare` lists are read by [`work`].
+
+mod work;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -13,7 +16,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::schema::{Domain, PARAMS, ParamDef, Section, Sym, section_params};
-use super::{Arm, Correlation, KpiLabels, Scenario};
+use super::{Arm, Correlation, KpiLabels, Scenario, Work};
 use crate::dist::{Dist, DistError, fmt_num};
 use crate::error::{InputError, did_you_mean};
 
@@ -21,6 +24,7 @@ type Node<'i> = Spanned<DeValue<'i>>;
 
 const TOP_KEYS: &[&str] = &[
     "correlation",
+    "work",
     "scenario",
     "business",
     "initiative",
@@ -38,7 +42,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "trials",
     "seed",
 ];
-const ARM_KEYS: &[&str] = &["label", "alignment", "initiative", "rollout"];
+const ARM_KEYS: &[&str] = &["label", "alignment", "initiative", "rollout", "prepare"];
 const FAMILIES: &[&str] = &[
     "fixed",
     "uniform",
@@ -130,6 +134,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     }
     cx.known_keys(root, "", TOP_KEYS, |key| match key {
         "alignment" => Some("alignment is set per arm: write alignment = { strategic = .., fit = .., .. } under [arms.NAME]".into()),
+        "prepare" => Some("prepare is set per arm: write prepare = [\"PACKAGE\", ..] under [arms.NAME], naming [[work]] packages".into()),
         _ => None,
     });
     let meta = cx.scenario_meta(root.get("scenario"), stem);
@@ -146,11 +151,12 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         sections.insert(section, values);
     }
     let kpi = cx.kpi_labels(root.get("kpi"));
-    let arms = cx.arms(root.get("arms"));
+    let work = cx.work(root.get("work"), text);
+    let arms = cx.arms(root.get("arms"), &work);
     let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
     let correlation = root
         .get("correlation")
-        .and_then(|node| cx.correlation(node, &arms));
+        .and_then(|node| cx.correlation(node, &arms, &work));
     if !cx.errors.is_empty() {
         cx.errors.sort_by_key(|e| e.span.start);
         return Err(cx.errors);
@@ -167,7 +173,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         kpi,
         arms,
         correlation,
-        work: Vec::new(),
+        work,
     })
 }
 
@@ -207,6 +213,8 @@ struct RawArm {
     label: String,
     span: Range<usize>,
     overrides: HashMap<(Section, &'static str), Dist>,
+    /// Indices into the `[[work]]` catalogue, ascending.
+    prepare: Vec<usize>,
 }
 
 #[derive(Default)]
@@ -236,17 +244,30 @@ impl Checker {
         allowed: &[&str],
         hint: impl Fn(&str) -> Option<String>,
     ) {
+        let where_ = if prefix.is_empty() {
+            "at the top level".to_string()
+        } else {
+            format!("in [{prefix}]")
+        };
+        self.known_keys_in(table, prefix, &where_, allowed, hint);
+    }
+
+    /// [`Checker::known_keys`] for a table that `where_` names (such as "in a [[work]]
+    /// package") rather than its header.
+    fn known_keys_in(
+        &mut self,
+        table: &DeTable,
+        prefix: &str,
+        where_: &str,
+        allowed: &[&str],
+        hint: impl Fn(&str) -> Option<String>,
+    ) {
         for (key, _) in table.iter() {
             let k: &str = key.get_ref();
             if allowed.contains(&k) {
                 continue;
             }
             let path = join(prefix, k);
-            let where_ = if prefix.is_empty() {
-                "at the top level".to_string()
-            } else {
-                format!("in [{prefix}]")
-            };
             let e = if let Some(message) = hint(k) {
                 InputError::new(key.span(), path, message)
             } else {
@@ -500,8 +521,6 @@ impl Checker {
     /// finite where they are used, and clamped to their domains.)
     fn check_limit(&mut self, d: &Dist, def: &ParamDef, span: Range<usize>, path: &str) {
         let h = f64::from(self.horizon);
-        let (lo, hi) = extent(d);
-        let reach = lo.abs().max(hi.abs());
         let (bound, why) = match def.sym {
             Sym::MonthlyRevenue | Sym::ProcessCost | Sym::MonthlyCost | Sym::KpiValuePerUnit => (
                 MAX_AMOUNT / h,
@@ -515,6 +534,7 @@ impl Checker {
             }
             Sym::RevenueGrowth => {
                 let g = MAX_FACTOR.powf(1.0 / h) - 1.0;
+                let hi = extent(d).1;
                 if hi <= g {
                     return;
                 }
@@ -531,6 +551,13 @@ impl Checker {
             }
             _ => return,
         };
+        self.check_reach(d, bound, &why, span, path);
+    }
+
+    /// Refuses a value whose draws reach beyond `±bound`, saying `why` the bound holds.
+    fn check_reach(&mut self, d: &Dist, bound: f64, why: &str, span: Range<usize>, path: &str) {
+        let (lo, hi) = extent(d);
+        let reach = lo.abs().max(hi.abs());
         if reach > bound {
             let message = format!(
                 "must stay within ±{}, got {}: {why}",
@@ -786,7 +813,7 @@ impl Checker {
         Some(out)
     }
 
-    fn arms(&mut self, node: Option<&Node>) -> Vec<RawArm> {
+    fn arms(&mut self, node: Option<&Node>, work: &[Work]) -> Vec<RawArm> {
         let Some(node) = node else {
             self.errors.push(
                 InputError::new(0..0, "arms", "no arms: a scenario needs at least one [arms.NAME] table")
@@ -838,14 +865,14 @@ impl Checker {
                     "arm names use letters, digits, '-' and '_'",
                 );
             }
-            if let Some(arm) = self.arm(name, &path, value) {
+            if let Some(arm) = self.arm(name, &path, value, work) {
                 out.push(arm);
             }
         }
         out
     }
 
-    fn arm(&mut self, name: String, path: &str, node: &Node) -> Option<RawArm> {
+    fn arm(&mut self, name: String, path: &str, node: &Node, work: &[Work]) -> Option<RawArm> {
         let t = self.table(node, path)?;
         self.known_keys(t, path, ARM_KEYS, |k| match k {
             "business" => Some("business keys are shared by all arms and cannot be overridden per arm; set them in [business]".into()),
@@ -856,6 +883,10 @@ impl Checker {
             .get("label")
             .and_then(|l| self.string(l, &join(path, "label")))
             .unwrap_or_else(|| name.clone());
+        let prepare = t
+            .get("prepare")
+            .map(|p| self.prepare(p, &join(path, "prepare"), work))
+            .unwrap_or_default();
         let mut overrides = HashMap::new();
         for section in [Section::Alignment, Section::Initiative, Section::Rollout] {
             let spath = join(path, section.name());
@@ -903,6 +934,7 @@ impl Checker {
             label,
             span: node.span(),
             overrides,
+            prepare,
         })
     }
 
@@ -936,7 +968,7 @@ impl Checker {
                 name: arm.name.clone(),
                 label: arm.label.clone(),
                 params,
-                prepare: Vec::new(),
+                prepare: arm.prepare.clone(),
             });
         }
         for (def, names) in missing {
@@ -1018,10 +1050,13 @@ pub const MAX_CORRELATED: usize = 64;
 /// it came from.
 type Pair = (usize, usize, f64, Range<usize>);
 
+/// What a correlated path may name: the arms' parameters and the packages' values.
+type Random<'a> = (&'a [Arm], &'a [Work]);
+
 impl Checker {
     /// `[[correlation]]` entries: pairs (`between` + `rho`) or blocks (`params` + `matrix`)
     /// of Spearman rank correlations, merged into one matrix that must be positive definite.
-    fn correlation(&mut self, node: &Node, arms: &[Arm]) -> Option<Correlation> {
+    fn correlation(&mut self, node: &Node, arms: &[Arm], work: &[Work]) -> Option<Correlation> {
         let DeValue::Array(entries) = node.get_ref() else {
             self.errors.push(
                 InputError::new(node.span(), "correlation", format!("expected [[correlation]] entries, found {}", describe(node.get_ref())))
@@ -1033,7 +1068,7 @@ impl Checker {
         let mut paths: Vec<String> = Vec::new();
         let mut pairs: Vec<Pair> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            self.correlation_entry(i, entry, arms, &mut paths, &mut pairs);
+            self.correlation_entry(i, entry, (arms, work), &mut paths, &mut pairs);
         }
         if self.errors.len() > before {
             return None;
@@ -1068,7 +1103,7 @@ impl Checker {
         &mut self,
         i: usize,
         entry: &Node,
-        arms: &[Arm],
+        random: Random,
         paths: &mut Vec<String>,
         pairs: &mut Vec<Pair>,
     ) {
@@ -1078,8 +1113,8 @@ impl Checker {
         };
         self.known_keys(t, &path, &["between", "rho", "params", "matrix"], |_| None);
         let names = match (t.get("between"), t.get("params")) {
-            (Some(b), None) => self.path_list(b, &join(&path, "between"), arms, Some(2)),
-            (None, Some(p)) => self.path_list(p, &join(&path, "params"), arms, None),
+            (Some(b), None) => self.path_list(b, &join(&path, "between"), random, Some(2)),
+            (None, Some(p)) => self.path_list(p, &join(&path, "params"), random, None),
             _ => {
                 self.err(entry.span(), path.clone(), "needs either between = [two parameter paths] with rho, or params = [paths] with matrix");
                 return;
@@ -1146,12 +1181,13 @@ impl Checker {
         Some(spearman)
     }
 
-    /// A list of distinct parameter paths that are random in at least one arm.
+    /// A list of distinct paths, each a parameter that is random in at least one arm or a
+    /// `[[work]]` package's value that is random.
     fn path_list(
         &mut self,
         node: &Node,
         path: &str,
-        arms: &[Arm],
+        random: Random,
         len: Option<usize>,
     ) -> Option<Vec<String>> {
         let DeValue::Array(items) = node.get_ref() else {
@@ -1175,24 +1211,10 @@ impl Checker {
             );
             return None;
         }
-        let all: Vec<String> = PARAMS.iter().map(|d| d.path()).collect();
         let mut out: Vec<String> = Vec::new();
         for item in items.iter() {
             let name = self.string(item, path)?;
-            let Some(def) = PARAMS.iter().find(|d| d.path() == name) else {
-                let mut e = InputError::new(
-                    item.span(),
-                    path,
-                    format!("{name:?} is not a parameter path such as initiative.upfront_cost"),
-                );
-                if let Some(s) = did_you_mean(&name, all.iter().map(String::as_str)) {
-                    e = e.with_help(format!("did you mean \"{s}\"?"));
-                }
-                self.errors.push(e);
-                return None;
-            };
-            if arms.iter().all(|a| a.param(def.sym).is_fixed()) {
-                self.err(item.span(), path, format!("{name} is a fixed number in every arm; only uncertain parameters (distributions) can be correlated"));
+            if !self.correlatable(item, &name, path, random) {
                 return None;
             }
             if out.contains(&name) {
@@ -1202,6 +1224,51 @@ impl Checker {
             out.push(name);
         }
         Some(out)
+    }
+
+    /// Whether `name` is a parameter path random in at least one arm, or the path of a
+    /// package's random value (`work.NAME.gain`); reports why not.
+    fn correlatable(&mut self, item: &Node, name: &str, path: &str, random: Random) -> bool {
+        let (arms, work) = random;
+        let refused = if let Some(def) = PARAMS.iter().find(|d| d.path() == name) {
+            arms.iter().all(|a| a.param(def.sym).is_fixed()).then(|| format!("{name} is a fixed number in every arm; only uncertain parameters (distributions) can be correlated"))
+        } else if let Some(d) = work::value_at(work, name) {
+            d.is_fixed().then(|| format!("{name} is a fixed number; only uncertain values (distributions) can be correlated"))
+        } else {
+            self.unknown_path(item.span(), name, path, work);
+            return false;
+        };
+        match refused {
+            Some(message) => {
+                self.err(item.span(), path, message);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Reports a correlated path that names no parameter and no package value, with the
+    /// nearest that does.
+    fn unknown_path(&mut self, span: Range<usize>, name: &str, path: &str, work: &[Work]) {
+        let all: Vec<String> = PARAMS
+            .iter()
+            .map(|d| d.path())
+            .chain(work::paths(work))
+            .collect();
+        let such_as = if work.is_empty() {
+            "initiative.upfront_cost"
+        } else {
+            "initiative.upfront_cost or work.NAME.cost"
+        };
+        let mut e = InputError::new(
+            span,
+            path,
+            format!("{name:?} is not a parameter path such as {such_as}"),
+        );
+        if let Some(s) = did_you_mean(name, all.iter().map(String::as_str)) {
+            e = e.with_help(format!("did you mean \"{s}\"?"));
+        }
+        self.errors.push(e);
     }
 
     fn rho(&mut self, node: &Node, path: &str) -> Option<f64> {

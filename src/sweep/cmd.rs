@@ -241,23 +241,8 @@ fn range(
 }
 
 fn default_range(base: &Base, target: &path::Target) -> (Option<f64>, Option<f64>) {
-    if let path::Target::Param {
-        arm,
-        def,
-        field: Some(f),
-    } = target
-        && f == "mode"
-    {
-        let dist = arm
-            .as_ref()
-            .and_then(|a| {
-                base.doc
-                    .get("arms")?
-                    .get(a)?
-                    .get(def.section.name())?
-                    .get(def.key)
-            })
-            .or_else(|| base.doc.get(def.section.name())?.get(def.key));
+    if target.dist_field() == Some("mode") {
+        let dist = path::written(&base.doc, target);
         let num = |k: &str| {
             dist.and_then(|d| d.get(k))
                 .and_then(|v| v.as_float().or(v.as_integer().map(|i| i as f64)))

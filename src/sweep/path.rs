@@ -5,13 +5,14 @@
 //! checks a hand-written file would. Paths are the parameter paths of MODEL.md
 //! (`initiative.upfront_cost`), per-arm overrides (`arms.NAME.alignment.strategic`,
 //! `arms.NAME.rollout.pilot_months`, `arms.NAME.initiative.KEY`), `effects.*`, the two
-//! numeric scenario settings (`scenario.horizon_months`, `scenario.discount_rate_annual`)
-//! and the numeric parameters of a distribution (`initiative.upfront_cost.mode`).
+//! numeric scenario settings (`scenario.horizon_months`, `scenario.discount_rate_annual`),
+//! the values of the `[[work]]` packages (`work.NAME.cost`) and the numeric parameters of a
+//! distribution (`initiative.upfront_cost.mode`, `work.NAME.gain.mode`).
 
 use toml::{Table, Value};
 
 use crate::error::did_you_mean;
-use crate::scenario::{Domain, PARAMS, ParamDef, Section};
+use crate::scenario::{Domain, PARAMS, ParamDef, Section, WorkField};
 
 /// The numeric keys of `[scenario]` that a sweep may vary.
 const SCENARIO_KEYS: [&str; 2] = ["horizon_months", "discount_rate_annual"];
@@ -28,6 +29,13 @@ pub enum Target {
         def: &'static ParamDef,
         field: Option<String>,
     },
+    /// A value of the `[[work]]` package named `package`: the whole value or one numeric
+    /// parameter (`dist_field`) of its distribution.
+    Work {
+        package: String,
+        field: WorkField,
+        dist_field: Option<String>,
+    },
 }
 
 impl PartialEq for Target {
@@ -42,46 +50,67 @@ impl PartialEq for Target {
                     field: f2,
                 },
             ) => arm == a2 && def.sym == d2.sym && field == f2,
+            (
+                Target::Work {
+                    package,
+                    field,
+                    dist_field,
+                },
+                Target::Work {
+                    package: p2,
+                    field: f2,
+                    dist_field: d2,
+                },
+            ) => package == p2 && field == f2 && dist_field == d2,
             _ => false,
         }
     }
 }
 
 impl Target {
-    /// The values the target may take, when the model fixes them: the parameter's domain
-    /// for a whole value; for a distribution's parameter, only its location parameters
-    /// share the parameter's domain, so none is given.
+    /// The values the target may take, when the model fixes them: the parameter's (or the
+    /// package value's) domain for a whole value; for a distribution's parameter, only its
+    /// location parameters share that domain, so none is given for the others.
     pub fn domain(&self) -> Option<Domain> {
-        match self {
-            Target::Scenario("horizon_months") => Some(Domain {
-                integer: true,
-                ..Domain::new(1.0, false, 600.0, false)
-            }),
-            Target::Scenario(_) => Some(Domain::new(-1.0, true, f64::INFINITY, false)),
-            Target::Param {
-                def, field: None, ..
-            } => Some(def.domain),
-            Target::Param {
-                def,
-                field: Some(f),
-                ..
-            } => matches!(
-                f.as_str(),
+        let (domain, dist_field) = match self {
+            Target::Scenario("horizon_months") => {
+                return Some(Domain {
+                    integer: true,
+                    ..Domain::new(1.0, false, 600.0, false)
+                });
+            }
+            Target::Scenario(_) => return Some(Domain::new(-1.0, true, f64::INFINITY, false)),
+            Target::Param { def, field, .. } => (def.domain, field),
+            Target::Work {
+                field, dist_field, ..
+            } => (field.domain(), dist_field),
+        };
+        match dist_field.as_deref() {
+            None => Some(domain),
+            Some(f) => matches!(
+                f,
                 "min" | "max" | "mode" | "mean" | "median" | "p10" | "p90" | "value"
             )
             .then_some(Domain {
                 integer: false,
-                ..def.domain
+                ..domain
             }),
+        }
+    }
+
+    /// The numeric parameter of a distribution the target points at (`mode` of
+    /// `initiative.upfront_cost.mode`), if it points inside one.
+    pub fn dist_field(&self) -> Option<&str> {
+        match self {
+            Target::Scenario(_) => None,
+            Target::Param { field, .. } => field.as_deref(),
+            Target::Work { dist_field, .. } => dist_field.as_deref(),
         }
     }
 
     /// Whether the target only takes whole numbers.
     pub fn integer(&self) -> bool {
-        matches!(
-            self,
-            Target::Param { field: None, .. } | Target::Scenario(_)
-        ) && self.domain().is_some_and(|d| d.integer)
+        self.dist_field().is_none() && self.domain().is_some_and(|d| d.integer)
     }
 
     /// The arm the target belongs to, if it is an arm override.
@@ -127,6 +156,11 @@ pub fn valid_paths(doc: &Table) -> Vec<String> {
         }
         push_with_fields(&mut out, def.path(), shared_value(doc, def));
     }
+    for (name, package) in packages(doc) {
+        for field in WorkField::ALL {
+            push_with_fields(&mut out, field.path(name), package.get(field.key()));
+        }
+    }
     for arm in arm_names(doc) {
         for def in PARAMS.iter().filter(|d| d.section.per_arm()) {
             let path = format!("arms.{arm}.{}", def.path());
@@ -138,25 +172,37 @@ pub fn valid_paths(doc: &Table) -> Vec<String> {
 
 /// The path's current value when it is a plain number (not a distribution).
 pub fn current(doc: &Table, target: &Target) -> Option<f64> {
-    let (arm, def, field) = match target {
-        Target::Scenario(k) => return as_number(doc.get("scenario")?.get(*k)?),
-        Target::Param { arm, def, field } => (arm, def, field),
+    let default = match target {
+        Target::Scenario(_) => None,
+        Target::Param { def, .. } => def.default,
+        Target::Work { field, .. } => field.default(),
     };
-    let value = match arm {
-        Some(a) => effective_value(doc, a, def),
-        None => shared_value(doc, def),
-    };
-    match (value, field) {
+    match (written(doc, target), target.dist_field()) {
         (Some(v), Some(f)) => as_number(v.get(f)?),
         (Some(v), None) => as_number(v),
-        (None, None) => def.default,
+        (None, None) => default,
         (None, Some(_)) => None,
+    }
+}
+
+/// The value the target lies in as the file writes it (for an arm, its override else its
+/// section's): a number, or the distribution table holding the target's parameter. `None`
+/// when the file leaves it out.
+pub fn written<'a>(doc: &'a Table, target: &Target) -> Option<&'a Value> {
+    match target {
+        Target::Scenario(k) => doc.get("scenario")?.get(*k),
+        Target::Param {
+            arm: Some(a), def, ..
+        } => effective_value(doc, a, def),
+        Target::Param { arm: None, def, .. } => shared_value(doc, def),
+        Target::Work { package, field, .. } => package_of(doc, package)?.get(field.key()),
     }
 }
 
 /// Sets the target to `x` in `doc`, creating the section or arm override table it lives
 /// in when the file leaves it out. A distribution's parameter in an arm that inherits the
-/// distribution from its section is set on a copy of that distribution in the arm.
+/// distribution from its section is set on a copy of that distribution in the arm. A
+/// package's value is set in the `[[work]]` table of that name.
 pub fn set(doc: &mut Table, target: &Target, x: f64) {
     let value = number(x);
     match target {
@@ -180,6 +226,15 @@ pub fn set(doc: &mut Table, target: &Target, x: f64) {
             let arm_table = table_at(table_at(doc, "arms"), arm);
             let section = table_at(arm_table, def.section.name());
             put(section, def.key, field.as_deref(), value, inherited);
+        }
+        Target::Work {
+            package,
+            field,
+            dist_field,
+        } => {
+            if let Some(table) = package_of_mut(doc, package) {
+                put(table, field.key(), dist_field.as_deref(), value, None);
+            }
         }
     }
 }
@@ -250,6 +305,32 @@ fn arm_names(doc: &Table) -> Vec<String> {
     }
 }
 
+/// The `[[work]]` packages of `doc` that have a name, in file order, with their tables.
+fn packages(doc: &Table) -> impl Iterator<Item = (&str, &Table)> {
+    doc.get("work")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| {
+            let t = v.as_table()?;
+            Some((t.get("name")?.as_str()?, t))
+        })
+}
+
+/// The `[[work]]` table named `name`.
+fn package_of<'a>(doc: &'a Table, name: &str) -> Option<&'a Table> {
+    packages(doc).find(|(n, _)| *n == name).map(|(_, t)| t)
+}
+
+/// The `[[work]]` table named `name`, to change.
+fn package_of_mut<'a>(doc: &'a mut Table, name: &str) -> Option<&'a mut Table> {
+    doc.get_mut("work")?
+        .as_array_mut()?
+        .iter_mut()
+        .filter_map(Value::as_table_mut)
+        .find(|t| t.get("name").and_then(Value::as_str) == Some(name))
+}
+
 /// The value a shared section gives a parameter, if the file writes one.
 fn shared_value<'a>(doc: &'a Table, def: &ParamDef) -> Option<&'a Value> {
     doc.get(def.section.name())?.get(def.key)
@@ -294,6 +375,14 @@ fn parse(doc: &Table, path: &str) -> Option<Target> {
             .iter()
             .find(|k| *k == key)
             .map(|k| Target::Scenario(k)),
+        ["work", package, key, rest @ ..] if rest.len() <= 1 => {
+            package_of(doc, package)?;
+            Some(Target::Work {
+                package: (*package).to_string(),
+                field: WorkField::ALL.into_iter().find(|f| f.key() == *key)?,
+                dist_field: rest.first().map(|f| (*f).to_string()),
+            })
+        }
         ["arms", arm, section, key, rest @ ..] if rest.len() <= 1 => {
             arm_names(doc).iter().find(|a| a == arm)?;
             Some(Target::Param {
@@ -417,6 +506,40 @@ alignment = { strategic = 0.5, fit = 0.5, culture = 0.5, measurement = 0.5, inte
     fn plain_numbers_have_no_fields() {
         let e = resolve(&doc(), "business.process_cost.mode").unwrap_err();
         assert!(e.help.unwrap().contains("plain number"), "");
+    }
+
+    #[test]
+    fn package_values_are_paths() {
+        let mut d = doc();
+        let work: Table = r#"
+[[work]]
+name = "w"
+dimension = "fit"
+gain = { dist = "pert", min = 0.1, mode = 0.2, max = 0.3 }
+cost = 100
+"#
+        .parse()
+        .unwrap();
+        d.extend(work);
+        let paths = valid_paths(&d);
+        for p in [
+            "work.w.gain.mode",
+            "work.w.gain",
+            "work.w.cost",
+            "work.w.months",
+        ] {
+            assert!(paths.iter().any(|v| v == p), "{p} in {paths:?}");
+        }
+        assert!(!paths.iter().any(|v| v == "work.w.cost.mode"));
+        let t = resolve(&d, "work.w.months").unwrap();
+        assert!(t.integer() && t.arm().is_none());
+        assert_eq!(current(&d, &t), Some(0.0));
+        set(&mut d, &t, 2.0);
+        assert_eq!(d["work"][0]["months"].as_integer(), Some(2));
+        let t = resolve(&d, "work.w.gain.max").unwrap();
+        set(&mut d, &t, 0.4);
+        assert_eq!(d["work"][0]["gain"]["max"].as_float(), Some(0.4));
+        assert!(resolve(&d, "work.v.cost").is_err());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::path::Target;
 use super::{ArmInfo, AxisInfo, Point, Sweep};
 use crate::dist::fmt_num;
 use crate::output::{self, text};
-use crate::scenario::Section;
+use crate::scenario::{Section, WorkField};
 use crate::stats::Quantiles;
 
 /// The metric columns of `sweep.csv`, in order, with how to read each from a point.
@@ -233,28 +233,32 @@ impl<'a> SweepFile<'a> {
     }
 }
 
-/// A path in plain words, e.g. `strategic alignment`, `the mode of upfront cost`.
+/// A path in plain words, e.g. `strategic alignment`, `the mode of upfront cost`, `the
+/// cost of package data_cleanup`.
 pub fn describe(target: &Target) -> String {
-    match target {
-        Target::Scenario("horizon_months") => "the horizon in months".into(),
-        Target::Scenario(_) => "the annual discount rate".into(),
-        Target::Param { def, field, .. } => {
-            let words = match (def.section, def.key) {
-                (Section::Alignment, "fit") => "technology fit".to_string(),
-                (Section::Alignment, "culture") => "cultural alignment".to_string(),
-                (Section::Alignment, "ethics") => "ethical alignment".to_string(),
-                (Section::Alignment, k) => format!("{k} alignment"),
-                (Section::Effects, k) => format!("the {k} effect weight"),
-                (Section::Kpi, k) => format!("the KPI {}", k.replace('_', " ")),
-                (Section::Rollout, "pilot_months") => "the number of pilot months".to_string(),
-                (Section::Initiative, "build_months") => "the number of build months".to_string(),
-                (_, k) => k.replace('_', " "),
-            };
-            match field {
-                Some(f) => format!("the {f} of {}", words.trim_start_matches("the ")),
-                None => words,
-            }
-        }
+    let words = match target {
+        Target::Scenario("horizon_months") => return "the horizon in months".into(),
+        Target::Scenario(_) => return "the annual discount rate".into(),
+        Target::Param { def, .. } => match (def.section, def.key) {
+            (Section::Alignment, "fit") => "technology fit".to_string(),
+            (Section::Alignment, "culture") => "cultural alignment".to_string(),
+            (Section::Alignment, "ethics") => "ethical alignment".to_string(),
+            (Section::Alignment, k) => format!("{k} alignment"),
+            (Section::Effects, k) => format!("the {k} effect weight"),
+            (Section::Kpi, k) => format!("the KPI {}", k.replace('_', " ")),
+            (Section::Rollout, "pilot_months") => "the number of pilot months".to_string(),
+            (Section::Initiative, "build_months") => "the number of build months".to_string(),
+            (_, k) => k.replace('_', " "),
+        },
+        Target::Work { package, field, .. } => match field {
+            WorkField::Gain => format!("the alignment gain of package {package}"),
+            WorkField::Cost => format!("the cost of package {package}"),
+            WorkField::Months => format!("the number of months of package {package}"),
+        },
+    };
+    match target.dist_field() {
+        Some(f) => format!("the {f} of {}", words.trim_start_matches("the ")),
+        None => words,
     }
 }
 
