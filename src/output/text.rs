@@ -164,8 +164,13 @@ pub fn endings(summary: &Summary) -> String {
     if lines.is_empty() {
         return String::new();
     }
-    let width = summary.arms.iter().map(|a| plain(&a.name).chars().count()).max().unwrap_or(0);
-    let mut out = String::from("\nHow the projects end\n");
+    let width = summary
+        .arms
+        .iter()
+        .map(|a| plain(&a.name).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("\nHow the projects end (means over all futures)\n");
     for (a, text) in summary.arms.iter().zip(summary.arms.iter().map(ending)) {
         if let Some(text) = text {
             out.push_str(&format!("  {:<width$}  {text}\n", plain(&a.name)));
@@ -179,29 +184,33 @@ fn ending(a: &ArmSummary) -> Option<String> {
     let mut parts = Vec::new();
     let by = &a.p_dropped_by;
     let causes = [
-        (by.gate, "at the pilot gate"),
-        (by.review, "at a review"),
-        (by.hazard, "given up for other reasons"),
+        (by.gate, "pilot gate"),
+        (by.review, "review"),
+        (by.hazard, "other reasons"),
     ];
     if a.p_dropped.is_some_and(|p| p > 0.0) {
         let each: Vec<String> = causes
             .iter()
             .filter(|(p, _)| p.is_some_and(|p| p > 0.0))
-            .map(|(p, what)| format!("{} {what}", pct(*p)))
+            .map(|(p, what)| format!("{what} {}", pct(*p)))
             .collect();
-        parts.push(format!("stopped in {} of futures: {}", pct(a.p_dropped), each.join(", ")));
+        parts.push(format!(
+            "stopped in {} of futures ({})",
+            pct(a.p_dropped),
+            each.join(", ")
+        ));
     } else {
         parts.push("never stopped".to_string());
     }
     if let Some(d) = a.discoveries_mean.filter(|d| *d > 0.0) {
         parts.push(format!(
-            "{d:.1} uses found along the way on average, worth {} in all",
+            "finds {d:.1} new uses on average, worth {}",
             money(a.channels.discoveries)
         ));
     }
     if !a.prepare.is_empty() {
         parts.push(format!(
-            "prepares first ({}) for {} on average",
+            "prepares {} first, for {}",
             a.prepare.join(", "),
             money(a.channels.preparation.map(|c| -c))
         ));

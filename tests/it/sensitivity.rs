@@ -368,7 +368,8 @@ fn results_are_keyed_and_thread_count_invariant() {
 fn the_sensitivity_command_writes_its_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bakery-sensitivity");
-    let bakery = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/bakery.toml");
+    let bakery =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1/bakery.toml");
     let output = assert_cmd::Command::cargo_bin("alignsim")
         .unwrap()
         .arg("sensitivity")
