@@ -1,5 +1,7 @@
-//! Engine throughput on the shipped bakery scenario (2 arms, 36 months), with one thread
-//! and with every core, against the bare cost of drawing the same random numbers.
+//! Engine throughput on the bakery (36 months), with one thread and with every core,
+//! against the bare cost of drawing the same random numbers: the v1 bakery (2 arms, no
+//! model v2 key, kept as a test fixture) and the shipped model v2 bakery (3 arms, quarterly
+//! reviews, discoveries, preparation), whose reviews add work to the month loop.
 //!
 //! Run with `cargo bench --bench engine`. Divan reports items (trials) per second.
 
@@ -15,10 +17,12 @@ fn main() {
     divan::main();
 }
 
-fn bakery() -> Model {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/bakery.toml");
-    let loaded =
-        alignsim::scenario::load(std::path::Path::new(path)).expect("bakery.toml validates");
+/// The scenarios measured: the v1 bakery and the shipped (model v2) bakery.
+const SCENARIOS: [&str; 2] = ["tests/fixtures/v1/bakery.toml", "scenarios/bakery.toml"];
+
+fn bakery(file: &str) -> Model {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let loaded = alignsim::scenario::load(&path).expect("the bakery validates");
     Model::new(&loaded.scenario)
 }
 
@@ -32,9 +36,9 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 /// The full engine as every command uses it (draws, monthly recursion of both arms,
 /// per-trial outputs), each batch handed on in trial order and dropped once consumed, so
 /// its memory is reused instead of growing with the trials.
-#[divan::bench(args = [1, 2], sample_count = 10)]
-fn engine(bencher: Bencher, threads: usize) {
-    let model = bakery();
+#[divan::bench(args = [1, 2], consts = [0, 1], sample_count = 10)]
+fn engine<const SCENARIO: usize>(bencher: Bencher, threads: usize) {
+    let model = bakery(SCENARIOS[SCENARIO]);
     let pool = pool(threads);
     bencher.counter(ItemsCount::new(TRIALS)).bench(|| {
         pool.install(|| {
@@ -49,7 +53,7 @@ fn engine(bencher: Bencher, threads: usize) {
 /// trials' outputs, about 1 KB per trial, whose page faults the two threads share.
 #[divan::bench(args = [1, 2], sample_count = 10)]
 fn engine_collected(bencher: Bencher, threads: usize) {
-    let model = bakery();
+    let model = bakery(SCENARIOS[0]);
     let pool = pool(threads);
     bencher
         .counter(ItemsCount::new(TRIALS))
@@ -58,9 +62,9 @@ fn engine_collected(bencher: Bencher, threads: usize) {
 
 /// Only the keyed random draws the engine makes for the same trials (parameters, monthly
 /// uniforms, gate normal), with no simulation: the floor the engine is measured against.
-#[divan::bench(args = [1, 2], sample_count = 10)]
-fn draws_only(bencher: Bencher, threads: usize) {
-    let model = bakery();
+#[divan::bench(args = [1, 2], consts = [0, 1], sample_count = 10)]
+fn draws_only<const SCENARIO: usize>(bencher: Bencher, threads: usize) {
+    let model = bakery(SCENARIOS[SCENARIO]);
     let pool = pool(threads);
     bencher
         .counter(ItemsCount::new(TRIALS))

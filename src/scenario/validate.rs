@@ -529,6 +529,15 @@ impl Checker {
                     fmt_num(MAX_AMOUNT)
                 ),
             ),
+            // Up to one discovery a month, each paying every later month: at most about
+            // H^2 / 2 times the value.
+            Sym::DiscoveryValue => (
+                MAX_AMOUNT / (h * h),
+                format!(
+                    "each discovery pays every later month, so over the {h}-month horizon the discoveries may add up to at most {}",
+                    fmt_num(MAX_AMOUNT)
+                ),
+            ),
             Sym::UpfrontCost | Sym::IncidentCost => {
                 (MAX_AMOUNT, "the largest amount the model adds up".into())
             }
