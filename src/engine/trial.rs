@@ -192,8 +192,12 @@ pub fn simulate(
         u_rev: shared.u_rev,
         u_disc: shared.u_disc,
     };
-    let (t, dropped_month, cause) =
-        st.live_months(&x, &k, &live, (live_from, h), &mut path, &mut months.op);
+    // Without reviews and discoveries the months skip their steps entirely.
+    let (t, dropped_month, cause) = if x.review_every > 0 || x.discovery_rate > 0.0 {
+        st.live_months::<true>(&x, &k, &live, (live_from, h), &mut path, &mut months.op)
+    } else {
+        st.live_months::<false>(&x, &k, &live, (live_from, h), &mut path, &mut months.op)
+    };
     // Months after the drop: customers lost stay lost, nothing else happens.
     for t in t..=h {
         st.month(&k, t, Drive::IDLE, &mut path);
@@ -528,8 +532,9 @@ impl State {
     /// (review), 8 (abandonment) and 9 (scale-up payment next month). `op` is room for each
     /// month's operating cash flow, which reviews look back on. Returns the first month
     /// after them, the month after which the project was dropped or [`NO_MONTH`], and why.
+    /// `V2` is false when the arm neither reviews nor discovers, whose steps it then skips.
     #[inline(always)]
-    fn live_months(
+    fn live_months<const V2: bool>(
         &mut self,
         x: &Effects,
         k: &Terms,
@@ -551,12 +556,20 @@ impl State {
                 a,
                 n: live.incidents[t],
                 rc: x.cm_eff * live.scale[t],
-                dv: x.discovery_value * f64::from(self.discoveries),
+                dv: if V2 {
+                    x.discovery_value * f64::from(self.discoveries)
+                } else {
+                    0.0
+                },
             };
-            op[t] = self.month(k, t, month, path);
-            // 8.2: at most one discovery a month, paying from the next.
-            if x.discovery_rate > 0.0 && live.u_disc[t] < -(-x.discovery_rate * a).exp_m1() {
-                self.discoveries += 1;
+            let month_op = self.month(k, t, month, path);
+            if V2 {
+                op[t] = month_op;
+                // 8.2: at most one discovery a month, paying from the next.
+                if x.discovery_rate > 0.0 && live.u_disc[t] < -(-x.discovery_rate * a).exp_m1()
+                {
+                    self.discoveries += 1;
+                }
             }
             // 7. Pilot gate.
             let mut passed = false;
@@ -570,7 +583,8 @@ impl State {
             }
             // 7b. Performance review.
             let tau = t + 1 - go_live;
-            if cause == DropCause::None
+            if V2
+                && cause == DropCause::None
                 && x.review_held(tau, t, h)
                 && !x.review_passes(op, t, tau, live.u_rev[t])
             {
