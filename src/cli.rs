@@ -31,6 +31,13 @@ pub enum Command {
     /// Rank what drives each arm's result (tornado, Sobol indices) and what it is worth
     /// to know each input before deciding (EVPI).
     Sensitivity(SensitivityArgs),
+    /// Attribute the gap between two arms to what differs between them (alignment
+    /// dimensions, the system, the roll-out, the preparation), and value a step of each
+    /// alignment score in every arm.
+    Explain(ExplainArgs),
+    /// Search the scenario's [[work]] packages for the preparation plan that serves one arm
+    /// best within a budget.
+    Plan(PlanArgs),
     /// Simulate a scenario at a grid of values of one or two parameters (what-if), or run
     /// a batch file that says what to vary.
     Sweep(SweepArgs),
@@ -297,6 +304,47 @@ pub struct SensitivityArgs {
     pub sobol_n: u64,
     #[command(flatten)]
     pub output: OutFlags,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExplainArgs {
+    /// Scenario file (TOML), e.g. scenarios/bakery.toml.
+    pub scenario: PathBuf,
+    /// The two arms to compare, `A,B` (default: the two with the highest mean NPV).
+    #[arg(long, value_name = "A,B")]
+    pub pair: Option<String>,
+    #[command(flatten)]
+    pub sim: SimFlags,
+    #[command(flatten)]
+    pub output: OutFlags,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PlanArgs {
+    /// Scenario file (TOML) with a [[work]] catalogue, e.g. scenarios/bakery.toml.
+    pub scenario: PathBuf,
+    /// The arm to prepare.
+    #[arg(long)]
+    pub arm: String,
+    /// Most the preparation may cost on average, in the scenario's currency.
+    #[arg(long, value_parser = parse_budget)]
+    pub budget: Option<f64>,
+    /// What the best plan maximises: mean NPV, the chance of not losing money (p_loss), or
+    /// the mean of the worst 5 % of futures (cvar5).
+    #[arg(long, value_enum, default_value_t = crate::analysis::plan::Objective::MeanNpv)]
+    pub objective: crate::analysis::plan::Objective,
+    #[command(flatten)]
+    pub sim: SimFlags,
+    #[command(flatten)]
+    pub output: OutFlags,
+}
+
+/// A `--budget`: an amount >= 0.
+fn parse_budget(s: &str) -> Result<f64, String> {
+    match s.replace(['_', ','], "").parse::<f64>() {
+        Ok(x) if x >= 0.0 && x.is_finite() => Ok(x),
+        _ => Err(format!("expected an amount >= 0, e.g. 5000, got {s:?}")),
+    }
 }
 
 /// A `--precision` target: a number in (0, 1).

@@ -7,6 +7,7 @@
 //! [`run_folder`] and [`output`] write the results. `docs/architecture.md` is the map.
 
 pub mod aggregate;
+pub mod analysis;
 pub mod betaq;
 pub mod cli;
 pub mod console;

@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Command::Validate { scenarios } => validate_command(scenarios),
         Command::Report(args) => report_command(args),
         Command::Sensitivity(args) => sensitivity_command(args),
+        Command::Explain(args) => explain_command(args),
+        Command::Plan(args) => plan_command(args),
         Command::Sweep(args) => sweep_command(args),
         Command::SweepMerge(args) => sweep_merge_command(args),
         Command::Breakeven(args) => breakeven_command(args),
@@ -137,6 +139,24 @@ fn sensitivity_command(args: &alignsim::cli::SensitivityArgs) -> anyhow::Result<
     if !args.output.quiet {
         say_raw(&alignsim::sensitivity::command::text(&done.sensitivity));
         say(&format!("\nResults written to {}", done.out_dir.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain_command(args: &alignsim::cli::ExplainArgs) -> anyhow::Result<ExitCode> {
+    let (done, dir) = alignsim::analysis::command::explain(args)?;
+    if !args.output.quiet {
+        say_raw(&alignsim::analysis::command::explain_text(&done));
+        say(&format!("\nResults written to {}", dir.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plan_command(args: &alignsim::cli::PlanArgs) -> anyhow::Result<ExitCode> {
+    let (done, dir) = alignsim::analysis::command::plan(args)?;
+    if !args.output.quiet {
+        say_raw(&alignsim::analysis::command::plan_text(&done));
+        say(&format!("\nResults written to {}", dir.display()));
     }
     Ok(ExitCode::SUCCESS)
 }

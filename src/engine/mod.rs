@@ -65,6 +65,9 @@ pub struct ArmModel {
     pub slot: [usize; NSYM],
     /// The packages of [`Model::work`] the arm prepares, in catalogue order.
     pub prepare: Vec<usize>,
+    /// An alignment score moved by a step after it is drawn and before any preparation,
+    /// clamped to [0, 1]: the shifted arms that value a step of alignment (MODEL.md 8.4).
+    pub shift: Option<(Sym, f64)>,
 }
 
 /// A `[[work]]` package compiled for the engine (MODEL.md section 8.3).
@@ -111,6 +114,9 @@ pub struct Model {
     gate_key: u64,
     review_key: u64,
     discovery_key: u64,
+    /// Outcomes only: batches carry neither monthly paths nor input values (what the
+    /// analyses that simulate many variants of the arms need, at a fraction of the memory).
+    pub lean: bool,
     /// Whether any arm may hold reviews or make discoveries: only then are their monthly
     /// uniforms drawn.
     reviews: bool,
@@ -146,6 +152,7 @@ impl Model {
                     label: arm.label.clone(),
                     slot,
                     prepare: arm.prepare.clone(),
+                    shift: None,
                 }
             })
             .collect::<Vec<_>>();
@@ -182,6 +189,7 @@ impl Model {
             slots,
             reviews,
             discoveries,
+            lean: false,
             arms,
             varying,
             work,
@@ -193,6 +201,32 @@ impl Model {
             discovery_key: rng::key(seed, rng::DISCOVERY_STREAM),
             spare: Spare::default(),
         }
+    }
+
+    /// The same scenario with other arms, built from this model's slots (so they share its
+    /// draws: common random numbers), simulating outcomes only ([`Model::lean`]): the
+    /// variants that value alignment, attribute a gap or search preparation plans.
+    pub fn variant(&self, arms: Vec<ArmModel>) -> Model {
+        let uses = |sym: Sym| {
+            arms.iter()
+                .any(|a| self.slots[a.slot[sym as usize]].dist != Dist::Fixed(0.0))
+        };
+        Model {
+            reviews: uses(Sym::ReviewMonths),
+            discoveries: uses(Sym::DiscoveryRate),
+            varying: varying(&self.slots, &arms, &self.work),
+            arms,
+            lean: true,
+            spare: Spare::default(),
+            ..self.clone()
+        }
+    }
+
+    /// The value of every slot in trial `trial`, as the simulation draws it.
+    pub fn drawn(&self, trial: u64) -> Vec<f64> {
+        let mut d = Draws::new(self);
+        self.draw(trial, &mut d);
+        d.values
     }
 
     /// Clamped-draw counters per arm: one per parameter, then one per value of every work
@@ -288,14 +322,9 @@ impl Model {
     pub fn run_batch(&self, trials: Range<u64>) -> Batch {
         let n = (trials.end - trials.start) as usize;
         let (h1, n_arms) = (self.horizon + 1, self.n_arms());
-        let mut batch = Batch::new(
-            &self.spare,
-            trials.start,
-            n,
-            (n_arms, self.clamp_stride()),
-            self.varying.len(),
-            h1,
-        );
+        let n_inputs = if self.lean { 0 } else { self.varying.len() };
+        let shape = (n_arms, self.clamp_stride(), !self.lean);
+        let mut batch = Batch::new(&self.spare, trials.start, n, shape, n_inputs, h1);
         let mut d = Draws::new(self);
         let mut p = [0.0f64; NSYM];
         let mut months = months::Months::new(self.horizon);
@@ -319,9 +348,13 @@ impl Model {
                 for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
                     *dst = d.values[si];
                 }
-                batch
-                    .inputs
-                    .extend(self.varying.iter().map(|v| d.values[v.slots[ai]]));
+                if !self.lean {
+                    let values = self.varying.iter().map(|v| d.values[v.slots[ai]]);
+                    batch.inputs.extend(values);
+                }
+                if let Some((s, step)) = arm.shift {
+                    p[s as usize] = (p[s as usize] + step).clamp(0.0, 1.0);
+                }
                 let prep = self.prepare(arm, &d.values, &mut p);
                 let [adoption, revenue_base] = &mut sums[ai];
                 let at = (ai * PATH_GROUP + g) * h1;
@@ -340,7 +373,7 @@ impl Model {
                     &mut months,
                 ));
             }
-            if g + 1 == PATH_GROUP || j + 1 == n {
+            if !self.lean && (g + 1 == PATH_GROUP || j + 1 == n) {
                 let (first, count) = (j - g, g + 1);
                 for ai in 0..n_arms {
                     let group = &paths[ai * PATH_GROUP * h1..][..count * h1];
@@ -688,7 +721,7 @@ impl Batch {
         spare: &Spare,
         first_trial: u64,
         n: usize,
-        (n_arms, clamp_stride): (usize, usize),
+        (n_arms, clamp_stride, paths): (usize, usize, bool),
         n_inputs: usize,
         h1: usize,
     ) -> Batch {
@@ -700,9 +733,10 @@ impl Batch {
         b.inputs.reserve(n * n_arms * n_inputs);
         // Every entry of the cash-flow paths is written by the simulation: no need to
         // clear a reused buffer of the right length.
-        if b.cum_cf.len() != n * n_arms * h1 {
+        let len = if paths { n * n_arms * h1 } else { 0 };
+        if b.cum_cf.len() != len {
             b.cum_cf.clear();
-            b.cum_cf.resize(n * n_arms * h1, 0.0);
+            b.cum_cf.resize(len, 0.0);
         }
         for v in [&mut b.adoption_sum, &mut b.revenue_base_sum] {
             v.clear();

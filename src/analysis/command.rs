@@ -1,0 +1,433 @@
+//! `alignsim explain` and `alignsim plan`: scenario -> the variants of [`super`] ->
+//! `output/<name>-explain/` (`explain.json`) or `output/<name>-plan/` (`plan.json`,
+//! `plans.csv`), written atomically, and the sentence a client reads.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use polars::prelude::{Column, DataFrame};
+use serde::{Deserialize, Serialize};
+
+use super::levers::{self, Levers};
+use super::plan::{self, Search};
+use super::shapley::{self, Attribution, PLAYERS};
+use crate::cli::{ExplainArgs, PlanArgs};
+use crate::console;
+use crate::engine::Model;
+use crate::error::{UsageError, did_you_mean};
+use crate::output::text::pct;
+use crate::output::{self, Staging};
+use crate::plot::fmt_money;
+use crate::scenario::Scenario;
+
+/// Trials the analyses simulate unless `--trials` says otherwise: each trial is simulated
+/// for hundreds of variants.
+pub const DEFAULT_TRIALS: u64 = 20_000;
+
+/// What `explain.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explained {
+    pub scenario: String,
+    pub currency: String,
+    pub trials: u64,
+    pub seed: u64,
+    pub levers: Levers,
+    pub attribution: Attribution,
+    pub sentence: String,
+}
+
+/// What `plan.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Planned {
+    pub scenario: String,
+    pub currency: String,
+    pub seed: u64,
+    #[serde(flatten)]
+    pub search: Search,
+    pub sentence: String,
+}
+
+/// The scenario, trials, seed, output folder and thread pool of an analysis command.
+struct Setup {
+    scenario: Scenario,
+    trials: u64,
+    seed: u64,
+    out_dir: PathBuf,
+    pool: rayon::ThreadPool,
+}
+
+fn setup(
+    path: &std::path::Path,
+    sim: &crate::cli::SimFlags,
+    out: &crate::cli::OutFlags,
+    suffix: &str,
+) -> Result<Setup> {
+    let scenario = crate::job::load(path)?.scenario;
+    let out_dir = out
+        .out
+        .clone()
+        .unwrap_or_else(|| output::default_dir(&format!("{}-{suffix}", scenario.name)));
+    output::preflight(&out_dir)?;
+    output::refuse_overlap(&out_dir, &[path])?;
+    let (pool, _) = console::worker_pool(sim.threads)?;
+    Ok(Setup {
+        trials: sim.trials.unwrap_or(DEFAULT_TRIALS),
+        seed: sim.seed.unwrap_or(scenario.seed),
+        scenario,
+        out_dir,
+        pool,
+    })
+}
+
+/// An arm name the scenario has, or a usage error with a did-you-mean.
+fn arm_named<'a>(sc: &'a Scenario, name: &str) -> Result<&'a str> {
+    if let Some(a) = sc.arms.iter().find(|a| a.name == name) {
+        return Ok(&a.name);
+    }
+    let names: Vec<&str> = sc.arms.iter().map(|a| a.name.as_str()).collect();
+    let hint = did_you_mean(name, names.iter().copied())
+        .map_or_else(String::new, |s| format!("; did you mean {s:?}?"));
+    Err(UsageError(format!(
+        "the scenario has no arm {name:?} (its arms: {}){hint}",
+        names.join(", ")
+    ))
+    .into())
+}
+
+/// The pair `--pair A,B` names, or the two arms with the highest mean NPV.
+fn pair(sc: &Scenario, model: &Model, flag: Option<&str>, trials: u64) -> Result<(String, String)> {
+    if let Some(flag) = flag {
+        let Some((a, b)) = flag.split_once(',') else {
+            return Err(
+                UsageError(format!("--pair takes two arm names, A,B; got {flag:?}")).into(),
+            );
+        };
+        let (a, b) = (arm_named(sc, a.trim())?, arm_named(sc, b.trim())?);
+        if a == b {
+            return Err(
+                UsageError(format!("--pair needs two different arms, got {a} twice")).into(),
+            );
+        }
+        return Ok((a.to_string(), b.to_string()));
+    }
+    if sc.arms.len() < 2 {
+        return Err(UsageError("explain compares two arms; this scenario has one".into()).into());
+    }
+    let mut sums = vec![0.0; model.n_arms()];
+    super::each_outcome(model, &model.arms, 0..trials, &|_| {}, |a, _, o| {
+        sums[a] += o.npv
+    })?;
+    let mut order: Vec<usize> = (0..sums.len()).collect();
+    order.sort_by(|&x, &y| sums[y].total_cmp(&sums[x]).then(x.cmp(&y)));
+    Ok((
+        model.arms[order[0]].name.clone(),
+        model.arms[order[1]].name.clone(),
+    ))
+}
+
+/// Runs `alignsim explain` and writes its folder.
+pub fn explain(args: &ExplainArgs) -> Result<(Explained, PathBuf)> {
+    let s = setup(&args.scenario, &args.sim, &args.output, "explain")?;
+    let model = Model::seeded(&s.scenario, s.seed);
+    let (a, b) = s
+        .pool
+        .install(|| pair(&s.scenario, &model, args.pair.as_deref(), s.trials))?;
+    let hybrids = 1u64 << PLAYERS.len();
+    let levers_work = 12 * model.n_arms() as u64;
+    let bar = console::progress_bar(
+        s.trials * (hybrids + levers_work),
+        args.output.quiet,
+        "explain",
+    );
+    let (attribution, levers) = s.pool.install(|| -> Result<_> {
+        let attribution = shapley::attribute(&model, (&a, &b), s.trials, &|n| bar.inc(n))?;
+        let levers = levers::compute(&model, s.trials, &|n| bar.inc(n))?;
+        Ok((attribution, levers))
+    })?;
+    bar.finish_and_clear();
+    let sentence = explain_sentence(&s.scenario, &attribution);
+    let done = Explained {
+        scenario: s.scenario.name.clone(),
+        currency: s.scenario.currency.clone(),
+        trials: s.trials,
+        seed: s.seed,
+        levers,
+        attribution,
+        sentence,
+    };
+    let staging = Staging::new(&s.out_dir)?;
+    output::write_json(&staging.path().join("explain.json"), &done)?;
+    staging.commit()?;
+    Ok((done, s.out_dir))
+}
+
+/// A player in a reader's words.
+pub fn player_words(player: &str) -> &'static str {
+    match player {
+        "strategic" => "strategic alignment",
+        "fit" => "technology fit",
+        "culture" => "culture",
+        "measurement" => "measurement",
+        "integration" => "integration",
+        "ethics" => "ethics",
+        "initiative" => "the system itself (its costs and promises)",
+        "rollout" => "the roll-out (pilot, gate and reviews)",
+        _ => "the preparation",
+    }
+}
+
+fn arm_label(sc: &Scenario, name: &str) -> String {
+    sc.arms.iter().find(|a| a.name == name).map_or_else(
+        || name.to_string(),
+        |a| format!("the {} plan", a.name.replace('_', " ")),
+    )
+}
+
+/// "The aligned plan is worth 50,500 more than the misaligned plan; strategic alignment
+/// explains 15,600 of it, culture 9,600, the roll-out 7,000."
+pub fn explain_sentence(sc: &Scenario, at: &Attribution) -> String {
+    let (lead, other, sign) = if at.gap >= 0.0 {
+        (&at.a, &at.b, 1.0)
+    } else {
+        (&at.b, &at.a, -1.0)
+    };
+    let mut shares: Vec<(&String, f64)> =
+        at.shares.iter().map(|(p, s)| (p, sign * s.share)).collect();
+    shares.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()));
+    let parts: Vec<String> = shares
+        .iter()
+        .take(3)
+        .filter(|(_, v)| v.abs() >= 0.005 * at.gap.abs().max(1.0))
+        .map(|(p, v)| {
+            if *v >= 0.0 {
+                format!("{} explains {}", player_words(p), fmt_money(*v))
+            } else {
+                format!("{} works against it by {}", player_words(p), fmt_money(-v))
+            }
+        })
+        .collect();
+    let mut out = format!(
+        "{} is worth {} {} more on average than {}",
+        capitalise(&arm_label(sc, lead)),
+        fmt_money(at.gap.abs()),
+        sc.currency,
+        arm_label(sc, other)
+    );
+    for (i, part) in parts.iter().enumerate() {
+        out.push_str(if i == 0 { "; " } else { ", " });
+        out.push_str(part);
+        if i == 0 && !part.contains("works against") {
+            out.push_str(" of it");
+        }
+    }
+    out.push('.');
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// The terminal text of an explanation.
+pub fn explain_text(e: &Explained) -> String {
+    let at = &e.attribution;
+    let mut out = format!(
+        "{}\n\nWhere the gap comes from ({} trials, {} minus {}):\n",
+        e.sentence,
+        crate::dist::fmt_num(e.trials as f64),
+        at.a,
+        at.b
+    );
+    for p in PLAYERS {
+        let s = &at.shares[p];
+        out.push_str(&format!(
+            "  {:<12} {:>12} +- {}\n",
+            p,
+            fmt_money(s.share),
+            fmt_money(1.96 * s.se)
+        ));
+    }
+    out.push_str(&format!(
+        "  {:<12} {:>12} +- {}\n",
+        "gap",
+        fmt_money(at.gap),
+        fmt_money(1.96 * at.gap_se)
+    ));
+    out.push_str("\nWhat +0.1 of each alignment score is worth (mean NPV; change in the chance of losing money):\n");
+    for (arm, dims) in &e.levers {
+        out.push_str(&format!("  {arm}\n"));
+        for dim in PLAYERS.iter().take(6) {
+            let l = &dims[*dim];
+            out.push_str(&format!(
+                "    {:<12} {:>10} +- {:<8} {:>+6.1} points\n",
+                dim,
+                fmt_money(l.npv),
+                fmt_money(1.96 * l.npv_se),
+                100.0 * l.p_loss
+            ));
+        }
+    }
+    out
+}
+
+/// Runs `alignsim plan` and writes its folder.
+pub fn plan(args: &PlanArgs) -> Result<(Planned, PathBuf)> {
+    let s = setup(&args.scenario, &args.sim, &args.output, "plan")?;
+    let arm = arm_named(&s.scenario, &args.arm)?.to_string();
+    if s.scenario.work.is_empty() {
+        return Err(UsageError(format!(
+            "{} has no [[work]] packages: plan searches the catalogue of preparation packages a scenario lists",
+            args.scenario.display()
+        ))
+        .into());
+    }
+    let model = Model::seeded(&s.scenario, s.seed);
+    let k = model.work.len();
+    let subsets = if k <= plan::EXHAUSTIVE {
+        1u64 << k
+    } else {
+        (k * k) as u64
+    };
+    let bar = console::progress_bar(s.trials * subsets, args.output.quiet, "plan");
+    let search = s.pool.install(|| {
+        plan::search(
+            &model,
+            &arm,
+            (args.objective, args.budget),
+            s.trials,
+            &|n| bar.inc(n),
+        )
+    })?;
+    bar.finish_and_clear();
+    let sentence = plan_sentence(&s.scenario, &search);
+    let done = Planned {
+        scenario: s.scenario.name.clone(),
+        currency: s.scenario.currency.clone(),
+        seed: s.seed,
+        search,
+        sentence,
+    };
+    let staging = Staging::new(&s.out_dir)?;
+    output::write_json(&staging.path().join("plan.json"), &done)?;
+    output::write_csv(
+        &staging.path().join("plans.csv"),
+        &mut plans_frame(&done.search)?,
+    )?;
+    staging.commit()?;
+    Ok((done, s.out_dir))
+}
+
+/// `plans.csv`: one row per plan simulated.
+fn plans_frame(s: &Search) -> Result<DataFrame> {
+    let col = |name: &str, f: &dyn Fn(&plan::Plan) -> f64| {
+        Column::new(name.into(), s.plans.iter().map(f).collect::<Vec<f64>>())
+    };
+    let names: Vec<String> = s.plans.iter().map(|p| p.packages.join("+")).collect();
+    let cols = vec![
+        Column::new("packages".into(), names),
+        col("cost_mean", &|p| p.cost_mean),
+        col("npv_mean", &|p| p.npv_mean),
+        col("npv_se", &|p| p.npv_se),
+        col("p_npv_negative", &|p| p.p_npv_negative),
+        col("npv_cvar5", &|p| p.npv_cvar5),
+    ];
+    Ok(DataFrame::new(s.plans.len(), cols)?)
+}
+
+/// The labels of packages, joined for a sentence.
+fn labels(sc: &Scenario, names: &[String]) -> String {
+    let l: Vec<String> = names
+        .iter()
+        .map(|n| {
+            sc.work
+                .iter()
+                .find(|w| &w.name == n)
+                .map_or_else(|| n.clone(), |w| lower_first(&w.label))
+        })
+        .collect();
+    match l.len() {
+        0 => String::new(),
+        1 => l[0].clone(),
+        _ => format!("{} and {}", l[..l.len() - 1].join(", "), l[l.len() - 1]),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+}
+
+/// "Spend 1,900 on the stock-list link and the KPI first: mean NPV rises by 8,200 and the
+/// chance of losing money falls from 35 % to 18 %."
+pub fn plan_sentence(sc: &Scenario, s: &Search) -> String {
+    let none = s
+        .plans
+        .iter()
+        .find(|p| p.packages.is_empty())
+        .unwrap_or(&s.best);
+    let b = &s.best;
+    if b.packages.is_empty() {
+        return format!(
+            "No preparation serves the {} plan better{}: start without it (mean NPV {} {}, loses money in {} of futures).",
+            s.arm.replace('_', " "),
+            s.budget.map_or_else(String::new, |x| format!(
+                " within a budget of {}",
+                fmt_money(x)
+            )),
+            fmt_money(b.npv_mean),
+            sc.currency,
+            pct(Some(b.p_npv_negative))
+        );
+    }
+    let rise = b.npv_mean - none.npv_mean;
+    format!(
+        "Spend {} {} on average to {} first: the mean NPV of the {} plan {} by {} and the chance of losing money {} from {} to {}.",
+        fmt_money(b.cost_mean),
+        sc.currency,
+        labels(sc, &b.packages),
+        s.arm.replace('_', " "),
+        if rise >= 0.0 { "rises" } else { "falls" },
+        fmt_money(rise.abs()),
+        if b.p_npv_negative <= none.p_npv_negative {
+            "falls"
+        } else {
+            "rises"
+        },
+        pct(Some(none.p_npv_negative)),
+        pct(Some(b.p_npv_negative))
+    )
+}
+
+/// The terminal text of a plan search.
+pub fn plan_text(p: &Planned) -> String {
+    let s = &p.search;
+    let mut out = format!("{}\n\n", p.sentence);
+    if !s.exhaustive {
+        out.push_str("More packages than can be searched exhaustively: searched greedily, adding one package at a time.\n\n");
+    }
+    let mut plans: Vec<&plan::Plan> = s.plans.iter().collect();
+    plans.sort_by(|a, b| b.npv_mean.total_cmp(&a.npv_mean));
+    out.push_str(&format!(
+        "{:<40} {:>10} {:>10} {:>9} {:>10}\n",
+        "packages", "cost", "NPV mean", "P(NPV<0)", "CVaR 5 %"
+    ));
+    for pl in plans.iter().take(12) {
+        let name = if pl.packages.is_empty() {
+            "(none)".to_string()
+        } else {
+            pl.packages.join(", ")
+        };
+        out.push_str(&format!(
+            "{:<40} {:>10} {:>10} {:>9} {:>10}\n",
+            name,
+            fmt_money(pl.cost_mean),
+            fmt_money(pl.npv_mean),
+            pct(Some(pl.p_npv_negative)),
+            fmt_money(pl.npv_cvar5)
+        ));
+    }
+    out
+}
