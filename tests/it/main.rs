@@ -18,6 +18,7 @@ mod shard;
 mod shardset;
 mod stream;
 mod sweep;
+mod v2;
 mod work;
 
 use alignsim::engine::{Batch, Model};
