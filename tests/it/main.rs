@@ -19,6 +19,7 @@ mod shard;
 mod shardset;
 mod stream;
 mod sweep;
+mod v2;
 mod work;
 
 use alignsim::engine::{Batch, Model};
