@@ -53,6 +53,9 @@ pub struct MergeArgs {
     /// Shard folders (all N shards of one scenario, seed and trial count, in any order).
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
+    /// Trials the alignment levers are computed on, as `run --levers` (pass the same).
+    #[arg(long, default_value_t = crate::analysis::levers::TRIALS)]
+    pub levers: u64,
     #[command(flatten)]
     pub output: OutFlags,
 }
@@ -240,6 +243,10 @@ pub struct RunArgs {
     /// sketch (bounded memory, stated error; per-trial rows streamed to trials.parquet).
     #[arg(long, value_enum, default_value_t = QuantilesArg::Auto)]
     pub quantiles: QuantilesArg,
+    /// Trials the alignment levers (what +0.1 of each score is worth) are computed on: the
+    /// run's first N, or all when it has fewer; 0 computes none. A merge takes the same flag.
+    #[arg(long, default_value_t = crate::analysis::levers::TRIALS)]
+    pub levers: u64,
 }
 
 #[derive(Debug, Args, Clone)]

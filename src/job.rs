@@ -74,6 +74,8 @@ pub struct RunJob {
     pub output: Output,
     pub pool: rayon::ThreadPool,
     pub threads: usize,
+    /// `--levers`: trials the alignment levers are computed on.
+    pub levers: u64,
 }
 
 impl RunJob {
@@ -138,6 +140,7 @@ impl RunJob {
             },
             pool,
             threads,
+            levers: args.levers,
         })
     }
 }

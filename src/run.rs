@@ -111,6 +111,10 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         target,
         converged: converged == Some(true),
     });
+    summary.levers = job
+        .pool
+        .install(|| crate::analysis::levers::of_run(model, job.levers.min(done)))?;
+    phase.done("levers");
     let manifest = Manifest::now(
         job.path.display().to_string(),
         sha256_hex(&job.bytes),

@@ -623,11 +623,12 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     }
     let staging = Staging::new(&out)?;
     let mut tracker = Tracker::new(model.n_arms());
-    let (summary, frames) = if sim.sketch {
+    let (mut summary, frames) = if sim.sketch {
         merge_sketched(&shards, &model, &scenario, &staging, &mut tracker)?
     } else {
         merge_exact(&shards, &model, &scenario, &mut tracker)?
     };
+    summary.levers = crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
     let manifest = Manifest::now(
         label,
         first.scenario_sha256.clone(),

@@ -383,7 +383,16 @@ pub fn plan_sentence(sc: &Scenario, s: &Search) -> String {
         );
     }
     let rise = b.npv_mean - none.npv_mean;
-    format!(
+    let still = if b.npv_mean < 0.0 {
+        format!(
+            " Even so the plan loses money on average (mean NPV {} {}): preparing does not make it worth starting.",
+            fmt_money(b.npv_mean),
+            sc.currency
+        )
+    } else {
+        String::new()
+    };
+    let sentence = format!(
         "Spend {} {} on average to {} first: the mean NPV of the {} plan {} by {} and the chance of losing money {} from {} to {}.",
         fmt_money(b.cost_mean),
         sc.currency,
@@ -398,7 +407,8 @@ pub fn plan_sentence(sc: &Scenario, s: &Search) -> String {
         },
         pct(Some(none.p_npv_negative)),
         pct(Some(b.p_npv_negative))
-    )
+    );
+    sentence + &still
 }
 
 /// The terminal text of a plan search.

@@ -138,6 +138,17 @@ pub fn compute(model: &Model, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> R
     Ok(out)
 }
 
+/// The levers a run reports: on its first `trials` trials, `None` for none.
+///
+/// # Errors
+/// The run was interrupted.
+pub fn of_run(model: &Model, trials: u64) -> Result<Option<Levers>> {
+    if trials == 0 {
+        return Ok(None);
+    }
+    compute(model, trials, &|_| {}).map(Some)
+}
+
 /// The scenario key of an alignment dimension.
 pub fn key(dim: Sym) -> &'static str {
     dim.def().key

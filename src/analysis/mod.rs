@@ -12,7 +12,7 @@ pub mod shapley;
 
 use std::ops::Range;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::engine::{ArmModel, BATCH, Model, Outcome};
 
@@ -49,9 +49,7 @@ pub fn each_outcome(
                     }
                 }
             });
-            if crate::interrupt::requested() {
-                bail!("interrupted");
-            }
+            crate::interrupt::check()?;
             chunk = end;
         }
     }

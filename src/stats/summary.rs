@@ -183,6 +183,10 @@ pub struct Summary {
     pub sampling: String,
     /// The `--precision` target and whether it was met, when the run used one.
     pub precision: Option<Precision>,
+    /// What +0.1 of each alignment score is worth, per arm (MODEL.md 8.4), on the run's
+    /// first trials (`--levers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levers: Option<crate::analysis::levers::Levers>,
     /// Spearman correlations imposed between inputs: `[path a, path b, rho]`.
     pub correlations: Vec<(String, String, f64)>,
     /// How the quantiles were computed (exact, or a sketch with its error bound).
@@ -222,6 +226,7 @@ impl Summary {
             },
             correlations: correlation_pairs(sc),
             precision: None,
+            levers: None,
             quantiles,
         }
     }
