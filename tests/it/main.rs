@@ -9,6 +9,7 @@ mod fixed;
 mod fixtures;
 mod golden;
 mod limits;
+mod report_v2;
 mod robustness;
 mod safety;
 mod sampling;
