@@ -45,8 +45,8 @@ pub fn section(data: &RunData) -> String {
     let _ = writeln!(
         out,
         "<p>Not every project runs to the end of the {} months. It can be stopped at the \
-         pilot's go/no-go gate{}, or given up for other reasons. Each share is of all \
-         simulated futures; together they make the chance that the plan is dropped.</p>",
+         pilot's go/no-go gate{} or given up for other reasons. Each share is of all simulated \
+         futures; together they make the chance that the plan is dropped.</p>",
         s.horizon_months,
         if reviews {
             ", at a performance review"
@@ -79,21 +79,24 @@ fn arm_line(a: &ArmSummary, arm: Option<&Arm>) -> Option<String> {
         ));
     }
     let by = &a.p_dropped_by;
-    let causes: Vec<String> = [
+    let causes: Vec<(f64, String)> = [
         (by.gate, "at the pilot's go/no-go gate".to_string()),
         (by.review, format!("by {}", review_phrase(arm))),
         (by.hazard, "given up for other reasons".to_string()),
     ]
     .into_iter()
-    .filter_map(|(p, what)| {
-        p.filter(|p| *p > 0.0)
-            .map(|p| format!("{} {what}", pct(Some(p))))
-    })
+    .filter_map(|(p, what)| p.filter(|p| *p > 0.0).map(|p| (p, what)))
     .collect();
-    let detail = if causes.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", and_list(&causes))
+    let detail = match &causes[..] {
+        [] => String::new(),
+        [(_, what)] => format!(", all of them {what}"),
+        many => {
+            let each: Vec<String> = many
+                .iter()
+                .map(|(p, what)| format!("{} {what}", pct(Some(*p))))
+                .collect();
+            format!(": {}", and_list(&each))
+        }
     };
     Some(format!(
         "{name} is stopped in {} of the futures{}.",

@@ -89,15 +89,24 @@ fn a_v1_report_says_how_projects_end_and_nothing_of_model_v2() {
         let lead = format!("{name} is stopped in {} of the futures", pct(p));
         assert!(endings.contains(&lead), "{lead}");
         assert_eq!(share(arm, "review"), Some(0.0));
-        for (cause, words) in [
+        let causes: Vec<(f64, &str)> = [
             ("gate", "at the pilot's go/no-go gate"),
             ("hazard", "given up for other reasons"),
-        ] {
-            if let Some(x) = share(arm, cause).filter(|x| *x > 0.0) {
-                let part = format!("{} {words}", pct(Some(x)));
-                assert!(endings.contains(&part), "{name}: {part}");
+        ]
+        .into_iter()
+        .filter_map(|(cause, words)| share(arm, cause).filter(|x| *x > 0.0).map(|x| (x, words)))
+        .collect();
+        let detail = match &causes[..] {
+            [(_, words)] => format!(", all of them {words}."),
+            [(g, gate), (h, hazard)] => {
+                format!(": {} {gate} and {} {hazard}.", pct(Some(*g)), pct(Some(*h)))
             }
-        }
+            _ => panic!("{name} is dropped at the gate or for other reasons"),
+        };
+        assert!(
+            endings.contains(&format!("{lead}{detail}")),
+            "{lead}{detail}\n{endings}"
+        );
     }
 }
 
