@@ -212,6 +212,7 @@ fn report_is_well_formed_and_embeds_every_chart() {
     for id in [
         "headline",
         "summary",
+        "endings",
         "charts",
         "alignment",
         "assumptions",

@@ -115,6 +115,12 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
     }
 }
 
+/// An alignment dimension (or any parameter) in a reader's words, e.g. `Technology fit and
+/// data` for `fit`.
+pub(super) fn reader_name(sym: Sym) -> &'static str {
+    describe(sym).0
+}
+
 fn unit_text(unit: Unit, sc: &Scenario) -> String {
     let kpi_unit = sc.kpi.as_ref().map_or("", |k| k.unit.as_str());
     match unit {
@@ -277,7 +283,7 @@ pub fn alignment_section(data: &RunData) -> String {
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for (sym, question, effect) in DIMENSIONS {
-        let (name, _) = describe(sym);
+        let name = reader_name(sym);
         let _ = write!(
             out,
             "<tr><td><strong>{}</strong><br/>{}<span class=\"path\">alignment.{}</span></td><td>{}</td>",

@@ -1,6 +1,7 @@
 //! The headline: what a shop owner needs from the run in three numbers per plan (chance
 //! of losing money, when half of the futures have paid back, the average result in today's
-//! money) and one sentence per pair of plans on how often one ends ahead of the other.
+//! money) and one sentence per pair of plans on how often one ends ahead of the other,
+//! naming the work packages the first plan of the pair prepares.
 
 use std::fmt::Write as _;
 
@@ -54,11 +55,12 @@ fn verdict(s: &Summary, pair: &PairSummary) -> String {
         _ => ("more", money(diff)),
     };
     format!(
-        "<p class=\"verdict\">In {} of the simulated futures, the <strong>{}</strong> plan leaves \
-         the business better off than the <strong>{}</strong> plan{}. On average it is worth \
-         {} {} {} in today's money.</p>\n",
+        "<p class=\"verdict\">In {} of the simulated futures, the <strong>{}</strong> plan{} \
+         leaves the business better off than the <strong>{}</strong> plan{}. On average it is \
+         worth {} {} {} in today's money.</p>\n",
         figure(&key, p, &pct(p)),
         escape(&pair.a),
+        preparing(s, &pair.a),
         escape(&pair.b),
         p.and_then(odds)
             .map_or_else(String::new, |o| format!(" ({o})")),
@@ -70,6 +72,16 @@ fn verdict(s: &Summary, pair: &PairSummary) -> String {
         escape(&s.currency),
         ahead,
     )
+}
+
+/// " (after preparing: a, b)" when the arm named `arm` prepares, else nothing.
+fn preparing(s: &Summary, arm: &str) -> String {
+    match s.arms.iter().find(|a| a.name == arm) {
+        Some(a) if !a.prepare.is_empty() => {
+            format!(" (after preparing: {})", escape(&a.prepare.join(", ")))
+        }
+        _ => String::new(),
+    }
 }
 
 fn payback_text(s: &Summary, arm: &ArmSummary) -> String {

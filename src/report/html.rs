@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::markup::{escape, inline_svg};
-use super::{assumptions, headline, method, tables};
+use super::{assumptions, discoveries, endings, headline, method, preparation, tables};
 use crate::plot::{Chart, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
@@ -28,6 +28,9 @@ pub fn render(
     page.push_str(&header(data));
     page.push_str(&headline::section(data));
     page.push_str(&tables::section(data));
+    page.push_str(&endings::section(data));
+    page.push_str(&discoveries::section(data));
+    page.push_str(&preparation::section(data));
     page.push_str(&charts(data, svgs));
     if let Some(analysis) = sensitivity {
         page.push_str(&sensitivity::report::section(analysis)?);

@@ -1,5 +1,5 @@
 //! The markup helpers the report's sections and its page assembler share: escaping, the
-//! tagged headline figure, the arm colour chip and inline SVG. They sit below the sections
+//! tagged headline figure, the arm colour chip, inline SVG and lists written out in words. They sit below the sections
 //! and the page so that neither imports the other for them. Markup is kept well-formed XML
 //! (every element closed, every attribute quoted, only XML's own entities).
 
@@ -24,6 +24,15 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// Items as a sentence writes them: `a`, `a and b`, `a, b and c`.
+pub fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// A headline figure, tagged with the summary field it shows and its exact value so that

@@ -9,10 +9,13 @@
 //! as well as HTML.
 
 mod assumptions;
+mod discoveries;
+mod endings;
 mod headline;
 mod html;
 pub mod markup;
 mod method;
+mod preparation;
 mod tables;
 
 use std::fs;

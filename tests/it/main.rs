@@ -10,6 +10,7 @@ mod fixtures;
 mod golden;
 mod limits;
 mod portfolio;
+mod report_v2;
 mod robustness;
 mod safety;
 mod sampling;
