@@ -566,7 +566,8 @@ impl State {
             if V2 {
                 op[t] = month_op;
                 // 8.2: at most one discovery a month, paying from the next.
-                if x.discovery_rate > 0.0 && live.u_disc[t] < -(-x.discovery_rate * a).exp_m1() {
+                if x.discovery_rate > 0.0 && live.u_disc[t] < -(-x.discovery_rate * a).exp_m1()
+                {
                     self.discoveries += 1;
                 }
             }

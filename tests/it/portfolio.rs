@@ -7,11 +7,8 @@ use alignsim::engine::Model;
 /// Per arm of `scenarios/smb_portfolio.toml`: the share of its trials (with an ROI) that
 /// reach ROI >= 0.5, and its binomial standard error.
 fn significant_shares(trials: u64) -> Vec<(String, f64, f64)> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smb_portfolio.toml");
-    let sc = alignsim::scenario::load(&path)
-        .expect("the portfolio validates")
-        .scenario;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/smb_portfolio.toml");
+    let sc = alignsim::scenario::load(&path).expect("the portfolio validates").scenario;
     let model = Model::new(&sc);
     let batches = model.run(0..trials, &|_| {});
     (0..model.n_arms())
@@ -24,11 +21,7 @@ fn significant_shares(trials: u64) -> Vec<(String, f64, f64)> {
                 }
             }
             let p = hits as f64 / n as f64;
-            (
-                model.arms[arm].name.clone(),
-                p,
-                (p * (1.0 - p) / n as f64).sqrt(),
-            )
+            (model.arms[arm].name.clone(), p, (p * (1.0 - p) / n as f64).sqrt())
         })
         .collect()
 }
