@@ -58,6 +58,8 @@ pub struct MergeArgs {
     pub levers: u64,
     #[command(flatten)]
     pub output: OutFlags,
+    #[command(flatten)]
+    pub pair: PairFlag,
 }
 
 /// How many trials, with which seed, on how many threads: the flags of every command
@@ -156,6 +158,28 @@ fn parse_shard(s: &str) -> Result<ShardSpec, String> {
     Ok(ShardSpec { index, count })
 }
 
+/// `--pair`: the flag of the commands that draw a run's charts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PairFlag {
+    /// The two arms the paired-difference chart compares, A minus B, e.g.
+    /// `--pair aligned,misaligned` (default: the best arm by mean NPV against the runner-up
+    /// and against doing nothing).
+    #[arg(long, value_name = "A,B", value_parser = parse_pair)]
+    pub pair: Option<(String, String)>,
+}
+
+/// `--pair A,B`: two arm names (checked against the scenario once it is read).
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once(',') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(format!(
+            "expected two arm names A,B, such as aligned,misaligned, got {s:?}"
+        )),
+    }
+}
+
 /// Sampling method of `--sampling`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SamplingArg {
@@ -211,6 +235,8 @@ pub struct ReportArgs {
     /// Chart files to write (report.html always embeds its charts).
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
     pub charts: ChartFormat,
+    #[command(flatten)]
+    pub pair: PairFlag,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -223,6 +249,8 @@ pub struct RunArgs {
     pub output: OutFlags,
     #[command(flatten)]
     pub shard: ShardFlag,
+    #[command(flatten)]
+    pub pair: PairFlag,
     /// Keep adding trials until, for every arm, the 95 % interval of the mean NPV is within
     /// X of the mean (relative: 0.01 = 1 %) and that of P(loss) within X (absolute: 0.01 =
     /// one percentage point), or --max-trials is reached. The file's `trials` is then ignored.

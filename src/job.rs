@@ -24,6 +24,37 @@ pub fn load(path: &Path) -> Result<Loaded> {
     })
 }
 
+/// The `--pair A,B` of a command, checked against the run's arm names: both must be arms,
+/// and different ones.
+///
+/// # Errors
+/// A name that is not an arm (with a did-you-mean), or the same arm twice: exit code 2.
+pub fn check_pair<'a>(
+    pair: &Option<(String, String)>,
+    arms: impl IntoIterator<Item = &'a str> + Clone,
+) -> Result<Option<(String, String)>> {
+    let Some((a, b)) = pair else {
+        return Ok(None);
+    };
+    for name in [a, b] {
+        if !arms.clone().into_iter().any(|arm| arm == name) {
+            let names: Vec<&str> = arms.clone().into_iter().collect();
+            let hint = crate::error::did_you_mean(name, names.iter().copied())
+                .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+            return Err(anyhow::Error::new(UsageError(format!(
+                "--pair: no arm named {name:?}{hint}; the arms are {}",
+                names.join(", ")
+            ))));
+        }
+    }
+    if a == b {
+        return Err(anyhow::Error::new(UsageError(format!(
+            "--pair needs two different arms, got {a:?} twice"
+        ))));
+    }
+    Ok(Some((a.clone(), b.clone())))
+}
+
 /// What is simulated and how it is summarised.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sim {
@@ -72,6 +103,8 @@ pub struct RunJob {
     /// Whether `trials.parquet` is written.
     pub write_trials: bool,
     pub output: Output,
+    /// `--pair`: the arms the paired chart compares, checked against the scenario.
+    pub pair: Option<(String, String)>,
     pub pool: rayon::ThreadPool,
     pub threads: usize,
     /// `--levers`: trials the alignment levers are computed on.
@@ -87,6 +120,10 @@ impl RunJob {
     pub fn resolve(args: &RunArgs) -> Result<RunJob> {
         check_run_flags(args)?;
         let Loaded { scenario, bytes } = load(&args.scenario)?;
+        let pair = check_pair(
+            &args.pair.pair,
+            scenario.arms.iter().map(|a| a.name.as_str()),
+        )?;
         let trials = args.sim.trials.unwrap_or(scenario.trials);
         let budget = args.precision.map_or(trials, |_| args.max_trials);
         let sketch = match args.quantiles {
@@ -138,6 +175,7 @@ impl RunJob {
                 charts: args.output.charts,
                 quiet: args.output.quiet,
             },
+            pair,
             pool,
             threads,
             levers: args.levers,

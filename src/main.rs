@@ -92,7 +92,7 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
 
 fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     let formats = args.charts.formats();
-    let path = alignsim::report::rerender(&args.run_dir, formats)?;
+    let path = alignsim::report::rerender(&args.run_dir, formats, &args.pair.pair)?;
     say(&format!("Report written to {}", path.display()));
     Ok(ExitCode::SUCCESS)
 }

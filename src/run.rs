@@ -133,6 +133,7 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         manifest,
         write_trials: job.write_trials && !job.sim.sketch,
         rows,
+        pair: job.pair.clone(),
     };
     write_run_folder(staging, finished, job.output.charts)
 }

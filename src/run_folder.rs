@@ -72,6 +72,8 @@ pub struct Finished<'a> {
     pub write_trials: bool,
     /// The streamed `trials.parquet`, if its writer may still be at work.
     pub rows: stream::Pending,
+    /// `--pair`: the arms the paired chart compares, already checked.
+    pub pair: Option<(String, String)>,
 }
 
 /// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
@@ -87,6 +89,7 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         manifest,
         write_trials,
         rows,
+        pair,
     } = f;
     let dir = staging.path();
     let phase = Phases::start();
@@ -110,7 +113,7 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
             },
             || {
                 draw_report(
-                    dir, bytes, &summary, &frames, &trace, scenario, manifest, charts,
+                    dir, bytes, &summary, &frames, &trace, scenario, manifest, charts, pair,
                 )
             },
         );
@@ -130,7 +133,8 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
 }
 
 /// Keeps the scenario file in the run folder (so `alignsim report` can list the
-/// assumptions later) and draws the charts that do not need the sensitivity analysis.
+/// assumptions later) and draws the charts that do not need the sensitivity analysis,
+/// the paired chart of the arms `pair` when given.
 #[allow(clippy::too_many_arguments)]
 fn draw_report(
     dir: &Path,
@@ -141,6 +145,7 @@ fn draw_report(
     scenario: &scenario::Scenario,
     manifest: Manifest,
     charts: ChartFormat,
+    pair: Option<(String, String)>,
 ) -> Result<(RunData, Vec<(crate::plot::Chart, String)>)> {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -152,6 +157,7 @@ fn draw_report(
         Some(manifest),
     )?;
     data.convergence = trace.to_vec();
+    data.pair = pair;
     let svgs = report::draw_main(dir, &data, charts.formats())?;
     Ok((data, svgs))
 }

@@ -607,6 +607,10 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     let shards = check_set(shards)?;
     let (first_dir, first) = &shards[0];
     let (scenario, bytes, label) = load_scenario(first_dir, first)?;
+    let pair = crate::job::check_pair(
+        &args.pair.pair,
+        scenario.arms.iter().map(|a| a.name.as_str()),
+    )?;
     let sim = first.sim();
     let model = sim.model(&scenario);
     let out = args
@@ -647,6 +651,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         manifest,
         write_trials: !sim.sketch,
         rows: crate::stream::Pending::none(),
+        pair,
     };
     let summary = write_run_folder(staging, finished, args.output.charts)?;
     Ok((summary, out))

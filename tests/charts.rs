@@ -281,7 +281,7 @@ fn headline_numbers_equal_summary_json() {
             assert_eq!(text, pct(expected), "{key}");
         }
         if key.ends_with("npv_diff.mean") {
-            assert_eq!(text, money(expected.map(f64::abs)), "{key}");
+            assert_eq!(text, money(expected), "{key}");
         }
     }
 }

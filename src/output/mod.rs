@@ -8,6 +8,7 @@
 //! one folder at the same time all succeed, the last one to finish winning.
 
 mod files;
+pub mod format;
 mod owned;
 pub mod text;
 

@@ -1,74 +1,14 @@
-//! What a run prints: a compact table per arm, one plain-language sentence per pair of
-//! arms, and warnings about clamped draws. Also [`plain`], which every output applies to
-//! text from a scenario file (titles, labels, the currency) before showing it.
-
-use std::borrow::Cow;
+//! What a run prints: the decision, a compact table of the arms ranked by mean NPV, one
+//! plain-language sentence per pair of arms, and warnings about clamped draws. The formats of amounts and shares, and
+//! [`plain`], which every output applies to text from a scenario file, live in
+//! [`super::format`] and are re-exported here.
 
 use crate::dist::fmt_num;
+use crate::stats::decision::ranking;
 use crate::stats::{ArmSummary, PairSummary, Summary};
 
-/// What stands in for a character that must not reach an output.
-pub const REPLACEMENT: char = '\u{FFFD}';
-
-/// `s` with every control character (C0, DEL, C1: NUL, escape, newline...) and every
-/// bidirectional formatting character (U+202A to U+202E, U+2066 to U+2069, the marks
-/// U+200E, U+200F, U+061C) and line or paragraph separator replaced by U+FFFD, so that text
-/// from a scenario cannot move the terminal's cursor, recolour it, reorder a line as it is
-/// displayed, or break an HTML, SVG or CSV file.
-pub fn plain(s: &str) -> Cow<'_, str> {
-    if s.chars().any(unsafe_char) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if unsafe_char(c) { REPLACEMENT } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// Multi-line text for the terminal: [`plain`], but line breaks and tabs kept.
-pub fn terminal(s: &str) -> Cow<'_, str> {
-    let bad = |c: char| c != '\n' && c != '\t' && unsafe_char(c);
-    if s.chars().any(bad) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if bad(c) { REPLACEMENT } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-pub(crate) fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-        )
-}
-
-/// A money amount rounded to whole units with thousands separators.
-pub fn money(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".to_string(), |v| fmt_num(v.round() + 0.0))
-}
-
-/// A probability as a whole percentage, e.g. `93 %`; `<1 %` and `>99 %` at the extremes.
-pub fn pct(p: Option<f64>) -> String {
-    match p {
-        None => "-".into(),
-        Some(p) if p > 0.0 && p < 0.005 => "<1 %".into(),
-        Some(p) if p < 1.0 && p > 0.995 => ">99 %".into(),
-        Some(p) => format!("{:.0} %", 100.0 * p),
-    }
-}
+pub(crate) use super::format::unsafe_char;
+pub use super::format::{REPLACEMENT, money, pct, plain, terminal};
 
 fn ratio_pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v))
@@ -87,73 +27,91 @@ fn months(x: Option<f64>) -> String {
     )
 }
 
-/// The table printed after a run.
+/// What a run prints first: its title lines, the decision, then one row per arm ranked by
+/// mean NPV (best first) with each arm's chance to beat doing nothing, then how the
+/// projects end.
 pub fn table(summary: &Summary) -> String {
     let header = [
+        "rank",
         "arm",
         "NPV mean",
         "NPV P5",
         "NPV P50",
         "NPV P95",
         "ROI P50",
+        "P(NPV>0)",
         "P(NPV<0)",
         "payback P50",
         "P(dropped)",
     ];
-    let rows: Vec<[String; 9]> = summary
-        .arms
-        .iter()
-        .map(|a| {
-            [
-                plain(&a.name).into_owned(),
-                money(a.npv.mean),
-                money(a.npv.p5),
-                money(a.npv.p50),
-                money(a.npv.p95),
-                ratio_pct(a.roi.p50),
-                pct(a.p_npv_negative),
-                months(a.payback_median),
-                pct(a.p_dropped),
-            ]
-        })
+    let rows: Vec<Vec<String>> = ranking(&summary.arms)
+        .into_iter()
+        .enumerate()
+        .map(|(rank, i)| row(rank + 1, &summary.arms[i]))
         .collect();
-    let mut widths = header.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| -> String {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == 0 {
-                    format!("{c:<w$}", w = widths[i])
-                } else {
-                    format!("{c:>w$}", w = widths[i])
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-    };
     let mut out = format!(
-        "{}\n{} trials, {} months, seed {}, amounts in {} (NPV at {} a year)\n\n",
+        "{}\n{} trials, {} months, seed {}, amounts in {} (NPV at {} a year)\n\n{}\n\n",
         plain(&summary.title),
         fmt_num(summary.trials as f64),
         summary.horizon_months,
         summary.seed,
         plain(&summary.currency),
         ratio_pct(Some(summary.discount_rate_annual)),
+        plain(&summary.decision.sentence),
     );
-    out.push_str(&line(header.iter().map(|s| s.to_string()).collect()));
-    out.push('\n');
-    for r in rows {
-        out.push_str(&line(r.to_vec()));
-        out.push('\n');
-    }
+    out.push_str(&aligned(
+        header.iter().map(|s| s.to_string()).collect(),
+        rows,
+    ));
+    out.push_str("P(NPV>0): the chance to beat doing nothing (an NPV of 0).\n");
     out.push_str(&endings(summary));
     out
+}
+
+/// One arm's row of [`table`], at `rank`.
+fn row(rank: usize, a: &ArmSummary) -> Vec<String> {
+    vec![
+        rank.to_string(),
+        plain(&a.name).into_owned(),
+        money(a.npv.mean),
+        money(a.npv.p5),
+        money(a.npv.p50),
+        money(a.npv.p95),
+        ratio_pct(a.roi.p50),
+        pct(a.p_npv_positive),
+        pct(a.p_npv_negative),
+        months(a.payback_median),
+        pct(a.p_dropped),
+    ]
+}
+
+/// `header` and `rows` as columns: the arm names (the second column) left-aligned, the
+/// rest right-aligned, each line ending in a line break.
+fn aligned(header: Vec<String>, rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let cells: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 1 {
+                    format!("{c:<w$}", w = widths[i])
+                } else {
+                    format!("{c:>w$}", w = widths[i])
+                }
+            })
+            .collect();
+        format!("{}\n", cells.join("  "))
+    };
+    std::iter::once(&header)
+        .chain(&rows)
+        .map(|r| line(r))
+        .collect()
 }
 
 /// How each arm's projects end and what model v2 adds: the share dropped by each cause,
@@ -288,19 +246,4 @@ pub fn precision_line(summary: &Summary) -> Option<String> {
             fmt_num(100.0 * p.target)
         )
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_and_bidi_characters_are_replaced() {
-        assert_eq!(plain("Bakery \u{e4}rio"), "Bakery \u{e4}rio");
-        assert!(matches!(plain("ok"), Cow::Borrowed(_)));
-        assert_eq!(
-            plain("a\0b\u{1b}[31mc\u{202e}d\u{2066}e\u{85}f\u{7f}"),
-            "a\u{fffd}b\u{fffd}[31mc\u{fffd}d\u{fffd}e\u{fffd}f\u{fffd}"
-        );
-    }
 }

@@ -64,6 +64,9 @@ pub struct RunData {
     pub monthly: Vec<Vec<MonthBand>>,
     /// Running estimates as trials were added (`convergence.json`); empty when unknown.
     pub convergence: Vec<crate::convergence::Checkpoint>,
+    /// The two arms the paired chart compares (`--pair A,B`, names checked against the
+    /// summary's arms); `None` for the best arm against the runner-up and doing nothing.
+    pub pair: Option<(String, String)>,
 }
 
 impl RunData {
@@ -88,6 +91,7 @@ impl RunData {
             arms,
             monthly: bands,
             convergence: Vec::new(),
+            pair: None,
         })
     }
 
@@ -98,6 +102,12 @@ impl RunData {
             .with_context(|| format!("cannot read {}", summary_path.display()))?;
         let summary: Summary = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a run summary", summary_path.display()))?;
+        // A summary written before runs stated their decision gets it from its figures.
+        let summary = if summary.decision.sentence.is_empty() {
+            summary.decided()
+        } else {
+            summary
+        };
         let trials_path = dir.join("trials.parquet");
         if !trials_path.exists() && summary_path.exists() {
             anyhow::bail!(

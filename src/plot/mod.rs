@@ -82,10 +82,7 @@ impl Chart {
             Chart::CashflowFan => "Cumulative cash flow, month by month".into(),
             Chart::PaybackCurve => "Chance the project has paid for itself by each month".into(),
             Chart::ValueBreakdown => "Where the money comes from and where it goes".into(),
-            Chart::PairedDifference => {
-                let (a, b) = paired_names(data);
-                format!("Net present value, {a} minus {b}, future by future")
-            }
+            Chart::PairedDifference => paired_heading(data),
             Chart::Convergence => "How the estimate settles as trials are added".into(),
         }
     }
@@ -137,15 +134,23 @@ pub fn is_chart_file(name: &str) -> bool {
             .any(|s| s == stem)
 }
 
-/// The two arms the paired chart compares: the first two, as the file lists them.
-fn paired_names(data: &RunData) -> (String, String) {
-    let name = |i: usize| {
-        data.summary
-            .arms
-            .get(i)
-            .map_or_else(|| "-".to_string(), |a| a.name.clone())
-    };
-    (name(0), name(1))
+/// The paired chart's heading: the arms each panel compares.
+fn paired_heading(data: &RunData) -> String {
+    let panels = paired_difference::panels(data);
+    let name = |i: usize| data.summary.arms[i].name.clone();
+    match panels[..] {
+        [one] => format!(
+            "Net present value, {} minus {}, future by future",
+            name(one.a),
+            one.other(data)
+        ),
+        [first, ..] => format!(
+            "Net present value, {} minus {} and minus doing nothing, future by future",
+            name(first.a),
+            first.other(data)
+        ),
+        [] => "Net present value, one plan minus another, future by future".to_string(),
+    }
 }
 
 /// Which chart files to write.

@@ -310,7 +310,8 @@ pub fn plot_area<'a, DB: DrawingBackend>(
         .build_cartesian_2d(x, y)
 }
 
-/// Axis labels, ticks and the grid, in the shared style.
+/// Axis labels, ticks and the grid, in the shared style; a narrow plot (a panel of a
+/// chart of two) gets fewer x labels, so that amounts do not run into each other.
 pub fn mesh<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     x_desc: &str,
@@ -318,13 +319,14 @@ pub fn mesh<DB: DrawingBackend>(
     x_fmt: &dyn Fn(&f64) -> String,
     y_fmt: &dyn Fn(&f64) -> String,
 ) -> DrawResult<(), DB> {
+    let (width, _) = chart.plotting_area().dim_in_pixel();
     chart
         .configure_mesh()
         .x_desc(plain(x_desc))
         .y_desc(plain(y_desc))
         .x_label_formatter(x_fmt)
         .y_label_formatter(y_fmt)
-        .x_labels(9)
+        .x_labels(if width < 900 { 5 } else { 9 })
         .y_labels(7)
         .max_light_lines(1)
         .bold_line_style(GRID.stroke_width(1))

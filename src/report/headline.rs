@@ -1,21 +1,28 @@
-//! The headline: what a shop owner needs from the run in three numbers per plan (chance
-//! of losing money, when half of the futures have paid back, the average result in today's
-//! money) and one sentence per pair of plans on how often one ends ahead of the other,
-//! naming the work packages the first plan of the pair prepares.
+//! The headline: what a shop owner needs from the run. First the decision (a plan, "do
+//! not start" or "too close to call", as `summary.json` states it), then the plans ranked
+//! by mean NPV with each one's chance to beat doing nothing, the paired figures of every
+//! pair of plans, and three numbers per plan (chance of losing money, when half of the
+//! futures have paid back, the average result in today's money), naming the work packages
+//! a plan prepares.
 
 use std::fmt::Write as _;
 
 use super::markup::{chip, escape, figure};
 use crate::output::text::{money, pct};
 use crate::plot::{RunData, arm_colour_hex};
-use crate::stats::{ArmSummary, PairSummary, Summary};
+use crate::stats::decision;
+use crate::stats::{ArmSummary, Interval, Summary};
 
 pub fn section(data: &RunData) -> String {
     let s = &data.summary;
     let mut out = String::from("<section id=\"headline\">\n<h2>The short answer</h2>\n");
-    for pair in &s.pairs {
-        out.push_str(&verdict(s, pair));
-    }
+    let _ = writeln!(
+        out,
+        "<p class=\"verdict\" id=\"decision\">{}</p>",
+        escape(&s.decision.sentence)
+    );
+    out.push_str(&ranking(s));
+    out.push_str(&pairs(s));
     out.push_str("<div class=\"cards\">\n");
     for (i, arm) in s.arms.iter().enumerate() {
         out.push_str(&card(s, i, arm));
@@ -46,32 +53,69 @@ fn arm_key(arm: &ArmSummary, field: &str) -> String {
     format!("arm.{}.{field}", arm.name)
 }
 
-fn verdict(s: &Summary, pair: &PairSummary) -> String {
-    let p = pair.p_a_npv_greater;
-    let key = format!("pair.{}.{}.p_a_npv_greater", pair.a, pair.b);
-    let diff = pair.npv_diff.mean;
-    let (ahead, lead) = match diff {
-        Some(d) if d < 0.0 => ("less", money(Some(-d))),
-        _ => ("more", money(diff)),
-    };
-    format!(
-        "<p class=\"verdict\">In {} of the simulated futures, the <strong>{}</strong> plan{} \
-         leaves the business better off than the <strong>{}</strong> plan{}. On average it is \
-         worth {} {} {} in today's money.</p>\n",
-        figure(&key, p, &pct(p)),
-        escape(&pair.a),
-        preparing(s, &pair.a),
-        escape(&pair.b),
-        p.and_then(odds)
-            .map_or_else(String::new, |o| format!(" ({o})")),
-        figure(
-            &format!("pair.{}.{}.npv_diff.mean", pair.a, pair.b),
-            diff,
-            &lead
-        ),
-        escape(&s.currency),
-        ahead,
-    )
+/// Every plan ranked by mean NPV, with its chances to beat doing nothing and to lose money.
+fn ranking(s: &Summary) -> String {
+    let mut out = String::from(
+        "<table class=\"ranking\">\n<thead><tr><th class=\"n\">Rank</th><th>Plan</th>\
+         <th class=\"n\">Mean NPV (95 % interval)</th>\
+         <th class=\"n\">Chance to beat doing nothing, P(NPV&gt;0)</th>\
+         <th class=\"n\">Chance of losing money, P(NPV&lt;0)</th></tr></thead>\n<tbody>\n",
+    );
+    for (rank, i) in decision::ranking(&s.arms).into_iter().enumerate() {
+        let a = &s.arms[i];
+        let npv = Interval::of(a.npv.mean, a.npv.se);
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"n\">{}</td><td>{}{}{}<span class=\"armlabel\">{}</span></td>\
+             <td class=\"n\">{} ({} to {})</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            rank + 1,
+            chip(i),
+            escape(&a.name),
+            preparing(s, &a.name),
+            escape(&a.label),
+            money(npv.mean),
+            money(npv.lo95),
+            money(npv.hi95),
+            escape(&pct(a.p_npv_positive)),
+            escape(&pct(a.p_npv_negative)),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+/// Every pair of plans on the same futures: the mean NPV difference with its Monte Carlo
+/// error, and the chance that the first ends ahead.
+fn pairs(s: &Summary) -> String {
+    if s.pairs.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<table class=\"pairs\">\n<thead><tr><th>Pair, same futures</th>\
+         <th class=\"n\">Mean NPV difference (\u{b1} 1.96 se)</th>\
+         <th class=\"n\">Chance the first ends ahead</th></tr></thead>\n<tbody>\n",
+    );
+    for p in &s.pairs {
+        let key = |field: &str| format!("pair.{}.{}.{field}", p.a, p.b);
+        let d = &p.npv_diff;
+        let err = d.hi95.zip(d.mean).map(|(hi, m)| hi - m);
+        let _ = writeln!(
+            out,
+            "<tr><td>{} minus {}</td><td class=\"n\">{} \u{b1} {} {}</td><td class=\"n\">{}</td></tr>",
+            escape(&p.a),
+            escape(&p.b),
+            figure(&key("npv_diff.mean"), d.mean, &money(d.mean)),
+            money(err),
+            escape(&s.currency),
+            figure(
+                &key("p_a_npv_greater"),
+                p.p_a_npv_greater,
+                &pct(p.p_a_npv_greater)
+            ),
+        );
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
 }
 
 /// " (after preparing: a, b)" when the arm named `arm` prepares, else nothing.

@@ -101,9 +101,10 @@ fn caption(chart: Chart) -> &'static str {
              more futures would not change the figures."
         }
         Chart::PairedDifference => {
-            "Both plans are simulated in the same futures: same customers, same luck. Each bar \
+            "Every plan is simulated in the same futures: same customers, same luck. Each bar \
              counts how often the first plan ends ahead (right of zero) or behind (left) the second, \
-             and by how much."
+             and by how much. Unless the run names a pair, the left panel sets the best plan \
+             against the next best, the right one against doing nothing (its own NPV against 0)."
         }
     }
 }

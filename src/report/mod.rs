@@ -86,12 +86,22 @@ pub fn finish_into(
 /// (the folder's `sensitivity.json` included). New charts are drawn into a staging folder
 /// that replaces `charts/` only once complete, and the report is written under a temporary
 /// name and renamed, so a failure leaves the old files whole. With neither PNG nor SVG
-/// asked for, the existing charts are left alone.
-pub fn rerender(run_dir: &Path, formats: Formats) -> Result<PathBuf> {
+/// asked for, the existing charts are left alone. `pair` (`--pair A,B`) names the arms
+/// of the paired chart.
+///
+/// # Errors
+/// A folder that is not a run folder, a `pair` that does not name two of its arms (exit
+/// code 2), files that cannot be read or written.
+pub fn rerender(
+    run_dir: &Path,
+    formats: Formats,
+    pair: &Option<(String, String)>,
+) -> Result<PathBuf> {
     if !run_dir.is_dir() {
         anyhow::bail!("{} is not a run folder", run_dir.display());
     }
-    let data = RunData::load(run_dir)?;
+    let mut data = RunData::load(run_dir)?;
+    data.pair = crate::job::check_pair(pair, data.summary.arms.iter().map(|a| a.name.as_str()))?;
     let svgs = plot::render_all_svg(&data)?;
     let sensitivity = read_sensitivity(run_dir);
     if formats.png || formats.svg {

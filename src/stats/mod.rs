@@ -13,8 +13,10 @@
 //!   and [`Sketch`]es whose bucket width bounds the error, in memory that does not grow
 //!   with the trials.
 //!
-//! [`summary`] joins the two into the serialisable types the outputs write.
+//! [`summary`] joins the two into the serialisable types the outputs write, and
+//! [`decision`] reads from them what the run recommends.
 
+pub mod decision;
 pub mod exact;
 pub mod moments;
 pub mod sketch;
@@ -25,8 +27,8 @@ pub mod tally;
 pub use moments::Moments;
 pub use sketch::Sketch;
 pub use summary::{
-    ArmSummary, Channels, Figures, Interval, KpiInfo, MODEL_VERSION, PairFigures, PairSummary,
-    Precision, Quantiles, Stats, Summary,
+    ArmSummary, Channels, Choice, Decision, Figures, Interval, KpiInfo, MODEL_VERSION, PairFigures,
+    PairSummary, Precision, Quantiles, Stats, Summary,
 };
 pub use tally::{ArmTally, PairTally, Tally};
 

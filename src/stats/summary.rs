@@ -101,6 +101,9 @@ pub struct ArmSummary {
     pub net: Stats,
     pub p_roi_negative: Option<f64>,
     pub p_npv_negative: Option<f64>,
+    /// P(npv > 0): the chance to beat doing nothing.
+    #[serde(default)]
+    pub p_npv_positive: Option<f64>,
     pub npv_var5: Option<f64>,
     pub npv_cvar5: Option<f64>,
     pub p_payback: Option<f64>,
@@ -126,6 +129,8 @@ pub struct ArmSummary {
     /// Standard errors of the headline probabilities (binomial).
     pub p_roi_negative_se: Option<f64>,
     pub p_npv_negative_se: Option<f64>,
+    #[serde(default)]
+    pub p_npv_positive_se: Option<f64>,
     pub p_payback_se: Option<f64>,
     pub p_dropped_se: Option<f64>,
     pub investment_mean: Option<f64>,
@@ -148,6 +153,29 @@ pub struct PairSummary {
     pub p_a_npv_greater: Option<f64>,
     pub npv_diff: Interval,
     pub roi_diff: Interval,
+}
+
+/// What a run recommends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    /// Start the arm named in `Decision::arm`.
+    Arm,
+    /// Do not start: no arm's mean NPV is above 0.
+    #[default]
+    DoNothing,
+    /// Too close to call: see `Decision::reason`.
+    TooClose,
+}
+
+/// The recommended choice, why, and the sentence the terminal and the report lead with.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub choice: Choice,
+    /// The recommended arm; `None` unless `choice` is `arm`.
+    pub arm: Option<String>,
+    pub reason: String,
+    pub sentence: String,
 }
 
 /// A `--precision` run's target (see [`crate::convergence`]) and outcome.
@@ -192,11 +220,15 @@ pub struct Summary {
     /// How the quantiles were computed (exact, or a sketch with its error bound).
     #[serde(default)]
     pub quantiles: Quantiles,
+    /// What the run recommends (`Decision::of`, in [`super::decision`]); an older summary without one gets it
+    /// when it is read back ([`Summary::decided`]).
+    #[serde(default)]
+    pub decision: Decision,
 }
 
 impl Summary {
     /// A run's summary: the scenario's labels, the arms' and pairs' statistics over `n`
-    /// trials and how its quantiles were computed.
+    /// trials, how its quantiles were computed, and the decision they lead to.
     pub fn new(
         sc: &Scenario,
         model: &Model,
@@ -205,7 +237,7 @@ impl Summary {
         pairs: Vec<PairSummary>,
         quantiles: Quantiles,
     ) -> Summary {
-        Summary {
+        let summary = Summary {
             scenario: sc.name.clone(),
             title: sc.title.clone(),
             currency: sc.currency.clone(),
@@ -228,7 +260,16 @@ impl Summary {
             precision: None,
             levers: None,
             quantiles,
-        }
+            decision: Decision::default(),
+        };
+        summary.decided()
+    }
+
+    /// The summary with its [`Decision`] computed from its arms and pairs (for a summary
+    /// read from a `summary.json` written before runs stated one).
+    pub fn decided(mut self) -> Summary {
+        self.decision = Decision::of(&self);
+        self
     }
 }
 
@@ -313,6 +354,7 @@ impl ArmSummary {
         let n = t.rows as f64;
         let p_roi_negative = share(t.roi_negative, t.roi_rows);
         let p_npv_negative = share(t.npv_negative, t.rows);
+        let p_npv_positive = t.p_npv_positive();
         let p_payback = share(t.paid_back, t.rows);
         let p_dropped = share(t.dropped, t.rows);
         let [gate, review, hazard] = t.dropped_by.map(|c| share(c, t.rows));
@@ -332,6 +374,7 @@ impl ArmSummary {
             label: arm.label.clone(),
             p_roi_negative,
             p_npv_negative,
+            p_npv_positive,
             npv_var5: f.npv.p5,
             npv_cvar5: f.npv_cvar5,
             p_payback,
@@ -346,6 +389,7 @@ impl ArmSummary {
             clamped: clamped_map(model, i, clamped),
             p_roi_negative_se: binom_se(p_roi_negative, t.roi_rows as f64),
             p_npv_negative_se: binom_se(p_npv_negative, n),
+            p_npv_positive_se: binom_se(p_npv_positive, n),
             p_payback_se: binom_se(p_payback, n),
             p_dropped_se: binom_se(p_dropped, n),
             investment_mean: f.investment_mean,

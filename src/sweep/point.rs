@@ -47,7 +47,7 @@ impl ArmPoint {
         ArmPoint {
             arm: s.name.clone(),
             p_npv_negative: s.p_npv_negative,
-            p_npv_positive: t.p_npv_positive(),
+            p_npv_positive: s.p_npv_positive,
             p_roi_negative: s.p_roi_negative,
             p_roi_positive: t.p_roi_positive(),
             npv_mean: s.npv.mean,

@@ -1,6 +1,7 @@
 //! All integration tests of alignsim in one binary.
 
 mod cli;
+mod decision;
 mod determinism;
 mod distributions;
 mod extremes;

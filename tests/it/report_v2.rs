@@ -138,7 +138,7 @@ fn the_v2_bakery_report_shows_reviews_discoveries_and_preparation() {
     assert!(
         section(&doc, "headline")
             .unwrap()
-            .contains("the aligned plan (after preparing: order_kpi, stock_link) leaves")
+            .contains("aligned (after preparing: order_kpi, stock_link)")
     );
 }
 
