@@ -208,18 +208,24 @@ fn validate_one(path: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// Prints a line of text for the terminal, its control characters neutralised.
+///
+/// A closed stdout (`alignsim run ... | head`) is not an error: the results are on disk
+/// already, so what cannot be printed is dropped instead of ending the program.
 fn say(text: &str) {
-    println!("{}", text::terminal(text));
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{}", text::terminal(text));
 }
 
 /// Prints text without adding a line break.
 fn say_raw(text: &str) {
-    print!("{}", text::terminal(text));
+    use std::io::Write;
+    let _ = write!(std::io::stdout(), "{}", text::terminal(text));
 }
 
 /// Prints a line to stderr, its control characters neutralised.
 fn warn(text: &str) {
-    eprintln!("{}", text::terminal(text));
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{}", text::terminal(text));
 }
 
 /// Prints an error and picks the exit code: 2 for bad input, 130 (143) after Ctrl-C

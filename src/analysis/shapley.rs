@@ -126,6 +126,8 @@ pub fn attribute(
         each_outcome(model, &arms, start..end, progress, |v, t, o| {
             npv[v][(t - start) as usize] = o.npv;
         })?;
+        // Trial `j` of the chunk reads every hybrid's NPV in that trial.
+        #[allow(clippy::needless_range_loop)]
         for j in 0..len {
             let v = |mask: usize| npv[index[mask]][j];
             gap.push(v((1 << N) - 1) - v(0));

@@ -344,19 +344,8 @@ impl Model {
                 u_disc: &d.u_disc,
             };
             let g = j % PATH_GROUP;
-            for (ai, arm) in self.arms.iter().enumerate() {
-                for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
-                    *dst = d.values[si];
-                }
-                if !self.lean {
-                    let values = self.varying.iter().map(|v| d.values[v.slots[ai]]);
-                    batch.inputs.extend(values);
-                }
-                if let Some((s, step)) = arm.shift {
-                    p[s as usize] = (p[s as usize] + step).clamp(0.0, 1.0);
-                }
-                let prep = self.prepare(arm, &d.values, &mut p);
-                let [adoption, revenue_base] = &mut sums[ai];
+            for (ai, [adoption, revenue_base]) in sums.iter_mut().enumerate() {
+                let prep = self.arm_params(ai, &d.values, &mut p, &mut batch.inputs);
                 let at = (ai * PATH_GROUP + g) * h1;
                 let monthly = trial::Monthly {
                     cum_cf: &mut paths[at..at + h1],
@@ -374,16 +363,7 @@ impl Model {
                 ));
             }
             if !self.lean && (g + 1 == PATH_GROUP || j + 1 == n) {
-                let (first, count) = (j - g, g + 1);
-                for ai in 0..n_arms {
-                    let group = &paths[ai * PATH_GROUP * h1..][..count * h1];
-                    for t in 0..h1 {
-                        let dst = &mut batch.cum_cf[(ai * h1 + t) * n + first..][..count];
-                        for (k, dst) in dst.iter_mut().enumerate() {
-                            *dst = group[k * h1 + t];
-                        }
-                    }
-                }
+                batch.move_paths(&paths, j - g, g + 1);
             }
         }
         for (ai, [adoption, revenue_base]) in sums.iter().enumerate() {
@@ -392,19 +372,48 @@ impl Model {
                 batch.revenue_base_sum[ai * h1 + t] = revenue_base.total(t);
             }
         }
+        self.count_clamped(&d.clamped, &mut batch.clamped);
+        batch
+    }
+
+    /// Arm `ai`'s parameters in a trial whose slot values are `values`, into `p`: its
+    /// varying values recorded in `inputs` (unless lean), then its shift and its
+    /// preparation applied. Returns what the preparation costs and takes.
+    #[inline]
+    fn arm_params(
+        &self,
+        ai: usize,
+        values: &[f64],
+        p: &mut [f64; NSYM],
+        inputs: &mut Vec<f64>,
+    ) -> Prep {
+        let arm = &self.arms[ai];
+        for (dst, &si) in p.iter_mut().zip(arm.slot.iter()) {
+            *dst = values[si];
+        }
+        if !self.lean {
+            inputs.extend(self.varying.iter().map(|v| values[v.slots[ai]]));
+        }
+        if let Some((s, step)) = arm.shift {
+            p[s as usize] = (p[s as usize] + step).clamp(0.0, 1.0);
+        }
+        self.prepare(arm, values, p)
+    }
+
+    /// The clamped draws of every arm (per slot in `by_slot`), laid out per arm as
+    /// [`Model::clamp_stride`] says, into `out`.
+    fn count_clamped(&self, by_slot: &[u64], out: &mut [u64]) {
         let stride = self.clamp_stride();
-        for (ai, arm) in self.arms.iter().enumerate() {
-            let counts = &mut batch.clamped[ai * stride..][..stride];
-            for s in 0..NSYM {
-                counts[s] = d.clamped[arm.slot[s]];
+        for (arm, counts) in self.arms.iter().zip(out.chunks_mut(stride)) {
+            for (count, &si) in counts.iter_mut().zip(arm.slot.iter()) {
+                *count = by_slot[si];
             }
             for &wi in &arm.prepare {
                 for (f, &si) in self.work[wi].slot.iter().enumerate() {
-                    counts[NSYM + 3 * wi + f] = d.clamped[si];
+                    counts[NSYM + 3 * wi + f] = by_slot[si];
                 }
             }
         }
-        batch
     }
 }
 
@@ -704,6 +713,22 @@ struct Buffers {
 }
 
 impl Batch {
+    /// Moves the paths of `count` trials from `first` on, `[arm][trial][month]` in `paths`
+    /// (room for [`PATH_GROUP`] trials per arm), into the batch's month-major paths.
+    fn move_paths(&mut self, paths: &[f64], first: usize, count: usize) {
+        let (n, h1) = (self.n, self.months);
+        let n_arms = self.cum_cf.len() / (n * h1).max(1);
+        for ai in 0..n_arms {
+            let group = &paths[ai * PATH_GROUP * h1..][..count * h1];
+            for t in 0..h1 {
+                let dst = &mut self.cum_cf[(ai * h1 + t) * n + first..][..count];
+                for (k, dst) in dst.iter_mut().enumerate() {
+                    *dst = group[k * h1 + t];
+                }
+            }
+        }
+    }
+
     /// The outcomes of arm `arm`, one per trial of the batch, in trial order.
     pub fn outcomes_of(&self, arm: usize) -> impl Iterator<Item = &Outcome> + Clone {
         let n_arms = (self.outcomes.len() / self.n.max(1)).max(1);

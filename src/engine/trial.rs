@@ -333,7 +333,7 @@ impl Effects {
     fn review_held(&self, tau: usize, t: usize, h: usize) -> bool {
         self.review_every > 0
             && tau >= self.review_grace
-            && (tau - self.review_grace) % self.review_every == 0
+            && (tau - self.review_grace).is_multiple_of(self.review_every)
             && tau > self.pilot
             && t < h
     }

@@ -82,6 +82,15 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
             MoneyPerMonth,
         ),
         ReviewNoise => ("Error of a review's reading, with perfect KPIs", Share),
+        _ => describe_kpi_weights_scores(sym),
+    }
+}
+
+/// [`describe`] for the KPI, the effect weights and the alignment scores.
+fn describe_kpi_weights_scores(sym: Sym) -> (&'static str, Unit) {
+    use Sym::*;
+    use Unit::*;
+    match sym {
         KpiBaseline => ("KPI level today", Kpi),
         KpiChange => ("Relative KPI change at full adoption", Share),
         KpiValuePerUnit => (
@@ -112,6 +121,8 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
         Measurement => ("Measurement: clear KPIs", Score),
         Integration => ("Integration across the business", Score),
         Ethics => ("Ethics and customer trust", Score),
+        // Every other parameter is described by `describe`.
+        _ => (sym.def().key, Share),
     }
 }
 

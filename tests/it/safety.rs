@@ -596,3 +596,26 @@ fn sigterm_ends_a_run_after_the_simulation_within_seconds() {
     assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
     assert!(hidden(dir.path()).is_empty(), "{:?}", hidden(dir.path()));
 }
+
+/// `alignsim run ... | head -1`: a reader that stops reading does not make the run fail or
+/// panic; the results are written as usual.
+#[test]
+fn a_closed_stdout_neither_fails_nor_panics_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let mut child = Command::new(cargo_bin("alignsim"))
+        .args(["run", &s(&crate::bakery_path()), "--trials", "500"])
+        .args(["--charts", "none", "--out", &s(&out)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the program prints anything.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.join("summary.json").is_file());
+}
