@@ -42,6 +42,10 @@ const OWN_FILES: &[&str] = &[
     "tornado.csv",
     "evpi.csv",
     "sobol.csv",
+    // explain and plan
+    "explain.json",
+    "plan.json",
+    "plans.csv",
 ];
 
 /// The folder of chart files inside an output folder.
@@ -50,8 +54,22 @@ const CHARTS: &str = "charts";
 /// Files whose alignsim provenance keys mark their folder as alignsim's.
 const VERSIONED_MARKS: &[&str] = &["manifest.json", "shard.json", "sweep-shard.json"];
 
-/// Keys of `sensitivity.json`, the mark of a sensitivity folder (which has no manifest).
-const SENSITIVITY_KEYS: &[&str] = &["scenario", "tornado", "evpi", "sentences", "notes"];
+/// Files that mark the folders without a manifest, with the keys each must have: a
+/// sensitivity analysis, an explanation, a plan search.
+const KEYED_MARKS: &[(&str, &[&str])] = &[
+    (
+        "sensitivity.json",
+        &["scenario", "tornado", "evpi", "sentences", "notes"],
+    ),
+    (
+        "explain.json",
+        &["scenario", "levers", "attribution", "sentence"],
+    ),
+    (
+        "plan.json",
+        &["scenario", "arm", "plans", "best", "sentence"],
+    ),
+];
 
 /// Why an existing folder may not be replaced.
 pub enum Refusal {
@@ -108,8 +126,9 @@ fn is_marked(dir: &Path) -> bool {
     VERSIONED_MARKS
         .iter()
         .any(|m| json(m).is_some_and(|map| versioned(&map)))
-        || json("sensitivity.json")
-            .is_some_and(|map| SENSITIVITY_KEYS.iter().all(|k| map.contains_key(*k)))
+        || KEYED_MARKS.iter().any(|(file, keys)| {
+            json(file).is_some_and(|map| keys.iter().all(|k| map.contains_key(*k)))
+        })
 }
 
 /// The first entry of an output folder that alignsim does not write there.
