@@ -107,7 +107,7 @@ fn simulate(
     each_outcome(model, &arms, 0..trials, progress, |v, t, o| {
         npv[v][t as usize] = o.npv;
         // The preparation channel is minus its cost.
-        cost[v][t as usize] = -o.channels[9];
+        cost[v][t as usize] = 0.0 - o.channels[9];
     })?;
     Ok(subsets
         .iter()
