@@ -1,5 +1,6 @@
 //! All integration tests of alignsim in one binary.
 
+mod analysis;
 mod cli;
 mod decision;
 mod determinism;
