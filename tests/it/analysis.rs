@@ -733,7 +733,6 @@ fn plan_without_work_packages_exits_2() {
 }
 
 #[test]
-#[ignore = "explain and plan folders carry no mark of alignsim (src/output/owned.rs knows neither explain.json nor plan.json), so a second run into the same folder is refused with exit 2"]
 fn explain_and_plan_replace_their_own_folders() {
     let tmp = tempfile::tempdir().unwrap();
     for (name, args) in [
