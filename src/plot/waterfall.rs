@@ -95,9 +95,10 @@ pub fn draw<DB: DrawingBackend>(
     step(&mut chart, (0.0, at.gap), 0.0, TOTAL)?;
     value_label(&mut chart, at.gap, 0.0, &fmt_money(at.gap), gap)?;
     vline(&mut chart, 0.0, ZERO.stroke_width(2), None)?;
+    let short = |p: &str| player_words(p).split(" (").next().unwrap_or(p).to_string();
     let names: Vec<String> = shares
         .iter()
-        .map(|(p, _)| player_words(p).to_string())
+        .map(|(p, _)| short(p))
         .chain(["the gap".to_string()])
         .collect();
     row_labels(root, &chart, &names)?;
