@@ -627,6 +627,7 @@ fn page_with_sentence(out: &Path, json: &str) -> String {
         .find(|n| n.attribute("class") == Some("verdict"))
         .expect("the sentence")
         .descendants()
+        .filter(|n| n.is_text())
         .filter_map(|n| n.text())
         .collect();
     assert_eq!(verdict, sentence);
