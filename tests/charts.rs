@@ -568,3 +568,102 @@ fn convergence_chart_follows_the_trace() {
     assert!(svg.contains("How the estimate settles"));
     assert!(svg.contains("known to within"));
 }
+
+#[test]
+fn levers_chart_and_section_come_with_the_levers() {
+    let charts = shared_run().join("charts");
+    check_svg(&std::fs::read_to_string(charts.join("levers.svg")).unwrap());
+    let html = report_text(shared_run());
+    let doc = parse_html(&html);
+    let section = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("levers"))
+        .expect("a levers section");
+    let text: String = section
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(text.contains("Where alignment pays first"), "{text}");
+    assert!(text.contains("For the aligned plan, +0.1 of "), "{text}");
+    assert!(text.contains("For the misaligned plan, +0.1 of "), "{text}");
+    assert!(
+        section.descendants().any(|n| n.has_tag_name("table")),
+        "a table of the levers"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), SCENARIO, &["--levers", "0", "--charts", "svg"]);
+    assert!(!out.join("charts").join("levers.svg").exists());
+    assert!(out.join("charts").join("roi_risk_curve.svg").is_file());
+    let html = report_text(&out);
+    assert!(!html.contains("id=\"levers\""));
+    assert!(!html.contains("chart-levers"));
+}
+
+/// Runs an analysis command (`explain` or `plan`) on the preparation fixture into `dir/out`.
+fn analysis(dir: &Path, args: &[&str]) -> PathBuf {
+    let out = dir.join("out");
+    Command::cargo_bin("alignsim")
+        .unwrap()
+        .args(args)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/work.toml"))
+        .args(["--trials", "300", "--threads", "2", "-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    out
+}
+
+/// The page's text, with the sentence of the analysis's JSON file in it.
+fn page_with_sentence(out: &Path, json: &str) -> String {
+    let done: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join(json)).unwrap()).unwrap();
+    let sentence = done["sentence"].as_str().unwrap().to_string();
+    let html = report_text(out);
+    let doc = parse_html(&html);
+    let verdict: String = doc
+        .descendants()
+        .find(|n| n.attribute("class") == Some("verdict"))
+        .expect("the sentence")
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(verdict, sentence);
+    html
+}
+
+#[test]
+fn explain_folder_has_a_waterfall_and_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = analysis(dir.path(), &["explain"]);
+    let svg = std::fs::read_to_string(out.join("charts").join("waterfall.svg")).unwrap();
+    check_svg(&svg);
+    assert!(svg_text(&svg).contains("Why aligned is worth more than misaligned"));
+    assert_eq!(
+        png_size(&out.join("charts").join("waterfall.png")),
+        (plot::WIDTH, plot::HEIGHT)
+    );
+    let html = page_with_sentence(&out, "explain.json");
+    assert!(html.contains("id=\"chart-waterfall\""));
+    assert!(html.contains("the gap, aligned minus misaligned"));
+    assert!(html.contains("id=\"levers\""));
+}
+
+#[test]
+fn plan_folder_has_a_frontier_and_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = analysis(
+        dir.path(),
+        &["plan", "--arm", "misaligned", "--budget", "3000"],
+    );
+    let svg = std::fs::read_to_string(out.join("charts").join("frontier.svg")).unwrap();
+    check_svg(&svg);
+    let text = svg_text(&svg);
+    assert!(text.contains("no preparation"), "{text}");
+    assert!(text.contains("budget 3,000 USD"), "{text}");
+    let html = page_with_sentence(&out, "plan.json");
+    assert!(html.contains("id=\"chart-frontier\""));
+    assert!(html.contains("<table class=\"plans\">"));
+}

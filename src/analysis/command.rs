@@ -1,10 +1,11 @@
 //! `alignsim explain` and `alignsim plan`: scenario -> the variants of [`super`] ->
-//! `output/<name>-explain/` (`explain.json`) or `output/<name>-plan/` (`plan.json`,
-//! `plans.csv`), written atomically, and the sentence a client reads.
+//! `output/<name>-explain/` (`explain.json`, `charts/waterfall.*`, `report.html`) or
+//! `output/<name>-plan/` (`plan.json`, `plans.csv`, `charts/frontier.*`, `report.html`),
+//! written atomically, and the sentence a client reads.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +18,8 @@ use crate::engine::Model;
 use crate::error::{UsageError, did_you_mean};
 use crate::output::text::pct;
 use crate::output::{self, Staging};
-use crate::plot::fmt_money;
+use crate::plot::{self, About, Formats, fmt_money, frontier, waterfall};
+use crate::report::{CHARTS_DIR, REPORT_FILE, pages};
 use crate::scenario::Scenario;
 
 /// Trials the analyses simulate unless `--trials` says otherwise: each trial is simulated
@@ -157,24 +159,13 @@ pub fn explain(args: &ExplainArgs) -> Result<(Explained, PathBuf)> {
     };
     let staging = Staging::new(&s.out_dir)?;
     output::write_json(&staging.path().join("explain.json"), &done)?;
+    let about = about(&s);
+    write_explain_page(staging.path(), &done, &about, args.output.charts.formats())?;
     staging.commit()?;
     Ok((done, s.out_dir))
 }
 
-/// A player in a reader's words.
-pub fn player_words(player: &str) -> &'static str {
-    match player {
-        "strategic" => "strategic alignment",
-        "fit" => "technology fit",
-        "culture" => "culture",
-        "measurement" => "measurement",
-        "integration" => "integration",
-        "ethics" => "ethics",
-        "initiative" => "the system itself (its costs and promises)",
-        "rollout" => "the roll-out (pilot, gate and reviews)",
-        _ => "the preparation",
-    }
-}
+pub use crate::plot::levers::player_words;
 
 fn arm_label(sc: &Scenario, name: &str) -> String {
     sc.arms.iter().find(|a| a.name == name).map_or_else(
@@ -315,8 +306,61 @@ pub fn plan(args: &PlanArgs) -> Result<(Planned, PathBuf)> {
         &staging.path().join("plans.csv"),
         &mut plans_frame(&done.search)?,
     )?;
+    let about = about(&s);
+    write_plan_page(staging.path(), &done, &about, args.output.charts.formats())?;
     staging.commit()?;
     Ok((done, s.out_dir))
+}
+
+/// What the charts' second title line names.
+fn about(s: &Setup) -> About<'_> {
+    About {
+        title: &s.scenario.title,
+        currency: &s.scenario.currency,
+        trials: s.trials,
+    }
+}
+
+/// Writes an explanation's `charts/waterfall.*` (as `formats` asks) and `report.html` into
+/// the staged folder `dir`.
+fn write_explain_page(dir: &Path, e: &Explained, about: &About, formats: Formats) -> Result<()> {
+    let at = &e.attribution;
+    let svg = waterfall::svg(at, about)?;
+    if formats.png || formats.svg {
+        let png = |path: &Path| waterfall::png(at, about, path);
+        plot::write_figure(
+            &dir.join(CHARTS_DIR),
+            waterfall::FILE_STEM,
+            formats,
+            &svg,
+            &png,
+        )?;
+    }
+    let page = pages::explain_page(about, &e.sentence, at, &e.levers, &svg);
+    write_report(dir, &page)
+}
+
+/// Writes a plan search's `charts/frontier.*` (as `formats` asks) and `report.html` into
+/// the staged folder `dir`.
+fn write_plan_page(dir: &Path, p: &Planned, about: &About, formats: Formats) -> Result<()> {
+    let s = &p.search;
+    let svg = frontier::svg(s, about)?;
+    if formats.png || formats.svg {
+        let png = |path: &Path| frontier::png(s, about, path);
+        plot::write_figure(
+            &dir.join(CHARTS_DIR),
+            frontier::FILE_STEM,
+            formats,
+            &svg,
+            &png,
+        )?;
+    }
+    write_report(dir, &pages::plan_page(about, &p.sentence, s, &svg))
+}
+
+fn write_report(dir: &Path, page: &str) -> Result<()> {
+    let path = dir.join(REPORT_FILE);
+    std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `plans.csv`: one row per plan simulated.

@@ -9,6 +9,8 @@ mod cashflow_fan;
 mod convergence;
 pub mod data;
 pub mod evpi;
+pub mod frontier;
+pub mod levers;
 mod npv_distribution;
 mod paired_difference;
 mod payback_curve;
@@ -18,6 +20,7 @@ mod style;
 pub mod sweep;
 pub mod tornado;
 mod value_breakdown;
+pub mod waterfall;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -48,10 +51,11 @@ pub enum Chart {
     ValueBreakdown,
     PairedDifference,
     Convergence,
+    Levers,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 7] = [
+    pub const ALL: [Chart; 8] = [
         Chart::RoiRiskCurve,
         Chart::NpvDistribution,
         Chart::CashflowFan,
@@ -59,6 +63,7 @@ impl Chart {
         Chart::ValueBreakdown,
         Chart::PairedDifference,
         Chart::Convergence,
+        Chart::Levers,
     ];
 
     /// File name without extension, e.g. `roi_risk_curve`.
@@ -71,6 +76,7 @@ impl Chart {
             Chart::ValueBreakdown => "value_breakdown",
             Chart::PairedDifference => "paired_difference",
             Chart::Convergence => "convergence",
+            Chart::Levers => "levers",
         }
     }
 
@@ -84,14 +90,17 @@ impl Chart {
             Chart::ValueBreakdown => "Where the money comes from and where it goes".into(),
             Chart::PairedDifference => paired_heading(data),
             Chart::Convergence => "How the estimate settles as trials are added".into(),
+            Chart::Levers => levers::HEADING.into(),
         }
     }
 
-    /// Whether the run has what the chart needs (the paired difference needs two arms).
+    /// Whether the run has what the chart needs (the paired difference needs two arms, the
+    /// levers chart the run's levers).
     pub fn available(self, data: &RunData) -> bool {
         match self {
             Chart::PairedDifference => data.arms.len() >= 2,
             Chart::Convergence => data.convergence.len() >= 2 && !data.arms.is_empty(),
+            Chart::Levers => !levers::by_arm(data).is_empty(),
             _ => !data.arms.is_empty(),
         }
     }
@@ -110,13 +119,15 @@ impl Chart {
             Chart::ValueBreakdown => value_breakdown::draw(root, data),
             Chart::PairedDifference => paired_difference::draw(root, data),
             Chart::Convergence => convergence::draw(root, data),
+            Chart::Levers => levers::draw(root, data),
         }?;
         root.present()
     }
 }
 
 /// Whether `name` is a chart file alignsim writes into a `charts/` folder: a run's, a
-/// sweep's or a sensitivity analysis's chart, as `.png` or `.svg`.
+/// sweep's, a sensitivity analysis's, an explanation's or a plan's chart, as `.png` or
+/// `.svg`.
 pub fn is_chart_file(name: &str) -> bool {
     let Some((stem, ext)) = name.rsplit_once('.') else {
         return false;
@@ -131,6 +142,7 @@ pub fn is_chart_file(name: &str) -> bool {
             .map(|c| c.file_stem())
             .chain(sweep)
             .chain([tornado::FILE_STEM, evpi::FILE_STEM, sobol::FILE_STEM])
+            .chain([waterfall::FILE_STEM, frontier::FILE_STEM])
             .any(|s| s == stem)
 }
 
@@ -150,6 +162,26 @@ fn paired_heading(data: &RunData) -> String {
             first.other(data)
         ),
         [] => "Net present value, one plan minus another, future by future".to_string(),
+    }
+}
+
+/// What the second title line of an analysis chart (explain's waterfall, plan's frontier)
+/// names: the scenario, the futures simulated and the currency.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    pub title: &'a str,
+    pub currency: &'a str,
+    pub trials: u64,
+}
+
+impl About<'_> {
+    /// The second title line, ending with `what`.
+    fn subtitle(&self, what: &str) -> String {
+        format!(
+            "{}  \u{b7}  {} simulated futures  \u{b7}  {what}",
+            self.title,
+            crate::dist::fmt_num(self.trials as f64)
+        )
     }
 }
 
@@ -209,6 +241,26 @@ pub fn render_all_svg(data: &RunData) -> Result<Vec<(Chart, String)>> {
         .filter(|c| c.available(data))
         .map(|c| Ok((c, render_svg(c, data)?)))
         .collect()
+}
+
+/// Writes one analysis chart into `dir` (created if missing) as `formats` asks: `svg` as
+/// `STEM.svg`, and a PNG drawn by `png` as `STEM.png`.
+pub fn write_figure(
+    dir: &Path,
+    stem: &str,
+    formats: Formats,
+    svg: &str,
+    png: &dyn Fn(&Path) -> Result<()>,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if formats.svg {
+        let path = dir.join(format!("{stem}.svg"));
+        std::fs::write(&path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if formats.png {
+        png(&dir.join(format!("{stem}.png")))?;
+    }
+    Ok(())
 }
 
 /// Writes the chart files into `dir` (created if missing): the given SVG texts as `.svg`

@@ -8,12 +8,12 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::markup::{escape, inline_svg};
-use super::{assumptions, discoveries, endings, headline, method, preparation, tables};
+use super::{assumptions, discoveries, endings, headline, levers, method, preparation, tables};
 use crate::plot::{Chart, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
-/// The whole page; the sensitivity section, when there is an analysis, goes after the
-/// charts.
+/// The whole page; the levers section, when the run has levers, goes before the charts,
+/// and the sensitivity section, when there is an analysis, after them.
 pub fn render(
     data: &RunData,
     svgs: &[(Chart, String)],
@@ -31,6 +31,7 @@ pub fn render(
     page.push_str(&endings::section(data));
     page.push_str(&discoveries::section(data));
     page.push_str(&preparation::section(data));
+    page.push_str(&levers::section(data, svgs));
     page.push_str(&charts(data, svgs));
     if let Some(analysis) = sensitivity {
         page.push_str(&sensitivity::report::section(analysis)?);
@@ -44,6 +45,30 @@ pub fn render(
     page.push_str("Every figure is a model result under the assumptions listed above, not a forecast.</footer>\n");
     page.push_str("</main>\n</body>\n</html>\n");
     Ok(page)
+}
+
+/// A page of an analysis folder (`explain`, `plan`) in the run report's style: `body`
+/// under a header of a kicker, a title and a line about the figures.
+pub fn analysis_page(kicker: &str, title: &str, sub: &str, body: &str) -> String {
+    let mut page = String::with_capacity(body.len() + 8 * 1024);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    let _ = writeln!(page, "<title>{}: alignsim</title>", escape(title));
+    let _ = writeln!(page, "<style>{}</style>\n</head>\n<body>\n<main>", CSS);
+    let _ = write!(
+        page,
+        "<header>\n<p class=\"kicker\">{}</p>\n<h1>{}</h1>\n<p class=\"sub\">{}</p>\n</header>\n",
+        escape(kicker),
+        escape(title),
+        escape(sub)
+    );
+    page.push_str(body);
+    page.push_str(
+        "<footer>Made with alignsim, a Monte Carlo simulator of AI-automation projects. ",
+    );
+    page.push_str("Every figure is a model result under the scenario's assumptions, not a forecast.</footer>\n");
+    page.push_str("</main>\n</body>\n</html>\n");
+    page
 }
 
 fn header(data: &RunData) -> String {
@@ -100,6 +125,7 @@ fn caption(chart: Chart) -> &'static str {
              with the range it is known to (95 %). A band that has shrunk to a thin line means \
              more futures would not change the figures."
         }
+        Chart::Levers => levers::CAPTION,
         Chart::PairedDifference => {
             "Every plan is simulated in the same futures: same customers, same luck. Each bar \
              counts how often the first plan ends ahead (right of zero) or behind (left) the second, \
@@ -109,9 +135,10 @@ fn caption(chart: Chart) -> &'static str {
     }
 }
 
+/// The charts section: every chart but the levers chart, which has a section of its own.
 fn charts(data: &RunData, svgs: &[(Chart, String)]) -> String {
     let mut out = String::from("<section id=\"charts\">\n<h2>The charts</h2>\n");
-    for (chart, svg) in svgs {
+    for (chart, svg) in svgs.iter().filter(|(c, _)| *c != Chart::Levers) {
         let _ = write!(
             out,
             "<figure id=\"chart-{stem}\" class=\"chart\">\n<div class=\"svg\">{svg}</div>\n\

@@ -7,14 +7,19 @@
 //! values; only the rerender reads them back from the folder's files. Every piece of user
 //! text (titles, labels, names, units) is HTML-escaped, and the markup is well-formed XML
 //! as well as HTML.
+//!
+//! The folders of `alignsim explain` and `alignsim plan` get a page of their own in the
+//! same style ([`pages`]).
 
 mod assumptions;
 mod discoveries;
 mod endings;
 mod headline;
 mod html;
+mod levers;
 pub mod markup;
 mod method;
+pub mod pages;
 mod preparation;
 mod tables;
 
