@@ -427,6 +427,7 @@ pub fn plan_sentence(sc: &Scenario, s: &Search) -> String {
         );
     }
     let rise = b.npv_mean - none.npv_mean;
+    let what = labels(sc, &b.packages);
     let still = if b.npv_mean < 0.0 {
         format!(
             " Even so the plan loses money on average (mean NPV {} {}): preparing does not make it worth starting.",
@@ -437,10 +438,15 @@ pub fn plan_sentence(sc: &Scenario, s: &Search) -> String {
         String::new()
     };
     let sentence = format!(
-        "Spend {} {} on average to {} first: the mean NPV of the {} plan {} by {} and the chance of losing money {} from {} to {}.",
+        "Spend {} {} on average to {}{}: the mean NPV of the {} plan {} by {} and the chance of losing money {} from {} to {}.",
         fmt_money(b.cost_mean),
         sc.currency,
-        labels(sc, &b.packages),
+        what,
+        if what.ends_with(" first") {
+            ""
+        } else {
+            " first"
+        },
         s.arm.replace('_', " "),
         if rise >= 0.0 { "rises" } else { "falls" },
         fmt_money(rise.abs()),
