@@ -21,6 +21,7 @@ mod shard;
 mod shardset;
 mod stream;
 mod sweep;
+mod targets;
 mod v2;
 mod work;
 
