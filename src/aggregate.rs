@@ -12,6 +12,7 @@ use polars::prelude::*;
 use crate::engine::months::FIXED_ONE;
 use crate::engine::{Batch, CHANNELS, DropCause, Model, NO_MONTH};
 use crate::scenario::Scenario;
+use crate::stats::targets::Metrics;
 use crate::stats::{self, Tally};
 pub use crate::stats::{
     ArmSummary, BANDS, Channels, Interval, KpiInfo, LEVELS, MODEL_VERSION, PairSummary, Precision,
@@ -324,8 +325,16 @@ impl<'m> Accumulator<'m> {
     /// Aggregates everything pushed so far.
     pub fn finish(mut self, sc: &Scenario) -> Result<(Summary, Frames)> {
         let monthly = self.monthly_frame()?;
-        let (_, arms, pairs, trials) = self.reduce()?;
-        let summary = Summary::new(sc, self.model, self.n, arms, pairs, Quantiles::exact());
+        let (tally, arms, pairs, trials) = self.reduce()?;
+        let summary = Summary::new(
+            sc,
+            self.model,
+            self.n,
+            &tally,
+            arms,
+            pairs,
+            Quantiles::exact(),
+        );
         Ok((summary, Frames { trials, monthly }))
     }
 
@@ -361,13 +370,22 @@ impl<'m> Accumulator<'m> {
     /// The exact counts of every row held (rows are trials, then arms).
     fn tally(&self) -> Tally {
         let n_arms = self.model.n_arms();
-        let mut t = Tally::new(n_arms, self.model.horizon);
+        let targets = &self.model.targets;
+        let mut t = Tally::new(n_arms, self.model.horizon, targets);
         for (i, &arm) in self.arm.iter().enumerate() {
             let roi = self.roi[i].unwrap_or(f64::NAN);
             let payback = self.payback[i].unwrap_or(NO_MONTH);
             let arm = &mut t.arms[arm as usize];
             arm.push(self.npv[i], roi, payback, self.dropped[i]);
             arm.push_end(self.dropped_by[i], self.discoveries[i]);
+            let m = Metrics {
+                npv: self.npv[i],
+                roi,
+                net: self.net[i],
+                investment: self.investment[i],
+                payback_month: self.payback[i],
+            };
+            arm.push_targets(targets, &m);
         }
         for row in self.npv.chunks(n_arms) {
             for (p, (a, b)) in t.pairs.iter_mut().zip(stats::tally::pairs(n_arms)) {

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::stats::targets::Target;
+
 /// Monte Carlo simulation of what an AI-automation project returns, and how much that
 /// depends on strategic alignment.
 #[derive(Debug, Parser)]
@@ -275,6 +277,11 @@ pub struct RunArgs {
     /// run's first N, or all when it has fewer; 0 computes none. A merge takes the same flag.
     #[arg(long, default_value_t = crate::analysis::levers::TRIALS)]
     pub levers: u64,
+    /// A target to report the chance of, per arm, besides the scenario's `[report] targets`:
+    /// METRIC OP NUMBER, METRIC one of npv, roi, net, payback_month, investment, OP one of
+    /// >=, >, <=, <, e.g. --target "roi >= 50 %" (repeatable).
+    #[arg(long = "target", value_name = "EXPR", value_parser = parse_target)]
+    pub targets: Vec<Target>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -390,6 +397,11 @@ fn parse_precision(s: &str) -> Result<f64, String> {
             "expected a number between 0 and 1 (0.01 = 1 %), got {s:?}"
         )),
     }
+}
+
+/// `--target EXPR`, read by [`Target::parse`].
+fn parse_target(s: &str) -> Result<Target, String> {
+    Target::parse(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::engine::{Model, Sampling};
 use crate::error::UsageError;
 use crate::scenario::{self, LoadError, Loaded, Scenario};
 use crate::stats;
+use crate::stats::targets::Target;
 
 /// Loads a scenario, turning input problems into an error `main` maps to exit code 2.
 pub fn load(path: &Path) -> Result<Loaded> {
@@ -109,9 +110,19 @@ pub struct RunJob {
     pub threads: usize,
     /// `--levers`: trials the alignment levers are computed on.
     pub levers: u64,
+    /// The targets reported: the scenario's `[report] targets`, then the `--target`s not
+    /// already among them.
+    pub targets: Vec<Target>,
 }
 
 impl RunJob {
+    /// The scenario compiled for this job: its simulation, counting its targets.
+    pub fn model(&self) -> Model {
+        let mut model = self.sim.model(&self.scenario);
+        model.targets = self.targets.clone();
+        model
+    }
+
     /// Checks the flags, loads and validates the scenario and settles every setting.
     ///
     /// # Errors
@@ -157,6 +168,8 @@ impl RunJob {
         crate::output::refuse_overlap(&dir, &[&args.scenario])?;
         let (pool, threads) = console::worker_pool(args.sim.threads)?;
         let seed = args.sim.seed.unwrap_or(scenario.seed);
+        let mut targets = scenario.targets.clone();
+        stats::targets::extend_unique(&mut targets, args.targets.iter().cloned());
         Ok(RunJob {
             path: args.scenario.clone(),
             scenario,
@@ -179,6 +192,7 @@ impl RunJob {
             pool,
             threads,
             levers: args.levers,
+            targets,
         })
     }
 }

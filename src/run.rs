@@ -29,7 +29,7 @@ pub struct RunReport {
 /// An output folder that cannot be written, or Ctrl-C (nothing is committed then).
 pub fn run(job: &RunJob) -> Result<RunReport> {
     let started = Instant::now();
-    let model = job.sim.model(&job.scenario);
+    let model = job.model();
     let staging = Staging::new(&job.output.dir)?;
     let summary = match &job.shard {
         Some(s) => {

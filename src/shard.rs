@@ -34,7 +34,7 @@ use crate::output::{self, Manifest, Staging, sha256_hex};
 use crate::run_folder::{Finished, Sink, write_run_folder};
 use crate::scenario::Scenario;
 use crate::stats::sketched::BLOCK;
-use crate::stats::{MODEL_VERSION, Summary};
+use crate::stats::{MODEL_VERSION, Summary, Target};
 use crate::stream::{self, HEAD_TRIALS, Stream, TrialsOut};
 
 const SHARD_FILE: &str = "shard.json";
@@ -224,6 +224,10 @@ pub struct ShardInfo {
     /// reduction's state, see [`crate::stream::state`]).
     #[serde(default = "exact")]
     pub quantiles: String,
+    /// The job's targets, normalised: the scenario's and the run's `--target`s, which the
+    /// merge counts without being told them again. Absent without targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
     /// SHA-256 of every other file of the shard folder and of this record's content.
     #[serde(flatten)]
     pub seal: Seal,
@@ -263,6 +267,21 @@ impl ShardInfo {
         } else {
             self.shard.range(self.trials_total)
         }
+    }
+
+    /// The targets the shards' job counted; `dir` is the shard's folder.
+    fn targets(&self, dir: &Path) -> Result<Vec<Target>> {
+        self.targets
+            .iter()
+            .map(|e| Target::parse(e))
+            .collect::<Result<_, _>>()
+            .map_err(|e| {
+                refuse(
+                    dir,
+                    self,
+                    format!("a target it records cannot be read: {e}"),
+                )
+            })
     }
 
     /// The simulation the shards' job ran.
@@ -337,6 +356,7 @@ pub fn write(
         revenue_base_sum: revenue.iter().map(i128::to_string).collect(),
         clamped,
         quantiles: quantiles.into(),
+        targets: model.targets.iter().map(|t| t.expr.clone()).collect(),
         seal: Seal::default(),
     };
     seal(&mut info, &dir)?;
@@ -490,10 +510,11 @@ fn check_set(mut shards: Vec<(PathBuf, ShardInfo)>) -> Result<Vec<(PathBuf, Shar
             && s.shard.count == first.shard.count
             && s.sampling == first.sampling
             && s.quantiles == first.quantiles
+            && s.targets == first.targets
             && s.model_version == first.model_version;
         if !same {
             return Err(usage(format!(
-                "{} and {} are not shards of the same job (scenario file, seed, trials, shard count, sampling and quantiles must all match)",
+                "{} and {} are not shards of the same job (scenario file, seed, trials, shard count, sampling, quantiles and targets must all match)",
                 first_dir.display(),
                 dir.display()
             )));
@@ -612,7 +633,8 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         scenario.arms.iter().map(|a| a.name.as_str()),
     )?;
     let sim = first.sim();
-    let model = sim.model(&scenario);
+    let mut model = sim.model(&scenario);
+    model.targets = first.targets(first_dir)?;
     let out = args
         .output
         .out

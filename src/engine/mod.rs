@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::dist::{Dist, open01};
 use crate::scenario::{ALIGNMENT, Domain, NSYM, PARAMS, Scenario, Sym, WorkField};
+use crate::stats::targets::Target;
 pub use trial::{CHANNELS, DropCause, NO_MONTH, Outcome, Prep};
 
 /// Trials per batch. Results never depend on it; it only sets the grain of parallelism.
@@ -109,6 +110,9 @@ pub struct Model {
     pub varying: Vec<Varying>,
     /// The `[[work]]` catalogue.
     pub work: Vec<WorkModel>,
+    /// The targets whose share of trials is counted (the scenario's `[report] targets`,
+    /// then a run's `--target`s).
+    pub targets: Vec<Target>,
     incident_key: u64,
     abandon_key: u64,
     gate_key: u64,
@@ -193,6 +197,7 @@ impl Model {
             arms,
             varying,
             work,
+            targets: sc.targets.clone(),
             sampling: Sampling::MonteCarlo,
             incident_key: rng::key(seed, rng::INCIDENT_STREAM),
             abandon_key: rng::key(seed, rng::ABANDON_STREAM),

@@ -70,6 +70,15 @@ pub fn pct(p: Option<f64>) -> String {
     }
 }
 
+/// A standard error in percentage points: whole points from 1 up, tenths below.
+pub fn pct_se(se: Option<f64>) -> String {
+    match se {
+        None => "-".into(),
+        Some(s) if s < 0.01 => format!("{:.1} %", 100.0 * s),
+        Some(s) => format!("{:.0} %", 100.0 * s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

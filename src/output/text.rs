@@ -1,5 +1,6 @@
-//! What a run prints: the decision, a compact table of the arms ranked by mean NPV, one
-//! plain-language sentence per pair of arms, and warnings about clamped draws. The formats of amounts and shares, and
+//! What a run prints: the decision, a compact table of the arms ranked by mean NPV, the
+//! chance of meeting each target, one plain-language sentence per pair of arms, and
+//! warnings about clamped draws. The formats of amounts and shares, and
 //! [`plain`], which every output applies to text from a scenario file, live in
 //! [`super::format`] and are re-exported here.
 
@@ -8,7 +9,7 @@ use crate::stats::decision::ranking;
 use crate::stats::{ArmSummary, PairSummary, Summary};
 
 pub(crate) use super::format::unsafe_char;
-pub use super::format::{REPLACEMENT, money, pct, plain, terminal};
+pub use super::format::{REPLACEMENT, money, pct, pct_se, plain, terminal};
 
 fn ratio_pct(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v))
@@ -64,7 +65,37 @@ pub fn table(summary: &Summary) -> String {
         rows,
     ));
     out.push_str("P(NPV>0): the chance to beat doing nothing (an NPV of 0).\n");
+    out.push_str(&targets(summary));
     out.push_str(&endings(summary));
+    out
+}
+
+/// Per arm, the chance of meeting each target with its standard error, such as
+/// `P(roi >= 0.5): 62 % ± 1 %`. Empty without targets.
+pub fn targets(summary: &Summary) -> String {
+    if summary.targets.is_empty() {
+        return String::new();
+    }
+    let width = summary
+        .arms
+        .iter()
+        .map(|a| plain(&a.name).chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = String::from("\nTargets (the chance to meet each, ± one standard error)\n");
+    for a in &summary.arms {
+        let each: Vec<String> = summary
+            .targets
+            .iter()
+            .filter(|t| t.arm == a.name)
+            .map(|t| format!("P({}): {} ± {}", t.expr, pct(t.p), pct_se(t.se)))
+            .collect();
+        out.push_str(&format!(
+            "  {:<width$}  {}\n",
+            plain(&a.name),
+            each.join("   ")
+        ));
+    }
     out
 }
 

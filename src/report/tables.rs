@@ -1,12 +1,12 @@
-//! The results in numbers: one column per plan with the statistics of MODEL.md section 6,
-//! and one row per pair of plans compared on the same futures.
+//! The results in numbers: one column per plan with the statistics of MODEL.md section 6
+//! and the chance to meet each target, and one row per pair of plans compared on the same futures.
 
 use std::fmt::Write as _;
 
 use super::markup::{chip, escape};
-use crate::output::text::{money, pct};
+use crate::output::text::{money, pct, pct_se};
 use crate::plot::fmt_month;
-use crate::stats::{ArmSummary, Interval, Summary};
+use crate::stats::{ArmSummary, Interval, Summary, TargetResult};
 
 type Cell = Box<dyn Fn(&ArmSummary) -> String>;
 
@@ -30,7 +30,39 @@ fn rows(s: &Summary) -> Vec<(String, Cell)> {
             }),
         ));
     }
+    rows.extend(target_rows(s));
     rows
+}
+
+/// One row per target: each plan's chance to meet it, with its standard error.
+fn target_rows(s: &Summary) -> Vec<(String, Cell)> {
+    let mut exprs: Vec<&str> = Vec::new();
+    for t in &s.targets {
+        if !exprs.contains(&t.expr.as_str()) {
+            exprs.push(&t.expr);
+        }
+    }
+    exprs
+        .into_iter()
+        .map(|expr| {
+            let results: Vec<TargetResult> = s
+                .targets
+                .iter()
+                .filter(|t| t.expr == expr)
+                .cloned()
+                .collect();
+            let cell: Cell = Box::new(move |a| {
+                results.iter().find(|t| t.arm == a.name).map_or_else(
+                    || "-".into(),
+                    |t| format!("{} \u{b1} {}", pct(t.p), pct_se(t.se)),
+                )
+            });
+            (
+                format!("Chance to meet the target {expr} (\u{b1} standard error)"),
+                cell,
+            )
+        })
+        .collect()
 }
 
 /// The NPV in today's money: average, middle, bad and good cases.

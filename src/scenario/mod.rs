@@ -12,6 +12,7 @@ use anyhow::Context;
 
 use crate::dist::Dist;
 use crate::error::InputErrors;
+use crate::stats::targets::Target;
 pub use schema::{ALIGNMENT, Domain, NSYM, PARAMS, ParamDef, Section, Sym, WorkField};
 
 /// Largest scenario file read, in bytes: far beyond any hand-written scenario.
@@ -33,6 +34,8 @@ pub struct Scenario {
     pub correlation: Option<Correlation>,
     /// The `[[work]]` catalogue of preparation packages, in file order (MODEL.md 8.3).
     pub work: Vec<Work>,
+    /// The `[report] targets`, in file order, each once.
+    pub targets: Vec<Target>,
 }
 
 /// A preparation work package: work done before the project starts that raises one

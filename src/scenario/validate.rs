@@ -5,8 +5,10 @@
 //! docs/scenario-reference.md) refuse inputs the model cannot run in reasonable time or
 //! with finite, accurate figures: too many arms, beta shapes the quantile function cannot
 //! follow, and amounts, growth or discounting that would overflow over the horizon.
-//! The `[[work]]` catalogue and the arms' `prepare` lists are read by [`work`].
+//! The `[[work]]` catalogue and the arms' `prepare` lists are read by [`work`], the
+//! `[report]` table by [`report`].
 
+mod report;
 mod work;
 
 use std::collections::HashMap;
@@ -32,6 +34,7 @@ const TOP_KEYS: &[&str] = &[
     "kpi",
     "effects",
     "arms",
+    "report",
 ];
 const SCENARIO_KEYS: &[&str] = &[
     "name",
@@ -154,6 +157,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let work = cx.work(root.get("work"), text);
     let arms = cx.arms(root.get("arms"), &work);
     let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
+    let targets = cx.report(root.get("report"));
     let correlation = root
         .get("correlation")
         .and_then(|node| cx.correlation(node, &arms, &work));
@@ -174,6 +178,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         arms,
         correlation,
         work,
+        targets,
     })
 }
 

@@ -13,6 +13,9 @@
 //!   and [`Sketch`]es whose bucket width bounds the error, in memory that does not grow
 //!   with the trials.
 //!
+//! [`targets`] reads the targets a client cares about (`roi >= 0.5`), whose shares the
+//! tally counts.
+//!
 //! [`summary`] joins the two into the serialisable types the outputs write, and
 //! [`decision`] reads from them what the run recommends.
 
@@ -23,14 +26,16 @@ pub mod sketch;
 pub mod sketched;
 pub mod summary;
 pub mod tally;
+pub mod targets;
 
 pub use moments::Moments;
 pub use sketch::Sketch;
 pub use summary::{
     ArmSummary, Channels, Choice, Decision, Figures, Interval, KpiInfo, MODEL_VERSION, PairFigures,
-    PairSummary, Precision, Quantiles, Stats, Summary,
+    PairSummary, Precision, Quantiles, Stats, Summary, TargetResult,
 };
 pub use tally::{ArmTally, PairTally, Tally};
+pub use targets::Target;
 
 /// Quantile levels reported for each headline distribution.
 pub const LEVELS: [(&str, f64); 7] = [

@@ -204,7 +204,7 @@ pub struct Reducer {
 impl Reducer {
     pub fn new(model: &Model, has_kpi: bool) -> Reducer {
         Reducer {
-            tally: Tally::new(model.n_arms(), model.horizon),
+            tally: Tally::new(model.n_arms(), model.horizon, &model.targets),
             sketched: Sketched::new(model.n_arms(), has_kpi, false),
             clamped: vec![0; model.n_arms() * model.clamp_stride()],
             column: Vec::new(),

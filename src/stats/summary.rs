@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::tally::{ArmTally, PairTally};
+use super::tally::{ArmTally, PairTally, Tally};
 use super::{HEADLINE_BITS, MONTHLY_BITS, Sketch, binom_se, share};
 use crate::engine::{CHANNELS, Model};
 use crate::scenario::{NSYM, PARAMS, Scenario, WorkField};
@@ -224,15 +224,21 @@ pub struct Summary {
     /// when it is read back ([`Summary::decided`]).
     #[serde(default)]
     pub decision: Decision,
+    /// The share of each arm's trials that meet each target, by target then arm in the
+    /// scenario's order; absent without targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetResult>,
 }
 
 impl Summary {
     /// A run's summary: the scenario's labels, the arms' and pairs' statistics over `n`
-    /// trials, how its quantiles were computed, and the decision they lead to.
+    /// trials, the share of them meeting each of the model's targets (from `tally`), how
+    /// its quantiles were computed, and the decision they lead to.
     pub fn new(
         sc: &Scenario,
         model: &Model,
         n: u64,
+        tally: &Tally,
         arms: Vec<ArmSummary>,
         pairs: Vec<PairSummary>,
         quantiles: Quantiles,
@@ -261,6 +267,7 @@ impl Summary {
             levers: None,
             quantiles,
             decision: Decision::default(),
+            targets: TargetResult::of(model, tally),
         };
         summary.decided()
     }
@@ -270,6 +277,37 @@ impl Summary {
     pub fn decided(mut self) -> Summary {
         self.decision = Decision::of(&self);
         self
+    }
+}
+
+/// The share of one arm's trials that meet one target.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TargetResult {
+    /// The target, normalised (`roi >= 0.5`).
+    pub expr: String,
+    pub arm: String,
+    /// The share of the arm's trials that meet the target, `None` without trials.
+    pub p: Option<f64>,
+    /// The binomial standard error of `p`.
+    pub se: Option<f64>,
+}
+
+impl TargetResult {
+    /// Every target of `model` in every arm, from the counts of `tally`.
+    pub fn of(model: &Model, tally: &Tally) -> Vec<TargetResult> {
+        let mut out = Vec::new();
+        for (ti, target) in model.targets.iter().enumerate() {
+            for (arm, t) in model.arms.iter().zip(&tally.arms) {
+                let p = share(t.targets[ti], t.rows);
+                out.push(TargetResult {
+                    expr: target.expr.clone(),
+                    arm: arm.name.clone(),
+                    p,
+                    se: binom_se(p, t.rows as f64),
+                });
+            }
+        }
+        out
     }
 }
 

@@ -1,10 +1,12 @@
 //! Exact counts of a set of trials: per arm the shares MODEL.md section 6 reports (loss,
 //! payback, drop) and the trials by payback month, per pair of arms the trials in which
-//! the first arm ends ahead. Counts only add, so a tally does not depend on how the trials
+//! the first arm ends ahead, and per arm the trials that meet each target of
+//! [`super::targets`]. Counts only add, so a tally does not depend on how the trials
 //! were split into batches, threads or shards, and both backends share it.
 
 use serde::{Deserialize, Serialize};
 
+use super::targets::{Metrics, Target};
 use super::{NEVER, share};
 use crate::engine::{DropCause, NO_MONTH, Outcome};
 
@@ -31,10 +33,13 @@ pub struct ArmTally {
     /// Discoveries made, summed over the trials (model v2).
     #[serde(default)]
     pub discoveries: u64,
+    /// Trials that meet each target, in the tally's target order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<u64>,
 }
 
 impl ArmTally {
-    pub fn new(horizon: usize) -> ArmTally {
+    pub fn new(horizon: usize, n_targets: usize) -> ArmTally {
         ArmTally {
             rows: 0,
             roi_rows: 0,
@@ -47,6 +52,7 @@ impl ArmTally {
             payback: vec![0; horizon + 2],
             dropped_by: [0; 3],
             discoveries: 0,
+            targets: vec![0; n_targets],
         }
     }
 
@@ -82,6 +88,14 @@ impl ArmTally {
         self.discoveries += u64::from(discoveries);
     }
 
+    /// Counts the `targets` that one trial, with figures `m`, meets.
+    #[inline]
+    pub fn push_targets(&mut self, targets: &[Target], m: &Metrics) {
+        for (count, t) in self.targets.iter_mut().zip(targets) {
+            *count += u64::from(t.met(m));
+        }
+    }
+
     /// Adds the counts of other trials of the same arm.
     pub fn merge(&mut self, o: &ArmTally) {
         self.rows += o.rows;
@@ -97,6 +111,9 @@ impl ArmTally {
         }
         self.discoveries += o.discoveries;
         for (x, y) in self.payback.iter_mut().zip(&o.payback) {
+            *x += y;
+        }
+        for (x, y) in self.targets.iter_mut().zip(&o.targets) {
             *x += y;
         }
     }
@@ -154,13 +171,21 @@ impl PairTally {
 pub struct Tally {
     pub arms: Vec<ArmTally>,
     pub pairs: Vec<PairTally>,
+    /// The targets counted by [`Tally::push`]; not saved with the counts (whoever reads
+    /// saved counts knows the targets they were counted for).
+    #[serde(skip)]
+    pub targets: Vec<Target>,
 }
 
 impl Tally {
-    pub fn new(n_arms: usize, horizon: usize) -> Tally {
+    /// Empty counts of `n_arms` arms over `horizon` months, counting `targets`.
+    pub fn new(n_arms: usize, horizon: usize, targets: &[Target]) -> Tally {
         Tally {
-            arms: (0..n_arms).map(|_| ArmTally::new(horizon)).collect(),
+            arms: (0..n_arms)
+                .map(|_| ArmTally::new(horizon, targets.len()))
+                .collect(),
             pairs: vec![PairTally::default(); pairs(n_arms).count()],
+            targets: targets.to_vec(),
         }
     }
 
@@ -170,6 +195,7 @@ impl Tally {
         for (t, o) in self.arms.iter_mut().zip(rows) {
             t.push(o.npv, o.roi, o.payback_month, o.dropped);
             t.push_end(o.dropped_by, o.discoveries);
+            t.push_targets(&self.targets, &metrics(o));
         }
         let mut pair = self.pairs.iter_mut();
         for (a, oa) in rows.iter().enumerate() {
@@ -189,6 +215,18 @@ impl Tally {
             .iter_mut()
             .zip(&o.pairs)
             .for_each(|(x, y)| x.merge(y));
+    }
+}
+
+/// The figures of an outcome that targets read.
+#[inline]
+fn metrics(o: &Outcome) -> Metrics {
+    Metrics {
+        npv: o.npv,
+        roi: o.roi,
+        net: o.net,
+        investment: o.investment,
+        payback_month: (o.payback_month != NO_MONTH).then_some(o.payback_month),
     }
 }
 

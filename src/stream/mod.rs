@@ -73,7 +73,7 @@ impl<'m> Stream<'m> {
         let (n_arms, h1) = (model.n_arms(), model.horizon + 1);
         Stream {
             model,
-            tally: Tally::new(n_arms, model.horizon),
+            tally: Tally::new(n_arms, model.horizon, &model.targets),
             sketched: Sketched::new(n_arms, has_kpi, keep_blocks),
             months: (0..n_arms * h1)
                 .map(|_| Sketch::new(MONTHLY_BITS))
@@ -194,7 +194,15 @@ impl<'m> Stream<'m> {
         let (arms, pairs) = self
             .sketched
             .summarise(self.model, &self.tally, &self.clamped);
-        Summary::new(sc, self.model, self.n, arms, pairs, Quantiles::sketch())
+        Summary::new(
+            sc,
+            self.model,
+            self.n,
+            &self.tally,
+            arms,
+            pairs,
+            Quantiles::sketch(),
+        )
     }
 
     fn monthly_frame(&self) -> Result<DataFrame> {

@@ -132,11 +132,10 @@ impl Stream<'_> {
         if shape(&saved.tally) != shape(&self.tally)
             || saved.bounds.len() != self.sketches().len()
             || saved.stats != self.sketched.total.len()
-            || saved
-                .tally
-                .arms
-                .iter()
-                .any(|a| a.payback.len() != self.model.horizon + 2)
+            || saved.tally.arms.iter().any(|a| {
+                a.payback.len() != self.model.horizon + 2
+                    || a.targets.len() != self.model.targets.len()
+            })
         {
             bail!("{}: its shape does not match the scenario", damaged());
         }

@@ -22,6 +22,7 @@ mod shard;
 mod shardset;
 mod stream;
 mod sweep;
+mod targets;
 mod v2;
 mod work;
 
