@@ -111,9 +111,11 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         target,
         converged: converged == Some(true),
     });
+    let lever_trials = job.levers.min(done);
     summary.levers = job
         .pool
-        .install(|| crate::analysis::levers::of_run(model, job.levers.min(done)))?;
+        .install(|| crate::analysis::levers::of_run(model, lever_trials))?;
+    summary.levers_trials = summary.levers.as_ref().map(|_| lever_trials);
     phase.done("levers");
     let manifest = Manifest::now(
         job.path.display().to_string(),

@@ -654,7 +654,9 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     } else {
         merge_exact(&shards, &model, &scenario, &mut tracker)?
     };
-    summary.levers = crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
+    let lever_trials = args.levers.min(sim.trials);
+    summary.levers = crate::analysis::levers::of_run(&model, lever_trials)?;
+    summary.levers_trials = summary.levers.as_ref().map(|_| lever_trials);
     let manifest = Manifest::now(
         label,
         first.scenario_sha256.clone(),

@@ -89,8 +89,14 @@ pub(super) fn draw<DB: DrawingBackend>(
             "95 % interval of the estimate",
         )])
         .collect();
+    let on = match data.summary.levers_trials {
+        Some(n) if n < data.summary.trials => {
+            format!(" on the first {} futures", crate::dist::fmt_num(n as f64))
+        }
+        _ => String::new(),
+    };
     let what = format!(
-        "mean NPV gained by +0.1 of each alignment score, {}",
+        "mean NPV gained by +0.1 of each alignment score{on}, {}",
         npv_note(data)
     );
     let area = frame(root, HEADING, &subtitle(data, Some(&what)), &legend)?;

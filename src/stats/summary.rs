@@ -215,6 +215,9 @@ pub struct Summary {
     /// first trials (`--levers`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levers: Option<crate::analysis::levers::Levers>,
+    /// The number of trials the levers were computed on (the run's first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub levers_trials: Option<u64>,
     /// Spearman correlations imposed between inputs: `[path a, path b, rho]`.
     pub correlations: Vec<(String, String, f64)>,
     /// How the quantiles were computed (exact, or a sketch with its error bound).
@@ -265,6 +268,7 @@ impl Summary {
             correlations: correlation_pairs(sc),
             precision: None,
             levers: None,
+            levers_trials: None,
             quantiles,
             decision: Decision::default(),
             targets: TargetResult::of(model, tally),
