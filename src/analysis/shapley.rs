@@ -117,6 +117,9 @@ pub fn attribute(
         .map(|m| masks.binary_search(&(m & !same)).expect("canonical mask"))
         .collect();
     let arms: Vec<ArmModel> = masks.iter().map(|&m| hybrid(&arm_a, &arm_b, m)).collect();
+    // The Shapley weight of a coalition of each size short of all players, computed once
+    // rather than in every trial.
+    let weights: [f64; N] = std::array::from_fn(weight);
     let (mut phi, mut gap) = (vec![Vec::new(); N], Vec::new());
     let mut start = 0;
     while start < trials {
@@ -135,7 +138,7 @@ pub fn attribute(
                 let bit = 1 << p;
                 let mut sum = 0.0;
                 for s in (0..1usize << N).filter(|s| s & bit == 0) {
-                    sum += weight(s.count_ones() as usize) * (v(s | bit) - v(s));
+                    sum += weights[s.count_ones() as usize] * (v(s | bit) - v(s));
                 }
                 phi.push(sum);
             }
