@@ -13,7 +13,7 @@ use rand::Rng;
 use rayon::prelude::*;
 
 use crate::dist::{Dist, open01};
-use crate::scenario::{ALIGNMENT, Domain, NSYM, PARAMS, Scenario, Sym, WorkField};
+use crate::scenario::{Domain, NSYM, PARAMS, Scenario, Sym, WorkField};
 use crate::stats::targets::Target;
 pub use trial::{CHANNELS, DropCause, NO_MONTH, Outcome, Prep};
 
@@ -174,11 +174,7 @@ impl Model {
         // Beta and PERT tables take a few milliseconds each: build them side by side.
         slots.par_iter().for_each(|s| s.dist.prepare());
         let varying = varying(&slots, &arms, &work);
-        let uses = |sym: Sym| {
-            arms.iter()
-                .any(|a| slots[a.slot[sym as usize]].dist != Dist::Fixed(0.0))
-        };
-        let (reviews, discoveries) = (uses(Sym::ReviewMonths), uses(Sym::DiscoveryRate));
+        let (reviews, discoveries) = monthly_draws(&slots, &arms);
         let r_m = (1.0 + sc.discount_rate_annual).powf(1.0 / 12.0) - 1.0;
         let horizon = sc.horizon_months as usize;
         Model {
@@ -212,13 +208,10 @@ impl Model {
     /// draws: common random numbers), simulating outcomes only ([`Model::lean`]): the
     /// variants that value alignment, attribute a gap or search preparation plans.
     pub fn variant(&self, arms: Vec<ArmModel>) -> Model {
-        let uses = |sym: Sym| {
-            arms.iter()
-                .any(|a| self.slots[a.slot[sym as usize]].dist != Dist::Fixed(0.0))
-        };
+        let (reviews, discoveries) = monthly_draws(&self.slots, &arms);
         Model {
-            reviews: uses(Sym::ReviewMonths),
-            discoveries: uses(Sym::DiscoveryRate),
+            reviews,
+            discoveries,
             varying: varying(&self.slots, &arms, &self.work),
             arms,
             lean: true,
@@ -230,8 +223,22 @@ impl Model {
     /// The value of every slot in trial `trial`, as the simulation draws it.
     pub fn drawn(&self, trial: u64) -> Vec<f64> {
         let mut d = Draws::new(self);
-        self.draw(trial, &mut d);
+        self.draw_values(trial, &mut d);
         d.values
+    }
+
+    /// Each slot's value in one trial (clamped to its domain, clamps counted), into `d`:
+    /// the parameter part of [`Model::draw`], without the monthly uniforms.
+    #[inline]
+    fn draw_values(&self, trial: u64, d: &mut Draws) {
+        self.input_uniforms(trial, &mut d.u);
+        for (si, slot) in self.slots.iter().enumerate() {
+            if let Some(k) = slot.input {
+                let (x, moved) = slot.domain.clamp(slot.dist.quantile(d.u[k]));
+                d.values[si] = x;
+                d.clamped[si] += u64::from(moved);
+            }
+        }
     }
 
     /// Clamped-draw counters per arm: one per parameter, then one per value of every work
@@ -248,22 +255,19 @@ impl Model {
         if arm.prepare.is_empty() {
             return prep;
         }
-        for dim in ALIGNMENT {
-            let mut gain = 0.0;
-            let mut any = false;
-            for w in arm.prepare.iter().map(|&i| &self.work[i]) {
-                if w.dimension == dim {
-                    gain += values[w.slot[WorkField::Gain as usize]];
-                    any = true;
-                }
-            }
-            if any {
-                p[dim as usize] = (p[dim as usize] + gain).min(1.0);
-            }
-        }
+        // Each dimension's gains, summed from 0 in catalogue order.
+        let mut gain = [None::<f64>; NSYM];
         for w in arm.prepare.iter().map(|&i| &self.work[i]) {
-            prep.cost += values[w.slot[WorkField::Cost as usize]];
-            prep.months = prep.months.max(values[w.slot[WorkField::Months as usize]]);
+            let value = |f: WorkField| values[w.slot[f as usize]];
+            let g = &mut gain[w.dimension as usize];
+            *g = Some(g.unwrap_or(0.0) + value(WorkField::Gain));
+            prep.cost += value(WorkField::Cost);
+            prep.months = prep.months.max(value(WorkField::Months));
+        }
+        for (score, g) in p.iter_mut().zip(gain) {
+            if let Some(g) = g {
+                *score = (*score + g).min(1.0);
+            }
         }
         prep
     }
@@ -445,14 +449,7 @@ impl Model {
     /// clamps counted), the monthly uniforms and the gate normal.
     #[inline]
     fn draw(&self, trial: u64, d: &mut Draws) {
-        self.input_uniforms(trial, &mut d.u);
-        for (si, slot) in self.slots.iter().enumerate() {
-            if let Some(k) = slot.input {
-                let (x, moved) = slot.domain.clamp(slot.dist.quantile(d.u[k]));
-                d.values[si] = x;
-                d.clamped[si] += u64::from(moved);
-            }
-        }
+        self.draw_values(trial, d);
         // The keyed monthly uniforms, U_inc(t) and U_ab(t) at index t (calendar month t).
         rng::fill_open01(&mut d.u_inc, self.incident_key, trial);
         rng::fill_open01(&mut d.u_ab, self.abandon_key, trial);
@@ -530,6 +527,16 @@ impl Slots {
         });
         self.slots.len() - 1
     }
+}
+
+/// Whether some arm of `arms` may hold a review and whether one may make a discovery: only
+/// then are the months' review and discovery uniforms drawn.
+fn monthly_draws(slots: &[Slot], arms: &[ArmModel]) -> (bool, bool) {
+    let uses = |sym: Sym| {
+        arms.iter()
+            .any(|a| slots[a.slot[sym as usize]].dist != Dist::Fixed(0.0))
+    };
+    (uses(Sym::ReviewMonths), uses(Sym::DiscoveryRate))
 }
 
 /// The values recorded per trial: every parameter that varies in some arm (table order),

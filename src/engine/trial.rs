@@ -39,7 +39,12 @@ impl DropCause {
 
     /// The cause's place in [`DropCause::ALL`], `None` for a trial that was not dropped.
     pub fn index(self) -> Option<usize> {
-        DropCause::ALL.iter().position(|c| *c == self)
+        match self {
+            DropCause::None => None,
+            DropCause::Gate => Some(0),
+            DropCause::Review => Some(1),
+            DropCause::Hazard => Some(2),
+        }
     }
 
     /// The cause of a name [`DropCause::name`] gives.
