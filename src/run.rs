@@ -111,11 +111,9 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         target,
         converged: converged == Some(true),
     });
-    let lever_trials = job.levers.min(done);
-    summary.levers = job
+    (summary.levers, summary.levers_trials) = job
         .pool
-        .install(|| crate::analysis::levers::of_run(model, lever_trials))?;
-    summary.levers_trials = summary.levers.as_ref().map(|_| lever_trials);
+        .install(|| crate::analysis::levers::of_run(model, job.levers.min(done)))?;
     phase.done("levers");
     let manifest = Manifest::now(
         job.path.display().to_string(),

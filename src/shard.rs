@@ -654,9 +654,8 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     } else {
         merge_exact(&shards, &model, &scenario, &mut tracker)?
     };
-    let lever_trials = args.levers.min(sim.trials);
-    summary.levers = crate::analysis::levers::of_run(&model, lever_trials)?;
-    summary.levers_trials = summary.levers.as_ref().map(|_| lever_trials);
+    (summary.levers, summary.levers_trials) =
+        crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
     let manifest = Manifest::now(
         label,
         first.scenario_sha256.clone(),

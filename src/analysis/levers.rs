@@ -62,12 +62,11 @@ fn widths(model: &Model, trials: u64) -> Vec<Vec<f64>> {
         .collect();
     let random = slots.iter().any(|&s| !model.slots[s].dist.is_fixed());
     if !random {
+        // Fixed scores: every trial draws what the first does.
+        let values = model.drawn(0);
         return slots
             .iter()
-            .map(|&s| {
-                let a = model.slots[s].dist.quantile(0.5);
-                vec![width(model.slots[s].domain.clamp(a).0); trials as usize]
-            })
+            .map(|&s| vec![width(values[s]); trials as usize])
             .collect();
     }
     let drawn: Vec<Vec<f64>> = (0..trials)
@@ -138,15 +137,16 @@ pub fn compute(model: &Model, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> R
     Ok(out)
 }
 
-/// The levers a run reports: on its first `trials` trials, `None` for none.
+/// The levers a run reports, computed on its first `trials` trials, and that number of
+/// trials: `(None, None)` for none.
 ///
 /// # Errors
 /// The run was interrupted.
-pub fn of_run(model: &Model, trials: u64) -> Result<Option<Levers>> {
+pub fn of_run(model: &Model, trials: u64) -> Result<(Option<Levers>, Option<u64>)> {
     if trials == 0 {
-        return Ok(None);
+        return Ok((None, None));
     }
-    compute(model, trials, &|_| {}).map(Some)
+    Ok((Some(compute(model, trials, &|_| {})?), Some(trials)))
 }
 
 /// The scenario key of an alignment dimension.
