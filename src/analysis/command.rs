@@ -167,11 +167,9 @@ pub fn explain(args: &ExplainArgs) -> Result<(Explained, PathBuf)> {
 
 pub use crate::plot::levers::player_words;
 
-fn arm_label(sc: &Scenario, name: &str) -> String {
-    sc.arms.iter().find(|a| a.name == name).map_or_else(
-        || name.to_string(),
-        |a| format!("the {} plan", a.name.replace('_', " ")),
-    )
+/// "the aligned plan" for the arm named `aligned`.
+fn arm_label(name: &str) -> String {
+    format!("the {} plan", name.replace('_', " "))
 }
 
 /// "The aligned plan is worth 50,500 more than the misaligned plan; strategic alignment
@@ -199,10 +197,10 @@ pub fn explain_sentence(sc: &Scenario, at: &Attribution) -> String {
         .collect();
     let mut out = format!(
         "{} is worth {} {} more on average than {}",
-        capitalise(&arm_label(sc, lead)),
+        capitalise(&arm_label(lead)),
         fmt_money(at.gap.abs()),
         sc.currency,
-        arm_label(sc, other)
+        arm_label(other)
     );
     for (i, part) in parts.iter().enumerate() {
         out.push_str(if i == 0 { "; " } else { ", " });

@@ -121,11 +121,19 @@ fn simulate(
 
 /// The best of `plans` within the budget: the highest objective, then the lowest cost.
 fn best(plans: &[Plan], objective: Objective, budget: Option<f64>) -> Option<&Plan> {
-    plans.iter().filter(|p| p.fits(budget)).max_by(|a, b| {
-        a.score(objective)
-            .total_cmp(&b.score(objective))
-            .then(b.cost_mean.total_cmp(&a.cost_mean))
-    })
+    best_index(plans, objective, budget).map(|i| &plans[i])
+}
+
+/// Where in `plans` the best of [`best`] is.
+fn best_index(plans: &[Plan], objective: Objective, budget: Option<f64>) -> Option<usize> {
+    (0..plans.len())
+        .filter(|&i| plans[i].fits(budget))
+        .max_by(|&a, &b| {
+            let (a, b) = (&plans[a], &plans[b]);
+            a.score(objective)
+                .total_cmp(&b.score(objective))
+                .then(b.cost_mean.total_cmp(&a.cost_mean))
+        })
 }
 
 /// Searches the preparation plans of arm `arm_name`.
@@ -193,19 +201,13 @@ fn greedy(
         }
         let tried = simulate(model, arm, &candidates, trials, progress)?;
         let now = best(&plans, objective, budget).map(|p| p.score(objective));
-        let step = best(&tried, objective, budget).cloned();
+        let step = best_index(&tried, objective, budget)
+            .filter(|&i| now.is_none_or(|s| tried[i].score(objective) > s));
         plans.extend(tried);
         match step {
-            Some(p) if now.is_none_or(|s| p.score(objective) > s) => {
-                let names = |c: &Vec<usize>| -> Vec<String> {
-                    c.iter().map(|&w| model.work[w].name.clone()).collect()
-                };
-                match candidates.into_iter().find(|c| names(c) == p.packages) {
-                    Some(c) => current = c,
-                    None => return Ok(plans),
-                }
-            }
-            _ => return Ok(plans),
+            // `tried` holds the candidates' plans in their order.
+            Some(i) => current = candidates[i].clone(),
+            None => return Ok(plans),
         }
     }
 }
