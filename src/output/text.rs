@@ -76,12 +76,7 @@ pub fn targets(summary: &Summary) -> String {
     if summary.targets.is_empty() {
         return String::new();
     }
-    let width = summary
-        .arms
-        .iter()
-        .map(|a| plain(&a.name).chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = name_width(summary);
     let mut out = String::from("\nTargets (the chance to meet each, ± one standard error)\n");
     for a in &summary.arms {
         let each: Vec<String> = summary
@@ -149,23 +144,30 @@ fn aligned(header: Vec<String>, rows: Vec<Vec<String>>) -> String {
 /// the discoveries, the preparation. Empty when no arm is ever dropped, discovers or
 /// prepares.
 pub fn endings(summary: &Summary) -> String {
-    let lines: Vec<String> = summary.arms.iter().filter_map(ending).collect();
+    let lines: Vec<(&ArmSummary, String)> = summary
+        .arms
+        .iter()
+        .filter_map(|a| ending(a).map(|text| (a, text)))
+        .collect();
     if lines.is_empty() {
         return String::new();
     }
-    let width = summary
+    let width = name_width(summary);
+    let mut out = String::from("\nHow the projects end (means over all futures)\n");
+    for (a, text) in lines {
+        out.push_str(&format!("  {:<width$}  {text}\n", plain(&a.name)));
+    }
+    out
+}
+
+/// The width of the longest arm name, as printed: the column the per-arm lines align to.
+fn name_width(summary: &Summary) -> usize {
+    summary
         .arms
         .iter()
         .map(|a| plain(&a.name).chars().count())
         .max()
-        .unwrap_or(0);
-    let mut out = String::from("\nHow the projects end (means over all futures)\n");
-    for (a, text) in summary.arms.iter().zip(summary.arms.iter().map(ending)) {
-        if let Some(text) = text {
-            out.push_str(&format!("  {:<width$}  {text}\n", plain(&a.name)));
-        }
-    }
-    out
+        .unwrap_or(0)
 }
 
 /// One arm's line of [`endings`], `None` when there is nothing to say.
