@@ -46,38 +46,10 @@ alignment = { strategic = 0.8, fit = 0.8, culture = 0.8, measurement = 0.8, inte
 initiative = { upfront_cost = { dist = "normal", mean = 8667, sd = 2000 } }
 "#;
 
-/// One arm that pays.
-const ONE: &str = r#"
-[scenario]
-name = "close"
-horizon_months = 36
-seed = 5
-
-[business]
-monthly_revenue = 20000
-revenue_growth = 0
-gross_margin = 0.6
-process_cost = 6000
-
-[initiative]
-upfront_cost = { dist = "pert", min = 5000, mode = 8000, max = 15000 }
-cost_overrun = 0.1
-build_months = 1
-monthly_cost = 200
-labour_saving = 0.3
-revenue_uplift = 0.02
-adoption_ceiling = 0.8
-adoption_p = 0.1
-adoption_q = 0.4
-incident_rate = 0.5
-incident_cost = 50
-incident_churn = 0.0005
-erosion = 0.002
-abandon_hazard = 0.003
-
-[arms.first]
-alignment = { strategic = 0.8, fit = 0.8, culture = 0.8, measurement = 0.8, integration = 0.8, ethics = 0.8 }
-"#;
+/// One arm that pays: [`CLOSE`] without its second arm.
+fn one() -> &'static str {
+    CLOSE.split("[arms.second]").next().expect("the first arm")
+}
 
 /// What a run printed and wrote.
 struct Ran {
@@ -192,7 +164,7 @@ fn two_arms_within_the_noise_are_too_close_to_call() {
 #[test]
 fn one_arm_only_is_weighed_against_doing_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let ran = run(dir.path(), ONE, &[]);
+    let ran = run(dir.path(), one(), &[]);
     let d = headlines_agree(&ran);
     assert_eq!(d["choice"], "arm");
     assert_eq!(d["arm"], "first");
