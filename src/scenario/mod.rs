@@ -3,6 +3,7 @@
 //! into a [`Scenario`] that nothing downstream needs to check again.
 
 pub mod schema;
+mod sources;
 mod validate;
 
 use std::io::Read;
@@ -14,6 +15,7 @@ use crate::dist::Dist;
 use crate::error::InputErrors;
 use crate::stats::targets::Target;
 pub use schema::{ALIGNMENT, Domain, NSYM, PARAMS, ParamDef, Section, Sym, WorkField};
+pub use sources::Sources;
 
 /// Largest scenario file read, in bytes: far beyond any hand-written scenario.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -36,6 +38,16 @@ pub struct Scenario {
     pub work: Vec<Work>,
     /// The `[report] targets`, in file order, each once.
     pub targets: Vec<Target>,
+    /// The comment written beside or above each key: where its number comes from.
+    pub sources: Sources,
+}
+
+impl Scenario {
+    /// The comment its author wrote beside or above the key at `path` (dotted from the
+    /// file's root, see [`Sources`]): where that number comes from.
+    pub fn source(&self, path: &str) -> Option<&str> {
+        self.sources.get(path)
+    }
 }
 
 /// A preparation work package: work done before the project starts that raises one
