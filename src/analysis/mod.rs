@@ -16,12 +16,16 @@ use anyhow::Result;
 
 use crate::engine::{ArmModel, BATCH, Model, Outcome};
 
-/// Variants simulated together: enough to share each trial's draws between many arms, few
-/// enough that the batches in flight stay small.
-const GROUP: usize = 32;
+/// Variants simulated together: each trial's draws, and the months of the variants whose
+/// adoption curves are the same, are made once for the whole group.
+const GROUP: usize = 128;
 
-/// Trials handed to the engine at once: the batches in flight stay a few megabytes.
+/// Trials the analyses collect at once.
 pub const CHUNK: u64 = 16 * BATCH;
+
+/// Outcomes in flight in the engine at once (trials times variants): their batches stay
+/// under a hundred megabytes, however many variants a group holds.
+const IN_FLIGHT: u64 = 32 * CHUNK;
 
 /// Simulates the variants `arms` of `model` over `trials` and hands every outcome to
 /// `f(variant, trial, outcome)`: variants in groups, and within a group trials in order.
@@ -39,9 +43,11 @@ pub fn each_outcome(
     for (g, group) in arms.chunks(GROUP).enumerate() {
         let variant = model.variant(group.to_vec());
         let k = group.len();
+        // Whole batches, at least one per thread.
+        let batches = (IN_FLIGHT / BATCH / k as u64).max(rayon::current_num_threads() as u64);
         let mut chunk = trials.start;
         while chunk < trials.end {
-            let end = (chunk + CHUNK).min(trials.end);
+            let end = (chunk + batches * BATCH).min(trials.end);
             variant.run_each(chunk..end, &|n| progress(n * k as u64), |b| {
                 for a in 0..k {
                     for (j, o) in b.outcomes_of(a).enumerate() {

@@ -340,26 +340,29 @@ impl Model {
         // The paths of a few trials, `[arm][trial][month]`, moved into the batch's
         // month-major paths a cache line (PATH_GROUP trials of one month) at a time.
         let mut paths = vec![0.0; n_arms * PATH_GROUP * h1];
-        let mut sums: Vec<[months::FixedSums; 2]> = (0..n_arms)
+        // Lean batches carry no monthly means: no sums to add to.
+        let mut sums: Vec<[months::FixedSums; 2]> = (0..if self.lean { 0 } else { n_arms })
             .map(|_| [months::FixedSums::new(h1), months::FixedSums::new(h1)])
             .collect();
         for (j, trial) in trials.enumerate() {
             self.draw(trial, &mut d);
+            months.fills.next_trial();
             let shared = trial::Shared {
                 u_inc: &d.u_inc,
                 u_ab: &d.u_ab,
                 z_gate: d.z_gate,
                 u_rev: &d.u_rev,
+                z_rev: &d.z_rev,
                 u_disc: &d.u_disc,
             };
             let g = j % PATH_GROUP;
-            for (ai, [adoption, revenue_base]) in sums.iter_mut().enumerate() {
+            let mut arm_sums = sums.iter_mut();
+            for ai in 0..n_arms {
                 let prep = self.arm_params(ai, &d.values, &mut p, &mut batch.inputs);
                 let at = (ai * PATH_GROUP + g) * h1;
                 let monthly = trial::Monthly {
                     cum_cf: &mut paths[at..at + h1],
-                    adoption,
-                    revenue_base,
+                    sums: arm_sums.next(),
                 };
                 batch.outcomes.push(trial::simulate(
                     &p,
@@ -456,6 +459,7 @@ impl Model {
         d.z_gate = crate::special::norm_inv(open01(rng::stream(self.gate_key, trial).next_u64()));
         if self.reviews {
             rng::fill_open01(&mut d.u_rev, self.review_key, trial);
+            d.z_rev.iter().for_each(|z| z.set(f64::NAN));
         }
         if self.discoveries {
             rng::fill_open01(&mut d.u_disc, self.discovery_key, trial);
@@ -577,6 +581,9 @@ struct Draws {
     /// `U_rev(t)` and `U_disc(t)`, empty unless some arm uses them.
     u_rev: Vec<f64>,
     u_disc: Vec<f64>,
+    /// `Z_rev(t)`, computed by the first arm of the trial that reviews in month `t` (NaN
+    /// until then), as long as `u_rev`.
+    z_rev: Vec<std::cell::Cell<f64>>,
 }
 
 impl Draws {
@@ -594,6 +601,7 @@ impl Draws {
             u_ab: vec![0.0; h1],
             z_gate: 0.0,
             u_rev: vec![0.0; if model.reviews { h1 } else { 0 }],
+            z_rev: vec![std::cell::Cell::new(f64::NAN); if model.reviews { h1 } else { 0 }],
             u_disc: vec![0.0; if model.discoveries { h1 } else { 0 }],
         }
     }

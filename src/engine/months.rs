@@ -38,8 +38,8 @@ pub struct Curve {
 /// multiple of it.
 const LANES: usize = 8;
 
-/// Room for one arm's months, reused from arm to arm and trial to trial.
-pub struct Months {
+/// One curve's months: what [`Fill::fill`] computes for one arm's curve and go-live.
+pub struct Fill {
     /// `exp(-(p + q_eff) tau)` of month `t`.
     decay: Vec<f64>,
     /// `scale(tau)` of month `t`: the pilot's scale, then 1.
@@ -50,6 +50,70 @@ pub struct Months {
     pub adoption: Vec<f64>,
     /// `N_t`, likewise.
     pub incidents: Vec<u32>,
+}
+
+/// What a [`Fill`] depends on besides the trial's incident uniforms: the bits of the
+/// curve and the go-live month. Arms of one trial with equal keys have equal fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    curve: [u64; 6],
+    go_live: usize,
+}
+
+impl Key {
+    fn of(curve: &Curve, go_live: usize) -> Key {
+        let c = curve;
+        Key {
+            curve: [
+                c.ceiling.to_bits(),
+                c.decay.to_bits(),
+                c.imitation_ratio.to_bits(),
+                c.incident_rate.to_bits(),
+                c.pilot as u64,
+                c.pilot_scale.to_bits(),
+            ],
+            go_live,
+        }
+    }
+}
+
+/// The fills of the distinct curves of one trial's arms: arms whose curve and go-live
+/// are the same bits share one, computed once. Reused from trial to trial.
+pub struct Fills {
+    horizon: usize,
+    /// The keys of the fills computed in the current trial, in the order of `fills`.
+    keys: Vec<Key>,
+    fills: Vec<Fill>,
+}
+
+impl Fills {
+    /// Forgets the fills of the last trial: the next trial draws other incident uniforms.
+    pub fn next_trial(&mut self) {
+        self.keys.clear();
+    }
+
+    /// The fill of `curve` from `go_live` on with the trial's incident uniforms `u_inc`:
+    /// the one an earlier arm of the trial computed for the same key, else a new one.
+    pub fn get(&mut self, curve: &Curve, go_live: usize, u_inc: &[f64]) -> &Fill {
+        let key = Key::of(curve, go_live);
+        if let Some(i) = self.keys.iter().position(|k| *k == key) {
+            return &self.fills[i];
+        }
+        let i = self.keys.len();
+        self.keys.push(key);
+        if self.fills.len() == i {
+            self.fills.push(Fill::new(self.horizon));
+        }
+        let fill = &mut self.fills[i];
+        fill.fill(curve, go_live, u_inc);
+        fill
+    }
+}
+
+/// Room for the months of one trial's arms, reused from trial to trial: the fills of
+/// their curves, and each arm's paths in turn.
+pub struct Months {
+    pub fills: Fills,
     /// Room for the recursion's adoption of each month (zero while not live).
     pub adoption_path: Vec<f64>,
     /// Room for the recursion's revenue base after each month.
@@ -61,17 +125,30 @@ pub struct Months {
 impl Months {
     /// Room for `horizon` months (index 0, month 0, is never live), and padding.
     pub fn new(horizon: usize) -> Months {
-        let len = horizon + 1 + LANES;
         Months {
+            fills: Fills {
+                horizon,
+                keys: Vec::new(),
+                fills: Vec::new(),
+            },
+            // Padded with zeros for whole vectors in `FixedSums::add`.
+            adoption_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
+            revenue_base_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
+            op: vec![0.0; horizon + 1],
+        }
+    }
+}
+
+impl Fill {
+    /// Room for `horizon` months (index 0, month 0, is never live), and padding.
+    pub fn new(horizon: usize) -> Fill {
+        let len = horizon + 1 + LANES;
+        Fill {
             decay: vec![0.0; len],
             scale: vec![1.0; len],
             u: vec![0.5; len],
             adoption: vec![0.0; len],
             incidents: vec![0; len],
-            // Padded with zeros for whole vectors in `FixedSums::add`.
-            adoption_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
-            revenue_base_path: vec![0.0; (horizon + 1).next_multiple_of(LANES)],
-            op: vec![0.0; horizon + 1],
         }
     }
 
@@ -116,7 +193,7 @@ impl Months {
         self.fill_live(curve, go_live);
     }
 
-    /// [`Months::fill`] after its inputs are in place, compiled into each vector path.
+    /// [`Fill::fill`] after its inputs are in place, compiled into each vector path.
     #[inline(always)]
     fn fill_live(&mut self, curve: &Curve, go_live: usize) {
         let h = self.adoption.len() - 1 - LANES;
@@ -335,8 +412,8 @@ mod tests {
                 u_inc[h] = 1.0 - f64::EPSILON / 2.0;
             }
             let (a, n) = by_month(&curve, go_live, &u_inc);
-            let mut m = Months::new(h);
-            let check = |m: &Months, how: &str| {
+            let mut m = Fill::new(h);
+            let check = |m: &Fill, how: &str| {
                 for t in go_live..=h {
                     assert_eq!(
                         m.adoption[t].to_bits(),
@@ -372,6 +449,47 @@ mod tests {
             }
         }
         eprintln!("vector paths checked: {paths}");
+    }
+
+    #[test]
+    fn arms_share_a_fill_only_for_the_same_curve_and_trial() {
+        let curve = |incident_rate: f64| Curve {
+            ceiling: 0.8,
+            decay: (-0.3f64).exp(),
+            imitation_ratio: 4.0,
+            incident_rate,
+            pilot: 2,
+            pilot_scale: 0.3,
+        };
+        let h = 24;
+        let (a, b) = (curve(3.0), curve(6.0));
+        let u: Vec<f64> = (0..=h)
+            .map(|t| (t as f64 + 0.5) / (h as f64 + 1.0))
+            .collect();
+        let v: Vec<f64> = u.iter().map(|x| 1.0 - x).collect();
+        let fresh = |c: &Curve, go_live: usize, u: &[f64]| {
+            let mut f = Fill::new(h);
+            f.fill(c, go_live, u);
+            (
+                f.adoption[go_live..=h].to_vec(),
+                f.incidents[go_live..=h].to_vec(),
+            )
+        };
+        let of = |f: &Fill, go_live: usize| {
+            (
+                f.adoption[go_live..=h].to_vec(),
+                f.incidents[go_live..=h].to_vec(),
+            )
+        };
+        let mut m = Months::new(h).fills;
+        assert_eq!(of(m.get(&a, 3, &u), 3), fresh(&a, 3, &u));
+        assert_eq!(of(m.get(&b, 3, &u), 3), fresh(&b, 3, &u));
+        assert_eq!(of(m.get(&a, 5, &u), 5), fresh(&a, 5, &u));
+        assert_eq!(of(m.get(&a, 3, &u), 3), fresh(&a, 3, &u));
+        assert_eq!(m.keys.len(), 3);
+        m.next_trial();
+        assert_eq!(of(m.get(&a, 3, &v), 3), fresh(&a, 3, &v));
+        assert_ne!(fresh(&a, 3, &v), fresh(&a, 3, &u));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! One arm in one trial: the month-by-month recursion of MODEL.md section 3, with the
 //! reviews, discoveries and preparation of model v2 (section 8).
 
+use std::cell::Cell;
+
 use super::months::{Curve, FixedSums, Months};
 use crate::scenario::{NSYM, Sym};
 use crate::special::round_half_away;
@@ -111,6 +113,9 @@ pub struct Shared<'a> {
     /// `U_rev(t)`, whose normal quantile is the review's `Z_rev(t)`, at index `t`; empty
     /// when no arm holds reviews.
     pub u_rev: &'a [f64],
+    /// `Z_rev(t)`, computed by the first arm of the trial whose review needs it (NaN until
+    /// then), like `u_rev`.
+    pub z_rev: &'a [Cell<f64>],
     /// `U_disc(t)` at index `t`; empty when no arm can make discoveries.
     pub u_disc: &'a [f64],
 }
@@ -119,10 +124,9 @@ pub struct Shared<'a> {
 pub struct Monthly<'a> {
     /// Cumulative undiscounted cash flow after month `t`, `H + 1` entries.
     pub cum_cf: &'a mut [f64],
-    /// Adoption `A_t`, added to running sums over the trials.
-    pub adoption: &'a mut FixedSums,
-    /// Revenue base `M` after month `t`, added to running sums over the trials.
-    pub revenue_base: &'a mut FixedSums,
+    /// Adoption `A_t` and revenue base `M` after month `t`, added to running sums over
+    /// the trials; `None` when only the outcomes are wanted.
+    pub sums: Option<&'a mut [FixedSums; 2]>,
 }
 
 #[inline]
@@ -133,6 +137,27 @@ fn pos(w: f64, a: f64) -> f64 {
 #[inline]
 fn neg(w: f64, a: f64) -> f64 {
     1.0 + w * (1.0 - a)
+}
+
+/// Whether a month with adoption `a` makes a discovery at rate `rate` (8.2):
+/// `u < -expm1(-rate * a)`, the same decision to the bit. `1 - exp(-y)` lies between
+/// `y - y^2 / 2` and `y` for `y >= 0`, and libm's `expm1` within an ulp of it, so a `u`
+/// clearly outside that band (by a relative margin a million times an ulp) is decided
+/// without the call; only the few inside it (a share of about `y^2 / 2`) make it.
+#[inline(always)]
+fn discovers(u: f64, rate: f64, a: f64) -> bool {
+    const MARGIN: f64 = 1e-9;
+    let y = rate * a;
+    if y > 0.0 {
+        if u > y * (1.0 + MARGIN) {
+            return false;
+        }
+        // Below 1 the lower bound is at least y / 2: no cancellation in its arithmetic.
+        if y <= 1.0 && u < (y - 0.5 * y * y) * (1.0 - MARGIN) {
+            return true;
+        }
+    }
+    u < -(-rate * a).exp_m1()
 }
 
 /// `x.powi(n)` for `n = 0..8`, to the bit: the products that the square-and-multiply of
@@ -151,7 +176,8 @@ fn small_powers(x: f64) -> [f64; 8] {
 /// Adoption and incidents do not depend on the rest of the state, only on whether the
 /// project is still live, and a dropped project never comes back. So they are computed
 /// first for every month from go-live to the horizon, as if the project were never
-/// dropped ([`Months::fill`]), and the recursion then uses them up to the drop and zeros
+/// dropped ([`super::months::Fill::fill`], shared by the arms of the trial with the same
+/// curve), and the recursion then uses them up to the drop and zeros
 /// after it: the same numbers as computing them month by month, but the months' Poisson
 /// inversions are vectorised and no longer wait for each other's results.
 pub fn simulate(
@@ -169,7 +195,7 @@ pub fn simulate(
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
     let g_month = x.go_live_month as usize;
-    months.fill(&x.curve(), g_month, shared.u_inc);
+    let fill = months.fills.get(&x.curve(), g_month, shared.u_inc);
 
     let h = horizon;
     let k = x.terms();
@@ -189,12 +215,13 @@ pub fn simulate(
         st.month(&k, t, Drive::IDLE, &mut path);
     }
     let live = Live {
-        scale: &months.scale,
-        adoption: &months.adoption,
-        incidents: &months.incidents,
+        scale: &fill.scale,
+        adoption: &fill.adoption,
+        incidents: &fill.incidents,
         u_ab: &shared.u_ab[..=h],
         z_gate: shared.z_gate,
         u_rev: shared.u_rev,
+        z_rev: shared.z_rev,
         u_disc: shared.u_disc,
     };
     // Without reviews and discoveries the months skip their steps entirely.
@@ -208,8 +235,10 @@ pub fn simulate(
         st.month(&k, t, Drive::IDLE, &mut path);
     }
     let a = path.adoption[h];
-    out.adoption.add(&months.adoption_path);
-    out.revenue_base.add(&months.revenue_base_path);
+    if let Some([adoption, revenue_base]) = out.sums {
+        adoption.add(&months.adoption_path);
+        revenue_base.add(&months.revenue_base_path);
+    }
     x.outcome(&st, a, dropped_month, cause)
 }
 
@@ -344,18 +373,18 @@ impl Effects {
     }
 
     /// Step 7b: whether the review of month `t` (live month `tau`) keeps the project, given
-    /// each month's operating cash flow `op` and the month's uniform `u_rev`.
+    /// each month's operating cash flow `op` and the month's normal `Z_rev(t)`.
     #[inline(never)]
-    fn review_passes(&self, op: &[f64], t: usize, tau: usize, u_rev: f64) -> bool {
+    fn review_passes(&self, op: &[f64], t: usize, tau: usize, live: &Live) -> bool {
         let w = self.review_every.min(tau);
         let total = op[t + 1 - w..=t].iter().fold(0.0, |s, x| s + x);
         let avg = total / w as f64;
-        let z = crate::special::norm_inv(u_rev);
+        let z = live.z_rev(t);
         let measured = avg + self.review_sigma * avg.abs() * z;
         measured >= self.review_floor
     }
 
-    /// The adoption and incident curve [`Months::fill`] computes.
+    /// The adoption and incident curve [`super::months::Fill::fill`] computes.
     #[inline(always)]
     fn curve(&self) -> Curve {
         Curve {
@@ -432,7 +461,7 @@ impl Effects {
 }
 
 /// What the live months read besides the state: the months' adoption, incidents and scale
-/// from [`Months::fill`], and the trial's abandonment uniforms and gate normal.
+/// from [`super::months::Fill::fill`], and the trial's abandonment uniforms and gate normal.
 struct Live<'a> {
     scale: &'a [f64],
     adoption: &'a [f64],
@@ -441,7 +470,22 @@ struct Live<'a> {
     u_ab: &'a [f64],
     z_gate: f64,
     u_rev: &'a [f64],
+    z_rev: &'a [Cell<f64>],
     u_disc: &'a [f64],
+}
+
+impl Live<'_> {
+    /// `Z_rev(t) = PhiInverse(U_rev(t))`, computed once per trial and shared by its arms.
+    #[inline]
+    fn z_rev(&self, t: usize) -> f64 {
+        let cached = self.z_rev[t].get();
+        if !cached.is_nan() {
+            return cached;
+        }
+        let z = crate::special::norm_inv(self.u_rev[t]);
+        self.z_rev[t].set(z);
+        z
+    }
 }
 
 /// What drives one month's steps 3 to 6: adoption `a`, incidents `n`, running cost `rc` and
@@ -571,7 +615,7 @@ impl State {
             if V2 {
                 op[t] = month_op;
                 // 8.2: at most one discovery a month, paying from the next.
-                if x.discovery_rate > 0.0 && live.u_disc[t] < -(-x.discovery_rate * a).exp_m1() {
+                if x.discovery_rate > 0.0 && discovers(live.u_disc[t], x.discovery_rate, a) {
                     self.discoveries += 1;
                 }
             }
@@ -590,7 +634,7 @@ impl State {
             if V2
                 && cause == DropCause::None
                 && x.review_held(tau, t, h)
-                && !x.review_passes(op, t, tau, live.u_rev[t])
+                && !x.review_passes(op, t, tau, live)
             {
                 cause = DropCause::Review;
             }
@@ -668,6 +712,32 @@ impl State {
 mod tests {
     use super::*;
     use crate::engine::months::to_fixed;
+
+    #[test]
+    fn discoveries_are_decided_as_by_expm1() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::SplitMix64::seed_from_u64(3);
+        let mut u = move || crate::dist::open01(rng.next_u64());
+        let exact = |u: f64, rate: f64, a: f64| u < -(-rate * a).exp_m1();
+        for case in 0..200_000 {
+            let rate = [1e-300, 1e-9, 0.01, 0.3, 1.0, 5.0, 80.0][case % 7] * u();
+            let a = if case % 11 == 0 { 0.0 } else { u() };
+            let y = -(-rate * a).exp_m1();
+            // Uniforms anywhere, and next to the bounds and the value itself.
+            let near = [u(), y, rate * a, rate * a - 0.5 * (rate * a).powi(2)];
+            for x in near {
+                for v in [
+                    x,
+                    f64::from_bits(x.to_bits().wrapping_add(1)),
+                    f64::from_bits(x.to_bits().wrapping_sub(1)),
+                ] {
+                    if v > 0.0 && v < 1.0 {
+                        assert_eq!(discovers(v, rate, a), exact(v, rate, a), "{v} {rate} {a}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn small_powers_match_powi_to_the_bit() {
@@ -942,18 +1012,27 @@ mod tests {
                 u_ab: &u_ab,
                 z_gate: crate::special::norm_inv(u()),
                 u_rev: &u_rev,
+                z_rev: &vec![Cell::new(f64::NAN); u_rev.len()],
                 u_disc: &u_disc,
             };
             let want = as_written(&p, prep, h, &discount, &sh);
             let mut cum = vec![0.0; h + 1];
-            let (mut adoption, mut revenue_base) = (FixedSums::new(h + 1), FixedSums::new(h + 1));
+            let mut sums = [FixedSums::new(h + 1), FixedSums::new(h + 1)];
             let mut months = Months::new(h);
             let monthly = Monthly {
                 cum_cf: &mut cum,
-                adoption: &mut adoption,
-                revenue_base: &mut revenue_base,
+                sums: Some(&mut sums),
             };
             let got = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
+            // A second arm with the same curve in the same trial reuses the first one's
+            // months and review normals: the same outcome.
+            let mut again = vec![0.0; h + 1];
+            let monthly = Monthly {
+                cum_cf: &mut again,
+                sums: None,
+            };
+            let twin = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
+            let [adoption, revenue_base] = &sums;
             let bits = |o: &Outcome| {
                 let mut x = vec![o.net, o.npv, o.investment, o.roi, o.revenue_retained];
                 x.extend([o.adoption_final, o.kpi_final]);
@@ -961,6 +1040,9 @@ mod tests {
                 x.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
             };
             assert_eq!(bits(&got), bits(&want.outcome), "case {case}");
+            assert_eq!(bits(&twin), bits(&got), "case {case}");
+            assert_eq!(twin.dropped_by, got.dropped_by, "case {case}");
+            assert_eq!(again, cum, "case {case}");
             let months_of = |o: &Outcome| (o.payback_month, o.dropped_month, o.go_live_month);
             assert_eq!(months_of(&got), months_of(&want.outcome), "case {case}");
             assert_eq!(

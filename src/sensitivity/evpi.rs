@@ -136,11 +136,8 @@ pub fn of_input(x: &[f64], npv: &[Vec<f64>], bins: usize) -> (f64, usize) {
     if n == 0 || npv.is_empty() {
         return (0.0, 0);
     }
-    // Sorting (value, index) pairs in place is a total order, and much faster than
-    // sorting indices by a value looked up elsewhere.
-    let mut pairs: Vec<(f64, usize)> = x.iter().copied().zip(0..n).collect();
-    pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let order: Vec<usize> = pairs.into_iter().map(|p| p.1).collect();
+    // The trials by value, equal values by trial: a total order.
+    let order = super::rank::order(x);
     let mut total = 0.0;
     let mut used = 0;
     let mut start = 0;

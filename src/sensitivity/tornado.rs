@@ -38,9 +38,10 @@ pub struct ArmTornado {
 
 /// The tornado of every arm.
 pub fn analyse(s: &Samples) -> Vec<ArmTornado> {
+    let inputs = InputRanks::of(s);
     (0..s.arms.len())
         .map(|arm| {
-            let drivers = drivers(s, arm);
+            let drivers = drivers(s, arm, &inputs);
             ArmTornado {
                 arm: s.arms[arm].clone(),
                 label: s.labels[arm].clone(),
@@ -51,9 +52,46 @@ pub fn analyse(s: &Samples) -> Vec<ArmTornado> {
         .collect()
 }
 
+/// The ranks of every input that varies in an arm, computed once for the columns that
+/// arms share (the same bits in every trial: an input with the same distribution in them).
+struct InputRanks {
+    ranks: Vec<Vec<f64>>,
+    /// `of[arm][input]`: the place of its ranks in `ranks`, `None` when it does not vary.
+    of: Vec<Vec<Option<usize>>>,
+}
+
+impl InputRanks {
+    fn of(s: &Samples) -> InputRanks {
+        let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
+        // The (arm, input) of each distinct column.
+        let mut columns: Vec<(usize, usize)> = Vec::new();
+        let of = (0..s.arms.len())
+            .map(|arm| {
+                (0..s.paths.len())
+                    .map(|i| {
+                        let x = &s.x[arm][i];
+                        s.varies(arm, i).then(|| {
+                            let found = columns.iter().position(|&(a, j)| same(&s.x[a][j], x));
+                            found.unwrap_or_else(|| {
+                                columns.push((arm, i));
+                                columns.len() - 1
+                            })
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let ranks = columns
+            .par_iter()
+            .map(|&(a, i)| ranks(&s.x[a][i]))
+            .collect();
+        InputRanks { ranks, of }
+    }
+}
+
 /// The inputs that vary in `arm`, ranked by the size of their npv correlation (inputs
 /// without one last, then in table order).
-fn drivers(s: &Samples, arm: usize) -> Vec<Driver> {
+fn drivers(s: &Samples, arm: usize, inputs: &InputRanks) -> Vec<Driver> {
     let npv_ranks = all_finite(&s.npv[arm]).then(|| ranks(&s.npv[arm]));
     let roi_ranks = all_finite(&s.roi[arm]).then(|| ranks(&s.roi[arm]));
     let rho = |x: &[f64], rx: &[f64], y: &[f64], ry: &Option<Vec<f64>>| match ry {
@@ -62,15 +100,14 @@ fn drivers(s: &Samples, arm: usize) -> Vec<Driver> {
     };
     let mut out: Vec<Driver> = (0..s.paths.len())
         .into_par_iter()
-        .filter(|&i| s.varies(arm, i))
-        .map(|i| {
+        .filter_map(|i| inputs.of[arm][i].map(|r| (i, &inputs.ranks[r])))
+        .map(|(i, rx)| {
             let x = &s.x[arm][i];
-            let rx = ranks(x);
             Driver {
                 path: s.paths[i].clone(),
                 name: plain_name(&s.paths[i]),
-                rho_npv: rho(x, &rx, &s.npv[arm], &npv_ranks),
-                rho_roi: rho(x, &rx, &s.roi[arm], &roi_ranks),
+                rho_npv: rho(x, rx, &s.npv[arm], &npv_ranks),
+                rho_roi: rho(x, rx, &s.roi[arm], &roi_ranks),
             }
         })
         .collect();
