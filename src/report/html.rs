@@ -233,6 +233,7 @@ footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--rule);
   figure, table, .card, .cards, .verdict, .choice, dl.facts, tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
   th.n, td.n { white-space: normal; }
+  table.exec-figures td.n { white-space: nowrap; }
   figure.chart .svg svg { max-height: 125mm; }
   .exec-grid figure.exec-chart { padding: 6px 8px; }
   h1 { font-size: 1.7rem; }
