@@ -8,6 +8,10 @@
 //! text (titles, labels, names, units) is HTML-escaped, and the markup is well-formed XML
 //! as well as HTML.
 //!
+//! The page opens with a one-page executive summary ([`summary`]), which a printed copy
+//! shows alone on page 1; `alignsim report RUN_DIR --pdf` prints the page to `report.pdf`
+//! with a local headless Chromium ([`pdf`]).
+//!
 //! The folders of `alignsim explain` and `alignsim plan` get a page of their own in the
 //! same style ([`pages`]).
 
