@@ -146,7 +146,12 @@ fn the_accounting_firm_is_told_not_to_start() {
         .as_object()
         .unwrap()
         .iter()
-        .max_by(|a, b| a.1["npv"].as_f64().total_cmp(&b.1["npv"].as_f64()))
+        .max_by(|a, b| {
+            a.1["npv"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b.1["npv"].as_f64().unwrap())
+        })
         .unwrap();
     let worth = alignsim::plot::fmt_money(lever["npv"].as_f64().unwrap());
     let words = alignsim::plot::levers::player_words(dim);
