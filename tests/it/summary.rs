@@ -247,7 +247,7 @@ fn without_a_browser_report_pdf_says_how_to_get_one_and_writes_nothing() {
         .unwrap();
     let missing = tmp.path().join("no-such-chrome");
     let cases: [&[(&str, &std::ffi::OsStr)]; 2] = [
-        &[("PATH", "".as_ref())],
+        &[("PATH", std::ffi::OsStr::new(""))],
         &[("ALIGNSIM_CHROMIUM", missing.as_os_str())],
     ];
     for env in cases {
