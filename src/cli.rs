@@ -239,6 +239,13 @@ pub struct ReportArgs {
     pub charts: ChartFormat,
     #[command(flatten)]
     pub pair: PairFlag,
+    /// Also print the report to report.pdf with a local headless Chromium (found as
+    /// $ALIGNSIM_CHROMIUM, else chromium, chromium-browser or google-chrome on the PATH).
+    #[arg(long)]
+    pub pdf: bool,
+    /// Seconds Chromium may take to print report.pdf before it is stopped.
+    #[arg(long, value_name = "SECS", default_value_t = crate::report::pdf::DEFAULT_TIMEOUT_SECS, requires = "pdf")]
+    pub pdf_timeout: u64,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -91,9 +91,17 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> {
+    use alignsim::report::pdf;
+    // The browser is found first: without one, nothing is written.
+    let browser = args.pdf.then(pdf::find_browser).transpose()?;
     let formats = args.charts.formats();
     let path = alignsim::report::rerender(&args.run_dir, formats, &args.pair.pair)?;
     say(&format!("Report written to {}", path.display()));
+    if let Some(browser) = browser {
+        let timeout = std::time::Duration::from_secs(args.pdf_timeout);
+        let pdf = pdf::print(&browser, &path, timeout)?;
+        say(&format!("PDF written to {}", pdf.display()));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

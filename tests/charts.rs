@@ -266,8 +266,9 @@ fn headline_numbers_equal_summary_json() {
         .descendants()
         .filter(|n| n.attribute("data-key").is_some())
         .collect();
-    // Per arm: chance of loss, median payback, mean NPV; per pair: P(A beats B), mean diff.
-    assert_eq!(figures.len(), 2 * 3 + 2);
+    // Per arm: chance of loss, median payback, mean NPV; per pair: P(A beats B), mean diff;
+    // and the summary's three per arm (mean NPV, chance of loss, chance of paying back).
+    assert_eq!(figures.len(), 2 * 3 + 2 + 2 * 3);
     for node in figures {
         let key = node.attribute("data-key").unwrap();
         let expected = summary_value(&summary, key);

@@ -24,6 +24,7 @@ const OWN_FILES: &[&str] = &[
     "sensitivity.json",
     "scenario.toml",
     "report.html",
+    "report.pdf",
     // run shard
     "shard.json",
     "paths.parquet",

@@ -8,16 +8,19 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::markup::{escape, inline_svg};
+use super::summary::{self, PlanAdvice};
 use super::{assumptions, discoveries, endings, headline, levers, method, preparation, tables};
 use crate::plot::{Chart, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
-/// The whole page; the levers section, when the run has levers, goes before the charts,
-/// and the sensitivity section, when there is an analysis, after them.
+/// The whole page: the executive summary first (quoting `plan`, a plan search of one of
+/// the run's plans, when there is one), the levers section, when the run has levers, before
+/// the charts, and the sensitivity section, when there is an analysis, after them.
 pub fn render(
     data: &RunData,
     svgs: &[(Chart, String)],
     sensitivity: Option<&Sensitivity>,
+    plan: Option<&PlanAdvice>,
 ) -> Result<String> {
     let s = &data.summary;
     let mut page = String::with_capacity(64 * 1024 + svgs.iter().map(|c| c.1.len()).sum::<usize>());
@@ -26,6 +29,7 @@ pub fn render(
     let _ = writeln!(page, "<title>{}: alignsim report</title>", escape(&s.title));
     let _ = writeln!(page, "<style>{}</style>\n</head>\n<body>\n<main>", CSS);
     page.push_str(&header(data));
+    page.push_str(&summary::section(data, svgs, sensitivity, plan));
     page.push_str(&headline::section(data));
     page.push_str(&tables::section(data));
     page.push_str(&endings::section(data));
@@ -203,7 +207,43 @@ figcaption { font-size: .92rem; color: var(--ink); margin-top: 6px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; font-size: .92rem; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.exec .choice { border-radius: 6px; padding: 12px 18px; margin: 10px 0 14px; background: var(--soft); border-left: 8px solid var(--muted); }
+.exec .choice.go { border-left-color: #009e73; }
+.exec .choice.stop { border-left-color: #d55e00; }
+.exec .choice.close { border-left-color: #e69f00; }
+.exec .choice-words { font-size: 1.7rem; font-weight: 700; line-height: 1.2; margin: 0 0 4px; }
+.exec .choice-why { margin: 0; }
+table.exec-figures th:first-child { width: 30%; }
+table.exec-figures th.n { white-space: normal; }
+.exec-grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 8px 24px; align-items: start; margin-top: 14px; }
+.exec-grid figure.exec-chart { margin: 0; }
+.exec-grid h3 { margin-top: 4px; }
+.exec p.first { font-weight: 600; }
 footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--rule); color: var(--muted); font-size: .82rem; }
-@media print { body { background: #fff; } main { padding: 0; max-width: none; } h2 { break-after: avoid; } }
-@media (max-width: 720px) { main { padding: 20px; } .stats { grid-template-columns: 1fr; } }
+@page { margin: 11mm 12mm 12mm; }
+@media print {
+  html { font-size: 10.5pt; }
+  body { background: #fff; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  main { padding: 0; max-width: none; }
+  header { margin-bottom: 14px; }
+  h2 { margin-top: 22px; break-after: avoid; page-break-after: avoid; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  #executive-summary { break-after: page; page-break-after: always; }
+  #executive-summary h2 { margin-top: 0; }
+  figure, table, .card, .cards, .verdict, .choice, dl.facts, tr { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+  th.n, td.n { white-space: normal; }
+  table.exec-figures td.n { white-space: nowrap; }
+  figure.chart .svg svg { max-height: 125mm; }
+  .exec-grid figure.exec-chart { padding: 6px 8px; }
+  h1 { font-size: 1.7rem; }
+  .exec h3 { margin: 8px 0 4px; }
+  .exec ul.plain li { margin: 3px 0; }
+  .exec .choice { padding: 8px 14px; margin: 6px 0 10px; }
+  .exec .choice-words { font-size: 1.45rem; }
+  .exec table { margin: 6px 0 10px; }
+  nav, button, .screen-only { display: none !important; }
+  a { color: inherit; text-decoration: none; }
+}
+@media (max-width: 720px) { main { padding: 20px; } .stats { grid-template-columns: 1fr; } .exec-grid { grid-template-columns: 1fr; } }
 "#;

@@ -8,6 +8,10 @@
 //! text (titles, labels, names, units) is HTML-escaped, and the markup is well-formed XML
 //! as well as HTML.
 //!
+//! The page opens with a one-page executive summary ([`summary`]), which a printed copy
+//! shows alone on page 1; `alignsim report RUN_DIR --pdf` prints the page to `report.pdf`
+//! with a local headless Chromium ([`pdf`]).
+//!
 //! The folders of `alignsim explain` and `alignsim plan` get a page of their own in the
 //! same style ([`pages`]).
 
@@ -20,7 +24,9 @@ mod levers;
 pub mod markup;
 mod method;
 pub mod pages;
+pub mod pdf;
 mod preparation;
+mod summary;
 mod tables;
 
 use std::fs;
@@ -34,6 +40,7 @@ use crate::sensitivity::{self, Sensitivity};
 
 pub use html::render;
 pub use markup::escape;
+pub use summary::PlanAdvice;
 
 /// File name of the report inside a run folder.
 pub const REPORT_FILE: &str = "report.html";
@@ -83,12 +90,13 @@ pub fn finish_into(
         sensitivity::report::write_charts(s, &dir.join(CHARTS_DIR), formats)?;
     }
     let path = dir.join(REPORT_FILE);
-    fs::write(&path, render(data, svgs, sensitivity)?)
+    fs::write(&path, render(data, svgs, sensitivity, None)?)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Renders the charts and the report of an existing run folder again, from its files
-/// (the folder's `sensitivity.json` included). New charts are drawn into a staging folder
+/// (the folder's `sensitivity.json` included, and a `plan.json` of one of its plans, which
+/// the summary then quotes). New charts are drawn into a staging folder
 /// that replaces `charts/` only once complete, and the report is written under a temporary
 /// name and renamed, so a failure leaves the old files whole. With neither PNG nor SVG
 /// asked for, the existing charts are left alone. `pair` (`--pair A,B`) names the arms
@@ -119,8 +127,12 @@ pub fn rerender(
     }
     let path = run_dir.join(REPORT_FILE);
     let tmp = run_dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
-    fs::write(&tmp, render(&data, &svgs, sensitivity.as_ref())?)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    let plan = read_plan(run_dir);
+    fs::write(
+        &tmp,
+        render(&data, &svgs, sensitivity.as_ref(), plan.as_ref())?,
+    )
+    .with_context(|| format!("cannot write {}", tmp.display()))?;
     if let Err(e) = fs::rename(&tmp, &path) {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot move the report into {}", path.display()));
@@ -133,5 +145,16 @@ pub fn rerender(
 /// still renders.
 fn read_sensitivity(run_dir: &Path) -> Option<Sensitivity> {
     let text = fs::read_to_string(run_dir.join(sensitivity::JSON_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// File name of a plan search's result (`alignsim plan`), quoted by the summary when a run
+/// folder holds one.
+const PLAN_FILE: &str = "plan.json";
+
+/// The plan search a run folder holds, read from its `plan.json`; none without one or with
+/// an unreadable one (the summary then advises from the levers alone).
+fn read_plan(run_dir: &Path) -> Option<PlanAdvice> {
+    let text = fs::read_to_string(run_dir.join(PLAN_FILE)).ok()?;
     serde_json::from_str(&text).ok()
 }

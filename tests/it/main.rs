@@ -21,6 +21,7 @@ mod sensitivity;
 mod shard;
 mod shardset;
 mod stream;
+mod summary;
 mod sweep;
 mod targets;
 mod v2;
