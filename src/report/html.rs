@@ -100,7 +100,7 @@ fn caption(chart: Chart) -> &'static str {
              brings in: a loss on top of the money spent. Where a line meets the dashed \
              break-even line is the chance of getting the money back; the label by the dot is \
              the chance of a negative ROI, the table's figure. The legend gives the chance of \
-             losing money (NPV < 0, in today's money), the figure of the headline and the \
+             losing money (NPV below zero, in today's money), the figure of the headline and the \
              tables; the two differ when gains come late. Further right and higher is better."
         }
         Chart::NpvDistribution => {
