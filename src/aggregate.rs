@@ -12,6 +12,7 @@ use polars::prelude::*;
 use crate::engine::months::FIXED_ONE;
 use crate::engine::{Batch, CHANNELS, DropCause, Model, NO_MONTH};
 use crate::scenario::Scenario;
+use crate::stats::slices::SliceRow;
 use crate::stats::targets::Metrics;
 use crate::stats::{self, Tally};
 pub use crate::stats::{
@@ -367,29 +368,47 @@ impl<'m> Accumulator<'m> {
         Ok((tally, arms, trials))
     }
 
-    /// The exact counts of every row held (rows are trials, then arms).
+    /// The exact counts of every row held (rows are trials, then arms), with the slice
+    /// moments of a Latin hypercube run.
     fn tally(&self) -> Tally {
         let n_arms = self.model.n_arms();
         let targets = &self.model.targets;
-        let mut t = Tally::new(n_arms, self.model.horizon, targets);
+        let mut t =
+            Tally::new(n_arms, self.model.horizon, targets).sliced(self.model.sampling.slices());
+        let roi = |i: usize| self.roi[i].unwrap_or(f64::NAN);
         for (i, &arm) in self.arm.iter().enumerate() {
-            let roi = self.roi[i].unwrap_or(f64::NAN);
             let payback = self.payback[i].unwrap_or(NO_MONTH);
+            let slice = t.slice_of(self.trial[i]);
             let arm = &mut t.arms[arm as usize];
-            arm.push(self.npv[i], roi, payback, self.dropped[i]);
+            arm.push(self.npv[i], roi(i), payback, self.dropped[i]);
             arm.push_end(self.dropped_by[i], self.discoveries[i]);
             let m = Metrics {
                 npv: self.npv[i],
-                roi,
+                roi: roi(i),
                 net: self.net[i],
                 investment: self.investment[i],
                 payback_month: self.payback[i],
             };
             arm.push_targets(targets, &m);
+            if let Some(s) = slice {
+                let row = SliceRow {
+                    npv: self.npv[i],
+                    roi: roi(i),
+                    net: self.net[i],
+                    paid_back: payback != NO_MONTH,
+                    dropped: self.dropped[i],
+                };
+                arm.push_slice(s, row, targets, &m);
+            }
         }
-        for row in self.npv.chunks(n_arms) {
+        for (k, row) in self.npv.chunks(n_arms).enumerate() {
+            let first = k * n_arms;
+            let slice = t.slice_of(self.trial[first]);
             for (p, (a, b)) in t.pairs.iter_mut().zip(stats::tally::pairs(n_arms)) {
                 p.push(row[a], row[b]);
+                if let Some(s) = slice {
+                    p.push_slice(s, (row[a], roi(first + a)), (row[b], roi(first + b)));
+                }
             }
         }
         t

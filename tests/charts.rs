@@ -320,12 +320,20 @@ fn draw(chart: Chart) -> String {
 fn roi_risk_curve_annotates_each_chance_of_loss() {
     let text = draw(Chart::RoiRiskCurve);
     for arm in &shared_data().summary.arms {
-        let loss = pct(arm.p_roi_negative);
-        assert!(text.contains(&format!(
-            "{}: return below zero in {loss} of futures",
-            arm.name
-        )));
-        assert!(text.contains(&format!("ROI < 0: {loss}")));
+        let (loss, negative) = (pct(arm.p_npv_negative), pct(arm.p_roi_negative));
+        assert!(
+            text.contains(&format!(
+                "{}: loses money (NPV &lt; 0) in {loss} of futures",
+                arm.name
+            )) || text.contains(&format!(
+                "{}: loses money (NPV < 0) in {loss} of futures",
+                arm.name
+            ))
+        );
+        assert!(
+            text.contains(&format!("ROI &lt; 0 (undiscounted): {negative}"))
+                || text.contains(&format!("ROI < 0 (undiscounted): {negative}"))
+        );
     }
     assert!(text.contains("break-even"));
 }

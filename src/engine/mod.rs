@@ -51,10 +51,47 @@ pub struct Slot {
 pub enum Sampling {
     /// Independent keyed uniforms.
     MonteCarlo,
-    /// Latin hypercube over `trials` trials: each input's range is cut into `trials` equal
-    /// strata and every stratum is used exactly once, in an order given by a keyed
-    /// permutation of the trial numbers (so any trial is computed on its own).
+    /// Sliced Latin hypercube over `trials` trials: each input's range is cut into `trials`
+    /// equal strata and every stratum is used exactly once, and the trials of each of
+    /// [`Sampling::slices`] slices (trial number modulo the slice count) form a Latin
+    /// hypercube of their own on a coarser grid, so that the spread of the slice means gives
+    /// the run a standard error (MODEL.md 6.3a). Strata come from keyed permutations
+    /// computed one trial at a time, so any trial is computed on its own.
     LatinHypercube { trials: u64 },
+}
+
+/// Most slices of a Latin hypercube run.
+pub const LHS_SLICES: u64 = 20;
+/// Fewest trials in a slice of a Latin hypercube run.
+pub const LHS_SLICE_TRIALS: u64 = 10;
+
+impl Sampling {
+    /// The slices of a Latin hypercube run: [`LHS_SLICES`], fewer when a slice would hold
+    /// less than [`LHS_SLICE_TRIALS`] trials, at least 2 for two trials or more; 0 for
+    /// plain Monte Carlo (no slices).
+    pub fn slices(self) -> u64 {
+        match self {
+            Sampling::MonteCarlo => 0,
+            Sampling::LatinHypercube { trials } => (trials / LHS_SLICE_TRIALS)
+                .clamp(2, LHS_SLICES)
+                .min(trials.max(1)),
+        }
+    }
+}
+
+/// The stratum, out of `n`, of `trial` for the input keyed `key` in a sliced Latin
+/// hypercube of `r` slices: the trial's slice `trial % r` takes coarse stratum `c` from a
+/// keyed permutation of its own trials, and the `r` trials (one per slice) that share a
+/// coarse stratum share out its `r` fine strata `c r .. c r + r` by a permutation keyed by
+/// `c`. When `r` does not divide `n`, the last coarse stratum has only `n % r` fine strata,
+/// taken by the first `n % r` slices, which are one trial longer.
+pub fn sliced_stratum(key: u64, trial: u64, n: u64, r: u64) -> u64 {
+    let (slice, local) = (trial % r, trial / r);
+    let (full, rest) = (n / r, n % r);
+    let len = full + u64::from(slice < rest);
+    let coarse = rng::permute(rng::mix64(key ^ slice), local, len);
+    let width = if coarse < full { r } else { rest };
+    coarse * r + rng::permute(rng::mix64(!key ^ coarse), slice, width)
 }
 
 /// One arm compiled for the engine.
@@ -439,7 +476,8 @@ impl Model {
             *ui = match self.sampling {
                 Sampling::MonteCarlo => v,
                 Sampling::LatinHypercube { trials } => {
-                    (rng::permute(input.key, trial, trials) as f64 + v) / trials as f64
+                    let slices = self.sampling.slices();
+                    (sliced_stratum(input.key, trial, trials, slices) as f64 + v) / trials as f64
                 }
             };
         }

@@ -1,6 +1,8 @@
 //! The ROI risk (exceedance) curve: for every return x, the chance that the project
 //! returns at least x, `P(roi >= x)`, one line per arm. The break-even line at ROI 0 marks
-//! where each curve stands, and the chance of a loss, `P(roi < 0)`, is written beside it.
+//! where each curve stands, and the chance of a negative return, `P(roi < 0)` (undiscounted),
+//! is written beside it. The legend states each arm's chance of losing money, NPV < 0: the
+//! figure the tables and the headline give. Both figures are the summary's.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -45,7 +47,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         let points = exceedance(roi, x.start, x.end);
         chart.draw_series(LineSeries::new(points, arm_colour(i).stroke_width(4)))?;
     }
-    break_even_labels(root, &chart, &rois)
+    break_even_labels(root, &chart, &rois, data)
 }
 
 fn legend(data: &RunData) -> Vec<LegendItem> {
@@ -55,13 +57,13 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let text = match a.p_roi_negative {
-                Some(p) => format!(
-                    "{}: return below zero in {} of futures",
+            let text = match (a.p_roi_negative, a.p_npv_negative) {
+                (Some(_), Some(p)) => format!(
+                    "{}: loses money (NPV < 0) in {} of futures",
                     a.name,
                     fmt_prob(p)
                 ),
-                None => format!("{}: no money put in, so no return to show", a.name),
+                _ => format!("{}: no money put in, so no return to show", a.name),
             };
             LegendItem::new(Swatch::Line(arm_colour(i)), text)
         })
@@ -85,12 +87,14 @@ fn exceedance(sorted: &[f64], lo: f64, hi: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// A dot where each curve crosses break-even, labelled with that arm's chance of a loss;
-/// labels that would collide are pushed apart vertically.
+/// A dot where each curve crosses break-even, labelled with that arm's chance of a
+/// negative return as the summary states it; labels that would collide are pushed apart
+/// vertically.
 fn break_even_labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     chart: &Plot<'_, DB>,
     rois: &[Vec<f64>],
+    data: &RunData,
 ) -> DrawResult<(), DB> {
     let mut marks: Vec<(usize, f64, (i32, i32))> = rois
         .iter()
@@ -98,7 +102,8 @@ fn break_even_labels<DB: DrawingBackend>(
         .filter(|(_, r)| !r.is_empty())
         .map(|(i, r)| {
             let p_gain = (r.len() - r.partition_point(|v| *v < 0.0)) as f64 / r.len() as f64;
-            (i, 1.0 - p_gain, chart.backend_coord(&(0.0, p_gain)))
+            let p_loss = data.summary.arms[i].p_roi_negative.unwrap_or(1.0 - p_gain);
+            (i, p_loss, chart.backend_coord(&(0.0, p_gain)))
         })
         .collect();
     marks.sort_by_key(|m| m.2.1);
@@ -110,7 +115,7 @@ fn break_even_labels<DB: DrawingBackend>(
         root.draw(&Circle::new((px, py), 9, WHITE.stroke_width(2)))?;
         let label_y = (py - 22).max(last_y + LABEL_GAP);
         last_y = label_y;
-        let text = format!("ROI < 0: {}", fmt_prob(p_loss));
+        let text = format!("ROI < 0 (undiscounted): {}", fmt_prob(p_loss));
         let style = coloured(bold(NOTE_SIZE), colour);
         // Right of the break-even line, unless that would run off the chart.
         let (w, _) = root.estimate_text_size(&text, &style)?;

@@ -2,7 +2,9 @@
 //! MODEL.md section 3 (uplift, customers lost, labour saving, KPI value, running cost,
 //! incident cost, upfront and scale-up payments, and in model v2 discoveries and
 //! preparation) to the net result, as grouped horizontal
-//! bars per arm, with the mean net result they add up to in the bottom row.
+//! bars per arm, with the mean net result they add up to in the bottom row. Every amount
+//! is undiscounted, and the chart says so; the legend gives each arm's mean NPV beside
+//! its net, so the slide shows why the two differ.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -58,7 +60,7 @@ fn rows(data: &RunData) -> Vec<Row> {
         .filter(|r| r.values.iter().any(|v| v.abs() > 1e-9))
         .collect();
     out.push(Row {
-        label: "Net result".into(),
+        label: "Net result (undiscounted)".into(),
         values: arms.iter().map(|a| a.net.mean.unwrap_or(0.0)).collect(),
     });
     out
@@ -69,7 +71,11 @@ pub(super) fn draw<DB: DrawingBackend>(
     data: &RunData,
 ) -> DrawResult<(), DB> {
     let title = Chart::ValueBreakdown.heading(data);
-    let sub = subtitle(data, Some("mean over all futures"));
+    let what = format!(
+        "mean over all futures, undiscounted, over {} months",
+        data.summary.horizon_months
+    );
+    let sub = subtitle(data, Some(what.as_str()));
     let area = frame(root, &title, &sub, &legend(data))?;
     let rows = rows(data);
     let (lo, hi) = rows
@@ -84,7 +90,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let label_width = label_width(root, &rows)?;
     let mut chart = plot_area(&area, x, -0.5..n - 0.5, label_width)?;
     let x_desc = format!(
-        "Mean contribution to the net result over {} months, {}",
+        "Mean contribution to the net result over {} months, {}, undiscounted",
         data.summary.horizon_months, data.summary.currency
     );
     bar_mesh(&mut chart, &x_desc, &|v| fmt_money(*v))?;
@@ -192,6 +198,15 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
         .arms
         .iter()
         .enumerate()
-        .map(|(i, a)| LegendItem::new(Swatch::Fill(arm_colour(i).mix(1.0)), a.name.clone()))
+        .map(|(i, a)| {
+            let money = |x: Option<f64>| x.map_or_else(|| "-".into(), fmt_money);
+            let text = format!(
+                "{}: net {} undiscounted; mean NPV {} discounted",
+                a.name,
+                money(a.net.mean),
+                money(a.npv.mean)
+            );
+            LegendItem::new(Swatch::Fill(arm_colour(i).mix(1.0)), text)
+        })
         .collect()
 }

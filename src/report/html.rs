@@ -98,10 +98,14 @@ fn caption(chart: Chart) -> &'static str {
     match chart {
         Chart::RoiRiskCurve => {
             "For every return on the horizontal axis, each line gives the chance of doing at \
-             least that well. Where a line meets the dashed break-even line is the chance of getting \
-             the money back; the label by the dot is the chance of a negative return (not discounted, so it can \
-             differ a little from the chance of a negative NPV). Further right and higher \
-             is better."
+             least that well. Return on investment (ROI) is the net result over the horizon, \
+             undiscounted, divided by all the money spent (upfront, running and incident \
+             costs). It falls below -100 % when customers lost cost more than the project \
+             brings in: a loss on top of the money spent. Where a line meets the dashed \
+             break-even line is the chance of getting the money back; the label by the dot is \
+             the chance of a negative ROI, the table's figure. The legend gives the chance of \
+             losing money (NPV below zero, in today's money), the figure of the headline and the \
+             tables; the two differ when gains come late. Further right and higher is better."
         }
         Chart::NpvDistribution => {
             "How the net present value (every payment in and out, in today's money) spreads \
@@ -121,8 +125,10 @@ fn caption(chart: Chart) -> &'static str {
              of futures that pay back within the horizon."
         }
         Chart::ValueBreakdown => {
-            "The average gain or cost from each source over the horizon (not discounted). The \
-             bars of each plan add up to its net result in the bottom row."
+            "The average gain or cost from each source over the horizon, undiscounted. The \
+             bars of each plan add up to its net result in the bottom row, the table's \
+             undiscounted net result. The mean NPV in the legend is lower when most gains come \
+             late: it counts later money at the scenario's discount rate."
         }
         Chart::Convergence => {
             "The average net present value of each plan as the simulation added futures, \

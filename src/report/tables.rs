@@ -164,6 +164,14 @@ fn course_rows(h: u32) -> Vec<(String, Cell)> {
     ]
 }
 
+/// What ROI is, and why it can fall below -100 %.
+const ROI_NOTE: &str = "<p class=\"note\">Return on investment (ROI) is the net result over \
+    the horizon, not discounted, divided by all the money spent: upfront, running and incident \
+    costs. It can fall below -100 % when the customers lost cost more than the project brings \
+    in, a loss on top of the money spent. Its sign can differ from the NPV's when gains come \
+    late, so the chance of a negative ROI can differ from the chance of losing money \
+    (NPV below zero).</p>\n";
+
 pub fn section(data: &crate::plot::RunData) -> String {
     let s = &data.summary;
     let mut out = String::from("<section id=\"summary\">\n<h2>The results in numbers</h2>\n");
@@ -173,6 +181,7 @@ pub fn section(data: &crate::plot::RunData) -> String {
         escape(&s.currency),
         escape(&pct(Some(s.discount_rate_annual)))
     );
+    out.push_str(ROI_NOTE);
     out.push_str("<table class=\"summary\">\n<thead><tr><th>Figure</th>");
     for (i, a) in s.arms.iter().enumerate() {
         let _ = write!(

@@ -14,7 +14,15 @@
 //!
 //! Averages over a few thousand trials are noisy, and the best of noisy means is biased
 //! upward; the same estimate for an input that cannot matter (a keyed random number
-//! independent of the simulation) is reported as the noise floor.
+//! independent of the simulation) is reported as the noise floor. Because one such draw
+//! is itself noisy, and is zero whenever one option is far ahead, the analysis also states
+//! the chance floor: the mean over [`CHANCE_DRAWS`] inputs that cannot matter of the same
+//! estimate when every option is worth the same (each arm's npv moved to mean 0, like
+//! doing nothing), which is the expected best of noisy bin means, the most that chance
+//! alone shows. An input whose EVPI is not above the larger of the two floors is marked
+//! as below the noise. Every EVPI carries a standard error from a Poisson bootstrap of
+//! the trials ([`BOOTSTRAP`] replicates, the bins kept) and a 95 % interval of
+//! +- 1.96 standard errors (not below 0).
 
 use rand::Rng;
 use rand::SeedableRng;
@@ -32,6 +40,14 @@ pub const BINS: usize = 50;
 pub const MIN_PER_BIN: usize = 20;
 /// Name of the keyed stream of the noise-floor input.
 const NOISE_STREAM: &str = "evpi.noise";
+/// Name of the keyed streams of the chance-floor inputs.
+const CHANCE_STREAM: &str = "evpi.chance";
+/// Name of the keyed stream of the bootstrap weights.
+const BOOTSTRAP_STREAM: &str = "evpi.bootstrap";
+/// Inputs that cannot matter averaged into the chance floor.
+pub const CHANCE_DRAWS: usize = 20;
+/// Bootstrap replicates behind each standard error.
+pub const BOOTSTRAP: usize = 200;
 
 /// The EVPI of one input.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -42,6 +58,17 @@ pub struct InputEvpi {
     pub evpi: f64,
     /// Bins actually used (fewer when the input takes few distinct values).
     pub bins: usize,
+    /// Bootstrap standard error of `evpi`, and its 95 % interval.
+    #[serde(default)]
+    pub se: f64,
+    #[serde(default)]
+    pub lo95: f64,
+    #[serde(default)]
+    pub hi95: f64,
+    /// Whether `evpi` is not above the larger of the noise floor and the chance floor:
+    /// what chance alone could show.
+    #[serde(default)]
+    pub below_noise: bool,
 }
 
 /// The value of information of a run.
@@ -61,23 +88,41 @@ pub struct Evpi {
     pub bins: usize,
     /// Per input, largest first.
     pub inputs: Vec<InputEvpi>,
+    /// Bootstrap standard error of `overall`.
+    #[serde(default)]
+    pub overall_se: f64,
+    /// The expected EVPI of an input that cannot matter when every option is worth the
+    /// same: what chance alone shows at this many trials (see the module documentation).
+    #[serde(default)]
+    pub chance_floor: f64,
 }
 
-/// The EVPI of every input of a run, and overall.
+/// The EVPI of every input of a run, and overall, with their standard errors and the
+/// floors below which an EVPI is noise.
 pub fn analyse(s: &Samples, seed: u64) -> Evpi {
     let mean_npv: Vec<f64> = s.npv.iter().map(|v| mean(v)).collect();
     let (best, value_now) = best_option(&mean_npv);
     let bins = bins_for(s.n);
+    let boot = rng::key(seed, BOOTSTRAP_STREAM);
+    let noise_floor = of_input(&noise(s.n, seed), &s.npv, bins).0;
+    let chance_floor = chance_floor(&s.npv, bins, seed);
+    let floor = noise_floor.max(chance_floor);
     let mut inputs: Vec<InputEvpi> = (0..s.paths.len())
         .into_par_iter()
         .filter_map(|i| {
             let arm = (0..s.arms.len()).find(|&a| s.varies(a, i))?;
-            let (evpi, used) = of_input(&s.x[arm][i], &s.npv, bins);
+            let binned = Binned::new(&s.x[arm][i], bins);
+            let evpi = binned.value(&s.npv, None);
+            let se = bootstrap_se(boot, s.n, |w| binned.value(&s.npv, Some(w)));
             Some(InputEvpi {
                 path: s.paths[i].clone(),
                 name: plain_name(&s.paths[i]),
                 evpi,
-                bins: used,
+                bins: binned.ranges.len(),
+                se,
+                lo95: (evpi - 1.96 * se).max(0.0),
+                hi95: evpi + 1.96 * se,
+                below_noise: evpi <= floor,
             })
         })
         .collect();
@@ -87,9 +132,11 @@ pub fn analyse(s: &Samples, seed: u64) -> Evpi {
         value_now,
         mean_npv: s.arms.iter().cloned().zip(mean_npv).collect(),
         overall: overall(&s.npv),
-        noise_floor: of_input(&noise(s.n, seed), &s.npv, bins).0,
+        noise_floor,
         bins,
         inputs,
+        overall_se: bootstrap_se(boot, s.n, |w| overall_weighted(&s.npv, w)),
+        chance_floor,
     }
 }
 
@@ -132,34 +179,163 @@ pub fn overall(npv: &[Vec<f64>]) -> f64 {
 /// count-weighted mean over bins of the best option's mean npv in the bin, minus the best
 /// option's mean npv overall.
 pub fn of_input(x: &[f64], npv: &[Vec<f64>], bins: usize) -> (f64, usize) {
-    let n = x.len();
-    if n == 0 || npv.is_empty() {
+    if x.is_empty() || npv.is_empty() {
         return (0.0, 0);
     }
-    // The trials by value, equal values by trial: a total order.
-    let order = super::rank::order(x);
-    let mut total = 0.0;
-    let mut used = 0;
-    let mut start = 0;
-    for b in 1..=bins {
-        let mut end = (b * n / bins).max(start);
-        while end > start && end < n && x[order[end]] == x[order[end - 1]] {
-            end += 1;
+    let binned = Binned::new(x, bins);
+    (binned.value(npv, None), binned.ranges.len())
+}
+
+/// The trials sorted by an input's value and cut into bins of equal count (ties never
+/// split across bins).
+struct Binned {
+    order: Vec<usize>,
+    /// `start..end` of each non-empty bin in `order`.
+    ranges: Vec<(usize, usize)>,
+}
+
+impl Binned {
+    fn new(x: &[f64], bins: usize) -> Binned {
+        let n = x.len();
+        // The trials by value, equal values by trial: a total order.
+        let order = super::rank::order(x);
+        let mut ranges = Vec::with_capacity(bins);
+        let mut start = 0;
+        for b in 1..=bins {
+            let mut end = (b * n / bins).max(start);
+            while end > start && end < n && x[order[end]] == x[order[end - 1]] {
+                end += 1;
+            }
+            if end > start {
+                ranges.push((start, end));
+                start = end;
+            }
         }
-        if end > start {
+        Binned { order, ranges }
+    }
+
+    /// The EVPI over these bins, every trial counted once or, in a bootstrap replicate,
+    /// `weights[t]` times.
+    fn value(&self, npv: &[Vec<f64>], weights: Option<&[f64]>) -> f64 {
+        if self.order.is_empty() || npv.is_empty() {
+            return 0.0;
+        }
+        let mut total = 0.0;
+        let mut count = 0.0;
+        for &(start, end) in &self.ranges {
+            let trials = &self.order[start..end];
+            let size = match weights {
+                None => (end - start) as f64,
+                Some(w) => trials.iter().map(|&t| w[t]).sum(),
+            };
+            if size == 0.0 {
+                continue;
+            }
             let means: Vec<f64> = npv
                 .iter()
-                .map(|a| {
-                    order[start..end].iter().map(|&t| a[t]).sum::<f64>() / (end - start) as f64
+                .map(|a| match weights {
+                    None => trials.iter().map(|&t| a[t]).sum::<f64>() / size,
+                    Some(w) => trials.iter().map(|&t| w[t] * a[t]).sum::<f64>() / size,
                 })
                 .collect();
-            total += best_option(&means).1 * (end - start) as f64;
-            used += 1;
-            start = end;
+            total += best_option(&means).1 * size;
+            count += size;
+        }
+        let means: Vec<f64> = npv.iter().map(|v| weighted_mean(v, weights)).collect();
+        gain(total / count, best_option(&means).1)
+    }
+}
+
+/// The mean of `v`, weighted by `weights` when given.
+fn weighted_mean(v: &[f64], weights: Option<&[f64]>) -> f64 {
+    match weights {
+        None => mean(v),
+        Some(w) => {
+            let total: f64 = w.iter().sum();
+            if total == 0.0 {
+                return 0.0;
+            }
+            v.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / total
         }
     }
-    let means: Vec<f64> = npv.iter().map(|v| mean(v)).collect();
-    (gain(total / n as f64, best_option(&means).1), used)
+}
+
+/// [`overall`] with every trial counted `weights[t]` times.
+fn overall_weighted(npv: &[Vec<f64>], weights: &[f64]) -> f64 {
+    let total: f64 = weights.iter().sum();
+    if npv.is_empty() || total == 0.0 {
+        return 0.0;
+    }
+    let per_trial: f64 = weights
+        .iter()
+        .enumerate()
+        .map(|(t, w)| w * npv.iter().fold(0.0f64, |m, a| m.max(a[t])))
+        .sum::<f64>()
+        / total;
+    let means: Vec<f64> = npv
+        .iter()
+        .map(|v| weighted_mean(v, Some(weights)))
+        .collect();
+    gain(per_trial, best_option(&means).1)
+}
+
+/// The standard deviation of `value` over [`BOOTSTRAP`] Poisson bootstrap replicates of
+/// `n` trials: in each, trial `t` counts a keyed Poisson(1) number of times.
+fn bootstrap_se(key: u64, n: usize, value: impl Fn(&[f64]) -> f64 + Sync) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    let values: Vec<f64> = (0..BOOTSTRAP)
+        .map(|r| {
+            let w: Vec<f64> = (0..n)
+                .map(|t| poisson1(rng::stream(key, ((r as u64) << 40) | t as u64).next_u64()))
+                .collect();
+            value(&w)
+        })
+        .collect();
+    let m = mean(&values);
+    let ss: f64 = values.iter().map(|v| (v - m).powi(2)).sum();
+    (ss / (BOOTSTRAP - 1) as f64).sqrt()
+}
+
+/// A Poisson(1) count from 64 random bits, by inversion.
+fn poisson1(bits: u64) -> f64 {
+    let u = crate::dist::open01(bits);
+    let (mut k, mut p) = (0u32, (-1.0f64).exp());
+    let mut cdf = p;
+    while u > cdf && k < 20 {
+        k += 1;
+        p /= f64::from(k);
+        cdf += p;
+    }
+    f64::from(k)
+}
+
+/// The chance floor: the mean EVPI of [`CHANCE_DRAWS`] keyed inputs that cannot matter,
+/// on each arm's npv moved to mean 0 so that every option, doing nothing included, is
+/// worth the same.
+fn chance_floor(npv: &[Vec<f64>], bins: usize, seed: u64) -> f64 {
+    let n = npv.first().map_or(0, Vec::len);
+    if n == 0 {
+        return 0.0;
+    }
+    let centred: Vec<Vec<f64>> = npv
+        .iter()
+        .map(|a| {
+            let m = mean(a);
+            a.iter().map(|v| v - m).collect()
+        })
+        .collect();
+    let draws: Vec<f64> = (0..CHANCE_DRAWS)
+        .into_par_iter()
+        .map(|k| {
+            let key = rng::key(seed, CHANCE_STREAM) ^ rng::mix64(k as u64);
+            let mut g = Xoshiro256PlusPlus::seed_from_u64(key);
+            let x: Vec<f64> = (0..n).map(|_| g.next_u64() as f64).collect();
+            Binned::new(&x, bins).value(&centred, None)
+        })
+        .collect();
+    mean(&draws)
 }
 
 /// `informed - now`, with rounding noise (a relative 1e-12) shown as the zero it is.
@@ -192,7 +368,7 @@ pub fn sentence(e: &Evpi, currency: &str) -> String {
     let top: Vec<String> = e
         .inputs
         .iter()
-        .filter(|i| i.evpi > e.noise_floor)
+        .filter(|i| !i.below_noise)
         .take(3)
         .map(|i| format!("{} ({} {currency})", i.name, fmt_money(i.evpi)))
         .collect();

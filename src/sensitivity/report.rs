@@ -113,7 +113,7 @@ fn evpi_table(s: &Sensitivity) -> String {
     let cur = escape(&s.currency);
     let mut out = format!(
         "<table class=\"evpi\">\n<thead><tr><th>Knowing this before deciding</th>\
-         <th class=\"n\">is worth ({cur})</th></tr></thead>\n<tbody>\n"
+         <th class=\"n\">is worth ({cur})</th><th class=\"n\">95 % interval</th></tr></thead>\n<tbody>\n"
     );
     let shown: Vec<_> = e
         .inputs
@@ -124,27 +124,36 @@ fn evpi_table(s: &Sensitivity) -> String {
     for i in &shown {
         let _ = writeln!(
             out,
-            "<tr><td>{}<span class=\"path\">{}</span></td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}<span class=\"path\">{}</span></td><td class=\"n\">{}{}</td>\
+             <td class=\"n\">{} to {}</td></tr>",
             escape(&i.name),
             escape(&i.path),
-            fmt_money(i.evpi)
+            fmt_money(i.evpi),
+            if i.below_noise { " (within noise)" } else { "" },
+            fmt_money(i.lo95),
+            fmt_money(i.hi95)
         );
     }
     if shown.len() < e.inputs.len() {
         let _ = writeln!(
             out,
-            "<tr><td>any of the other {} uncertain inputs</td><td class=\"n\">0</td></tr>",
+            "<tr><td>any of the other {} uncertain inputs</td><td class=\"n\">0</td><td></td></tr>",
             e.inputs.len() - shown.len()
         );
     }
     let _ = write!(
         out,
         "</tbody>\n</table>\n<p class=\"note\">Noise floor (the same estimate for an input \
-         that cannot matter): {} {cur}. Knowing everything, month-to-month luck included: {} \
-         {cur}. Estimated by sorting the {} simulated futures into up to {} groups of equal \
+         that cannot matter): {} {cur}; chance floor (what chance alone shows when every option \
+         is worth the same): {} {cur}. A value not above both is marked within noise: it is \
+         indistinguishable from nothing to learn. Intervals are the value \u{b1} 1.96 bootstrap \
+         standard errors. Knowing everything, month-to-month luck included: {} \
+         {cur} (\u{b1} {}). Estimated by sorting the {} simulated futures into up to {} groups of equal \
          size by the input's value.</p>\n",
         fmt_money(e.noise_floor),
+        fmt_money(e.chance_floor),
         fmt_money(e.overall),
+        fmt_money(1.96 * e.overall_se),
         crate::dist::fmt_num(s.trials as f64),
         e.bins
     );

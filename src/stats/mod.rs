@@ -13,6 +13,9 @@
 //!   and [`Sketch`]es whose bucket width bounds the error, in memory that does not grow
 //!   with the trials.
 //!
+//! [`slices`] keeps, for a Latin hypercube run, the moments of each slice of the trials,
+//! whose spread gives its standard errors.
+//!
 //! [`targets`] reads the targets a client cares about (`roi >= 0.5`), whose shares the
 //! tally counts.
 //!
@@ -24,6 +27,7 @@ pub mod exact;
 pub mod moments;
 pub mod sketch;
 pub mod sketched;
+pub mod slices;
 pub mod summary;
 pub mod tally;
 pub mod targets;
@@ -32,7 +36,7 @@ pub use moments::Moments;
 pub use sketch::Sketch;
 pub use summary::{
     ArmSummary, Channels, Choice, Decision, Figures, Interval, KpiInfo, MODEL_VERSION, PairFigures,
-    PairSummary, Precision, Quantiles, Stats, Summary, TargetResult,
+    PairSummary, Precision, Quantiles, StandardErrors, Stats, Summary, TargetResult,
 };
 pub use tally::{ArmTally, PairTally, Tally};
 pub use targets::Target;

@@ -204,7 +204,8 @@ pub struct Reducer {
 impl Reducer {
     pub fn new(model: &Model, has_kpi: bool) -> Reducer {
         Reducer {
-            tally: Tally::new(model.n_arms(), model.horizon, &model.targets),
+            tally: Tally::new(model.n_arms(), model.horizon, &model.targets)
+                .sliced(model.sampling.slices()),
             sketched: Sketched::new(model.n_arms(), has_kpi, false),
             clamped: vec![0; model.n_arms() * model.clamp_stride()],
             column: Vec::new(),
@@ -215,8 +216,9 @@ impl Reducer {
     pub fn push(&mut self, b: &Batch) {
         let n_arms = self.tally.arms.len();
         for (j, rows) in b.outcomes.chunks(n_arms).take(b.n).enumerate() {
-            self.tally.push(rows);
-            self.sketched.push(b.first_trial + j as u64, rows);
+            let trial = b.first_trial + j as u64;
+            self.tally.push(trial, rows);
+            self.sketched.push(trial, rows);
         }
         self.sketched
             .sketch(std::slice::from_ref(b), &mut self.column);

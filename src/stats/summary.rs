@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::tally::{ArmTally, PairTally, Tally};
-use super::{HEADLINE_BITS, MONTHLY_BITS, Sketch, binom_se, share};
+use super::{HEADLINE_BITS, MONTHLY_BITS, Sketch, binom_se, share, slices};
 use crate::engine::{CHANNELS, Model};
 use crate::scenario::{NSYM, PARAMS, Scenario, WorkField};
 
@@ -20,7 +20,8 @@ pub const MODEL_VERSION: &str = "2";
 pub struct Stats {
     pub mean: Option<f64>,
     pub sd: Option<f64>,
-    /// Monte Carlo standard error of the mean.
+    /// Standard error of the mean: Monte Carlo `sd / sqrt(n)`, or from the slices of a
+    /// Latin hypercube run (see [`Summary::standard_errors`]).
     pub se: Option<f64>,
     pub p5: Option<f64>,
     pub p10: Option<f64>,
@@ -126,7 +127,8 @@ pub struct ArmSummary {
     pub channels: Channels,
     pub roi_nan: u64,
     pub clamped: BTreeMap<String, u64>,
-    /// Standard errors of the headline probabilities (binomial).
+    /// Standard errors of the headline probabilities (binomial, or from the slices of a
+    /// Latin hypercube run).
     pub p_roi_negative_se: Option<f64>,
     pub p_npv_negative_se: Option<f64>,
     #[serde(default)]
@@ -209,6 +211,10 @@ pub struct Summary {
     pub kpi: Option<KpiInfo>,
     /// `monte_carlo` or `latin_hypercube`.
     pub sampling: String,
+    /// How a Latin hypercube run's standard errors were computed; absent for plain Monte
+    /// Carlo, whose standard errors are `sd / sqrt(n)` and binomial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard_errors: Option<StandardErrors>,
     /// The `--precision` target and whether it was met, when the run used one.
     pub precision: Option<Precision>,
     /// What +0.1 of each alignment score is worth, per arm (MODEL.md 8.4), on the run's
@@ -265,6 +271,7 @@ impl Summary {
                 crate::engine::Sampling::MonteCarlo => "monte_carlo".into(),
                 crate::engine::Sampling::LatinHypercube { .. } => "latin_hypercube".into(),
             },
+            standard_errors: StandardErrors::of(model.sampling),
             correlations: correlation_pairs(sc),
             precision: None,
             levers: None,
@@ -281,6 +288,26 @@ impl Summary {
     pub fn decided(mut self) -> Summary {
         self.decision = Decision::of(&self);
         self
+    }
+}
+
+/// How the standard errors of a Latin hypercube run were computed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StandardErrors {
+    /// `sliced_lhs`: from the spread of the means of the run's slices (MODEL.md 6.3a).
+    pub method: String,
+    /// The number of slices.
+    pub slices: u64,
+}
+
+impl StandardErrors {
+    /// The method for `sampling`; `None` for plain Monte Carlo.
+    pub fn of(sampling: crate::engine::Sampling) -> Option<StandardErrors> {
+        let slices = sampling.slices();
+        (slices > 0).then(|| StandardErrors {
+            method: "sliced_lhs".into(),
+            slices,
+        })
     }
 }
 
@@ -303,11 +330,13 @@ impl TargetResult {
         for (ti, target) in model.targets.iter().enumerate() {
             for (arm, t) in model.arms.iter().zip(&tally.arms) {
                 let p = share(t.targets[ti], t.rows);
+                let sliced = (!t.slices.is_empty())
+                    .then(|| slices::se(&t.slices, slices::ARM_FIGURES.len() + ti));
                 out.push(TargetResult {
                     expr: target.expr.clone(),
                     arm: arm.name.clone(),
                     p,
-                    se: binom_se(p, t.rows as f64),
+                    se: sliced.unwrap_or_else(|| binom_se(p, t.rows as f64)),
                 });
             }
         }
@@ -400,7 +429,7 @@ impl ArmSummary {
         let p_payback = share(t.paid_back, t.rows);
         let p_dropped = share(t.dropped, t.rows);
         let [gate, review, hazard] = t.dropped_by.map(|c| share(c, t.rows));
-        ArmSummary {
+        let summary = ArmSummary {
             p_dropped_by: DroppedBy {
                 gate,
                 review,
@@ -438,7 +467,26 @@ impl ArmSummary {
             roi: f.roi,
             npv: f.npv,
             net: f.net,
+        };
+        summary.sliced(t)
+    }
+
+    /// The summary with the standard errors of a Latin hypercube run's slices (`t`'s),
+    /// when it has slices.
+    fn sliced(mut self, t: &ArmTally) -> ArmSummary {
+        if t.slices.is_empty() {
+            return self;
         }
+        let se = |f: usize| slices::se(&t.slices, f);
+        self.npv.se = se(slices::NPV);
+        self.roi.se = se(slices::ROI);
+        self.net.se = se(slices::NET);
+        self.p_npv_negative_se = se(slices::NPV_NEGATIVE);
+        self.p_roi_negative_se = se(slices::ROI_NEGATIVE);
+        self.p_npv_positive_se = se(slices::NPV_POSITIVE);
+        self.p_payback_se = se(slices::PAID_BACK);
+        self.p_dropped_se = se(slices::DROPPED);
+        self
     }
 }
 
@@ -450,12 +498,19 @@ impl PairSummary {
         t: &PairTally,
         f: PairFigures,
     ) -> PairSummary {
+        let sliced = |i: usize, d: Interval| {
+            if t.slices.is_empty() {
+                d
+            } else {
+                Interval::of(d.mean, slices::se(&t.slices, i))
+            }
+        };
         PairSummary {
             a: model.arms[a].name.clone(),
             b: model.arms[b].name.clone(),
             p_a_npv_greater: share(t.a_greater, t.rows),
-            npv_diff: f.npv_diff,
-            roi_diff: f.roi_diff,
+            npv_diff: sliced(0, f.npv_diff),
+            roi_diff: sliced(1, f.roi_diff),
         }
     }
 }

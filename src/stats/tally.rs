@@ -2,12 +2,15 @@
 //! payback, drop) and the trials by payback month, per pair of arms the trials in which
 //! the first arm ends ahead, and per arm the trials that meet each target of
 //! [`super::targets`]. Counts only add, so a tally does not depend on how the trials
-//! were split into batches, threads or shards, and both backends share it.
+//! were split into batches, threads or shards, and both backends share it. A Latin
+//! hypercube run's tally also keeps the moments of each slice of the trials
+//! ([`super::slices`]), for its standard errors.
 
 use serde::{Deserialize, Serialize};
 
+use super::slices::{self, SliceRow};
 use super::targets::{Metrics, Target};
-use super::{NEVER, share};
+use super::{Moments, NEVER, share};
 use crate::engine::{DropCause, NO_MONTH, Outcome};
 
 /// The counts of one arm.
@@ -36,6 +39,10 @@ pub struct ArmTally {
     /// Trials that meet each target, in the tally's target order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<u64>,
+    /// Under Latin hypercube sampling, per slice the moments of [`slices::ARM_FIGURES`]
+    /// and of each target's indicator; empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<Vec<Moments>>,
 }
 
 impl ArmTally {
@@ -53,6 +60,15 @@ impl ArmTally {
             dropped_by: [0; 3],
             discoveries: 0,
             targets: vec![0; n_targets],
+            slices: Vec::new(),
+        }
+    }
+
+    /// Adds one trial of slice `slice` to the slice moments (a no-op without slices).
+    #[inline]
+    pub fn push_slice(&mut self, slice: usize, row: SliceRow, targets: &[Target], m: &Metrics) {
+        if let Some(figures) = self.slices.get_mut(slice) {
+            slices::push_arm(figures, row, targets.iter().map(|t| t.met(m)));
         }
     }
 
@@ -116,6 +132,7 @@ impl ArmTally {
         for (x, y) in self.targets.iter_mut().zip(&o.targets) {
             *x += y;
         }
+        slices::merge(&mut self.slices, &o.slices);
     }
 
     /// P(npv > 0): the share of futures in which the arm breaks even.
@@ -145,11 +162,15 @@ impl ArmTally {
 }
 
 /// The counts of a pair of arms on the same trials.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PairTally {
     pub rows: u64,
     /// Trials where the first arm's NPV is strictly greater.
     pub a_greater: u64,
+    /// Under Latin hypercube sampling, per slice the moments of the NPV difference and of
+    /// the ROI difference (trials where both have one); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<Vec<Moments>>,
 }
 
 impl PairTally {
@@ -159,9 +180,26 @@ impl PairTally {
         self.a_greater += u64::from(npv_a > npv_b);
     }
 
+    /// Adds one trial's differences `a - b` to slice `slice` (a no-op without slices).
+    #[inline]
+    pub fn push_slice(
+        &mut self,
+        slice: usize,
+        (npv_a, roi_a): (f64, f64),
+        (npv_b, roi_b): (f64, f64),
+    ) {
+        if let Some(m) = self.slices.get_mut(slice) {
+            m[0].push(npv_a - npv_b);
+            if roi_a.is_finite() && roi_b.is_finite() {
+                m[1].push(roi_a - roi_b);
+            }
+        }
+    }
+
     pub fn merge(&mut self, o: &PairTally) {
         self.rows += o.rows;
         self.a_greater += o.a_greater;
+        slices::merge(&mut self.slices, &o.slices);
     }
 }
 
@@ -175,6 +213,13 @@ pub struct Tally {
     /// saved counts knows the targets they were counted for).
     #[serde(skip)]
     pub targets: Vec<Target>,
+    /// The number of slices kept (0 for none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub slice_count: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Tally {
@@ -186,21 +231,51 @@ impl Tally {
                 .collect(),
             pairs: vec![PairTally::default(); pairs(n_arms).count()],
             targets: targets.to_vec(),
+            slice_count: 0,
         }
     }
 
-    /// Counts one trial, given its outcome in every arm.
+    /// The same counts, also keeping the moments of `slices` slices of the trials (for a
+    /// Latin hypercube run, [`crate::engine::Sampling::slices`]; none for 0).
+    pub fn sliced(mut self, slices: u64) -> Tally {
+        let n = slices as usize;
+        let figures = slices::ARM_FIGURES.len() + self.targets.len();
+        for a in &mut self.arms {
+            a.slices = vec![vec![Moments::default(); figures]; n];
+        }
+        for p in &mut self.pairs {
+            p.slices = vec![vec![Moments::default(); 2]; n];
+        }
+        self.slice_count = slices;
+        self
+    }
+
+    /// The slice of trial `trial`, when the tally keeps slices.
     #[inline]
-    pub fn push(&mut self, rows: &[Outcome]) {
+    pub fn slice_of(&self, trial: u64) -> Option<usize> {
+        (self.slice_count > 0).then(|| (trial % self.slice_count) as usize)
+    }
+
+    /// Counts trial `trial`, given its outcome in every arm.
+    #[inline]
+    pub fn push(&mut self, trial: u64, rows: &[Outcome]) {
+        let slice = self.slice_of(trial);
         for (t, o) in self.arms.iter_mut().zip(rows) {
             t.push(o.npv, o.roi, o.payback_month, o.dropped);
             t.push_end(o.dropped_by, o.discoveries);
-            t.push_targets(&self.targets, &metrics(o));
+            let m = metrics(o);
+            t.push_targets(&self.targets, &m);
+            if let Some(s) = slice {
+                t.push_slice(s, slice_row(o), &self.targets, &m);
+            }
         }
         let mut pair = self.pairs.iter_mut();
         for (a, oa) in rows.iter().enumerate() {
             for (ob, t) in rows[a + 1..].iter().zip(pair.by_ref()) {
                 t.push(oa.npv, ob.npv);
+                if let Some(s) = slice {
+                    t.push_slice(s, (oa.npv, oa.roi), (ob.npv, ob.roi));
+                }
             }
         }
     }
@@ -227,6 +302,18 @@ fn metrics(o: &Outcome) -> Metrics {
         net: o.net,
         investment: o.investment,
         payback_month: (o.payback_month != NO_MONTH).then_some(o.payback_month),
+    }
+}
+
+/// The figures of an outcome that the slices keep.
+#[inline]
+fn slice_row(o: &Outcome) -> SliceRow {
+    SliceRow {
+        npv: o.npv,
+        roi: o.roi,
+        net: o.net,
+        paid_back: o.payback_month != NO_MONTH,
+        dropped: o.dropped,
     }
 }
 

@@ -73,7 +73,8 @@ impl<'m> Stream<'m> {
         let (n_arms, h1) = (model.n_arms(), model.horizon + 1);
         Stream {
             model,
-            tally: Tally::new(n_arms, model.horizon, &model.targets),
+            tally: Tally::new(n_arms, model.horizon, &model.targets)
+                .sliced(model.sampling.slices()),
             sketched: Sketched::new(n_arms, has_kpi, keep_blocks),
             months: (0..n_arms * h1)
                 .map(|_| Sketch::new(MONTHLY_BITS))
@@ -101,8 +102,9 @@ impl<'m> Stream<'m> {
     pub fn push(&mut self, b: Batch) {
         let n_arms = self.model.n_arms();
         for (j, rows) in b.outcomes.chunks(n_arms).take(b.n).enumerate() {
-            self.tally.push(rows);
-            self.sketched.push(b.first_trial + j as u64, rows);
+            let trial = b.first_trial + j as u64;
+            self.tally.push(trial, rows);
+            self.sketched.push(trial, rows);
         }
         for (acc, x) in self.adoption_sum.iter_mut().zip(&b.adoption_sum) {
             *acc += x;

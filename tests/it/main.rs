@@ -2,6 +2,7 @@
 
 mod analysis;
 mod cli;
+mod consistency;
 mod decision;
 mod determinism;
 mod distributions;

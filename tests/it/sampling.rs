@@ -202,3 +202,73 @@ fn latin_hypercube_lowers_the_standard_error_of_mean_npv() {
         "standard error of mean npv: MC {mc}, LHS {lhs}"
     );
 }
+
+/// The summary of `trials` trials of the bakery with seed `seed`, by Latin hypercube or not.
+fn bakery_summary(seed: u64, trials: u64, lhs: bool) -> alignsim::stats::Summary {
+    let sc = scenario(&bakery_text().replace("seed = 7", &format!("seed = {seed}")));
+    let mut model = Model::new(&sc);
+    if lhs {
+        model.sampling = Sampling::LatinHypercube { trials };
+    }
+    let mut acc = aggregate::Accumulator::new(&model, sc.kpi.is_some());
+    for b in model.run(0..trials, &|_| {}) {
+        acc.push(&b);
+    }
+    acc.finish(&sc).unwrap().0
+}
+
+#[test]
+fn latin_hypercube_standard_error_matches_the_spread_of_its_means() {
+    // 16 seeds of 2,000 trials: the spread of the mean NPVs is the standard error that
+    // each run's slices estimate. With 16 seeds that spread is itself known to about
+    // +-18 % (one standard error), so the slices' average estimate must lie within
+    // a factor 0.6 .. 1.6 of it: below would understate the noise, above would waste it.
+    let runs: Vec<_> = (0..16u64)
+        .map(|s| bakery_summary(2000 + s, 2000, true))
+        .collect();
+    let means: Vec<f64> = runs.iter().map(|r| r.arms[0].npv.mean.unwrap()).collect();
+    let m = means.iter().sum::<f64>() / means.len() as f64;
+    let spread = (means.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 15.0).sqrt();
+    let reported = runs.iter().map(|r| r.arms[0].npv.se.unwrap()).sum::<f64>() / 16.0;
+    let ratio = reported / spread;
+    assert!(
+        (0.6..1.6).contains(&ratio),
+        "sliced se {reported} against the spread of the means {spread}"
+    );
+    // On this smooth case the honest se is well below the plain Monte Carlo formula.
+    let plain = runs
+        .iter()
+        .map(|r| r.arms[0].npv.sd.unwrap() / 2000f64.sqrt())
+        .sum::<f64>()
+        / 16.0;
+    assert!(reported < 0.8 * plain, "sliced {reported}, plain {plain}");
+    let method = runs[0].standard_errors.as_ref().unwrap();
+    assert_eq!((method.method.as_str(), method.slices), ("sliced_lhs", 20));
+    assert!(bakery_summary(2000, 2000, false).standard_errors.is_none());
+}
+
+#[test]
+fn latin_hypercube_slices_are_hypercubes_of_their_own() {
+    // 1,003 trials in 20 slices: slices 0..3 hold 51 trials, the others 50; every slice
+    // takes each coarse stratum (20 fine strata wide) once.
+    let sc = scenario(&bakery_text());
+    let mut model = Model::new(&sc);
+    let n = 1003u64;
+    model.sampling = Sampling::LatinHypercube { trials: n };
+    assert_eq!(model.sampling.slices(), 20);
+    let mut u = vec![0.0; model.inputs.len()];
+    let mut coarse = vec![vec![Vec::new(); 20]; model.inputs.len()];
+    for t in 0..n {
+        model.input_uniforms(t, &mut u);
+        for (k, &x) in u.iter().enumerate() {
+            coarse[k][(t % 20) as usize].push((x * n as f64).floor() as u64 / 20);
+        }
+    }
+    for slices in &mut coarse {
+        for (s, c) in slices.iter_mut().enumerate() {
+            c.sort_unstable();
+            let len = if s < 3 { 51 } else { 50 };
+            assert_eq!(*c, (0..len).collect::<Vec<_>>(), "slice {s}");
+        }
+    }
+}

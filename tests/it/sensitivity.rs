@@ -259,6 +259,30 @@ fn evpi_of_a_cost_that_decides_has_its_closed_form_value() {
 }
 
 #[test]
+fn evpi_carries_an_interval_and_a_chance_floor_that_shrinks() {
+    let small = sensitivity_of(EVPI_CASE, 2_000);
+    let large = sensitivity_of(EVPI_CASE, 20_000);
+    for s in [&small, &large] {
+        for i in &s.evpi.inputs {
+            assert!(i.lo95 <= i.evpi && i.evpi <= i.hi95 && i.se >= 0.0, "{i:?}");
+        }
+        let c0 = evpi_of(s, "initiative.upfront_cost");
+        assert!(c0.se > 0.0 && !c0.below_noise, "{c0:?}");
+        assert!(evpi_of(s, "initiative.incident_cost").below_noise);
+        assert!(s.evpi.chance_floor > 0.0 && s.evpi.overall_se > 0.0);
+    }
+    // Groups ten times larger: the chance floor, a best of noisy means, falls by about
+    // sqrt(10); and so does the standard error of a real EVPI.
+    let (f2k, f20k) = (small.evpi.chance_floor, large.evpi.chance_floor);
+    assert!(
+        f20k < 0.6 * f2k,
+        "chance floor {f2k} at 2,000 trials, {f20k} at 20,000"
+    );
+    let se = |s: &Sensitivity| evpi_of(s, "initiative.upfront_cost").se;
+    assert!(se(&large) < 0.6 * se(&small));
+}
+
+#[test]
 fn evpi_is_zero_when_one_arm_is_best_in_every_trial() {
     // Two arms, the same futures; "worse" pays 10 a month more, and "good" earns
     // 1200 - C0 > 0 with C0 below 1000: the same choice whatever anyone could learn.
