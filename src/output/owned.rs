@@ -24,6 +24,8 @@ const OWN_FILES: &[&str] = &[
     "sensitivity.json",
     "scenario.toml",
     "report.html",
+    "report.xlsx",
+    "trials.csv",
     // run shard
     "shard.json",
     "paths.parquet",
