@@ -62,6 +62,8 @@ pub struct MergeArgs {
     pub output: OutFlags,
     #[command(flatten)]
     pub pair: PairFlag,
+    #[command(flatten)]
+    pub trials: TrialsFlag,
 }
 
 /// How many trials, with which seed, on how many threads: the flags of every command
@@ -203,6 +205,42 @@ pub enum QuantilesArg {
     Sketch,
 }
 
+/// `--trials-format`: the per-trial file of a run folder (run and merge).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TrialsFlag {
+    /// Per-trial results as trials.parquet, as trials.csv (which spreadsheets open), or
+    /// both: the same rows and values either way [default: parquet].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub trials_format: Option<TrialsFormat>,
+}
+
+impl TrialsFlag {
+    /// The format asked for, Parquet when none was.
+    pub fn format(&self) -> TrialsFormat {
+        self.trials_format.unwrap_or(TrialsFormat::Parquet)
+    }
+}
+
+/// Which per-trial files a run folder holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrialsFormat {
+    Parquet,
+    Csv,
+    Both,
+}
+
+impl TrialsFormat {
+    /// Whether `trials.parquet` is kept.
+    pub fn parquet(self) -> bool {
+        matches!(self, TrialsFormat::Parquet | TrialsFormat::Both)
+    }
+
+    /// Whether `trials.csv` is written.
+    pub fn csv(self) -> bool {
+        matches!(self, TrialsFormat::Csv | TrialsFormat::Both)
+    }
+}
+
 /// Which chart files to write into the run folder's `charts/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChartFormat {
@@ -272,6 +310,8 @@ pub struct RunArgs {
     /// charts and report are wanted. `alignsim report` cannot redraw such a folder.
     #[arg(long)]
     pub no_trials: bool,
+    #[command(flatten)]
+    pub trials: TrialsFlag,
     /// How uncertain inputs are sampled: plain Monte Carlo, or Latin hypercube (every
     /// input's range stratified into as many equal slices as there are trials).
     #[arg(long, value_enum, default_value_t = SamplingArg::Mc)]

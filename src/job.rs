@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use crate::cli::{ChartFormat, QuantilesArg, RunArgs, SamplingArg, ShardSpec};
+use crate::cli::{ChartFormat, QuantilesArg, RunArgs, SamplingArg, ShardSpec, TrialsFormat};
 use crate::console;
 use crate::engine::{Model, Sampling};
 use crate::error::UsageError;
@@ -101,8 +101,10 @@ pub struct RunJob {
     /// `--precision`: add trials until every arm's intervals are this narrow.
     pub precision: Option<f64>,
     pub shard: Option<Shard>,
-    /// Whether `trials.parquet` is written.
+    /// Whether the per-trial results are written.
     pub write_trials: bool,
+    /// `--trials-format`: as `trials.parquet`, `trials.csv` or both.
+    pub trials_format: TrialsFormat,
     pub output: Output,
     /// `--pair`: the arms the paired chart compares, checked against the scenario.
     pub pair: Option<(String, String)>,
@@ -183,6 +185,7 @@ impl RunJob {
             precision: args.precision,
             shard,
             write_trials: !args.no_trials,
+            trials_format: args.trials.format(),
             output: Output {
                 dir,
                 charts: args.output.charts,
@@ -209,6 +212,18 @@ fn check_run_flags(args: &RunArgs) -> Result<()> {
         if args.shard.shard.is_some() {
             return refuse(
                 "--shard cannot be combined with --precision: every shard must run a slice of a trial count fixed in advance",
+            );
+        }
+    }
+    if args.trials.trials_format.is_some() {
+        if args.no_trials {
+            return refuse(
+                "--trials-format cannot be combined with --no-trials: the one writes the per-trial results, the other leaves them out",
+            );
+        }
+        if args.shard.shard.is_some() {
+            return refuse(
+                "--trials-format is given to `alignsim merge`, which writes the run folder; a shard keeps its trials in its own format",
             );
         }
     }

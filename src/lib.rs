@@ -31,3 +31,4 @@ pub mod special;
 pub mod stats;
 pub mod stream;
 pub mod sweep;
+pub mod xlsx;

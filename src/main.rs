@@ -97,6 +97,8 @@ fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> 
     let formats = args.charts.formats();
     let path = alignsim::report::rerender(&args.run_dir, formats, &args.pair.pair)?;
     say(&format!("Report written to {}", path.display()));
+    let path = alignsim::xlsx::rerender(&args.run_dir)?;
+    say(&format!("Workbook written to {}", path.display()));
     if let Some(browser) = browser {
         let timeout = std::time::Duration::from_secs(args.pdf_timeout);
         let pdf = pdf::print(&browser, &path, timeout)?;

@@ -132,6 +132,7 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         trace,
         manifest,
         write_trials: job.write_trials && !job.sim.sketch,
+        trials_format: job.trials_format,
         rows,
         pair: job.pair.clone(),
     };

@@ -1,7 +1,7 @@
 //! The run folder writer: where a simulation's batches go (exact rows or the streamed
 //! reduction), and how a finished simulation (a run, or merged shards) becomes a complete
 //! run folder: summary, per-trial and monthly results, convergence, sensitivity, manifest,
-//! charts and report, written into a staging folder and put in place whole.
+//! charts, report and workbook, written into a staging folder and put in place whole.
 
 use std::path::Path;
 use std::time::Instant;
@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::aggregate;
-use crate::cli::ChartFormat;
+use crate::cli::{ChartFormat, TrialsFormat};
 use crate::engine::Model;
 use crate::output::{self, Manifest, Staging};
 use crate::plot::RunData;
@@ -17,6 +17,10 @@ use crate::report;
 use crate::scenario;
 use crate::stats::Summary;
 use crate::stream::{self, Stream, TrialsOut};
+
+/// The per-trial results in a run folder, as Parquet and as CSV.
+const TRIALS_PARQUET: &str = "trials.parquet";
+const TRIALS_CSV: &str = "trials.csv";
 
 /// Where a run's (or a shard's) batches go: the exact Polars accumulator or the streaming
 /// reduction.
@@ -67,9 +71,12 @@ pub struct Finished<'a> {
     pub frames: aggregate::Frames,
     pub trace: Vec<crate::convergence::Checkpoint>,
     pub manifest: Manifest,
-    /// Whether to write `frames.trials` as `trials.parquet` (not after `--no-trials`, nor
-    /// when the rows were already streamed there).
+    /// Whether to write `frames.trials` as the per-trial file (not after `--no-trials`,
+    /// nor when the rows were already streamed to `trials.parquet`).
     pub write_trials: bool,
+    /// `--trials-format`: `trials.parquet`, `trials.csv` or both (a streamed
+    /// `trials.parquet` is copied to `trials.csv`, and removed when only CSV is asked for).
+    pub trials_format: TrialsFormat,
     /// The streamed `trials.parquet`, if its writer may still be at work.
     pub rows: stream::Pending,
     /// `--pair`: the arms the paired chart compares, already checked.
@@ -77,7 +84,7 @@ pub struct Finished<'a> {
 }
 
 /// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
-/// results, convergence, sensitivity, manifest, charts and report.
+/// results, convergence, sensitivity, manifest, charts, report and workbook.
 pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> Result<Summary> {
     let Finished {
         scenario,
@@ -88,6 +95,7 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         trace,
         manifest,
         write_trials,
+        trials_format,
         rows,
         pair,
     } = f;
@@ -97,8 +105,13 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         output::write_json(&dir.join("summary.json"), &summary)?;
         output::write_summary_csv(&dir.join("summary.csv"), &summary)?;
         if write_trials {
-            output::write_parquet(&dir.join("trials.parquet"), &mut frames.trials)?;
-            phase.done("trials.parquet");
+            if trials_format.parquet() {
+                output::write_parquet(&dir.join(TRIALS_PARQUET), &mut frames.trials)?;
+            }
+            if trials_format.csv() {
+                output::write_csv(&dir.join(TRIALS_CSV), &mut frames.trials)?;
+            }
+            phase.done("per-trial results");
         }
         output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
         output::write_json(&dir.join("convergence.json"), &trace)?;
@@ -120,7 +133,8 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         let sensitivity = sensitivity?;
         let (data, svgs) = drawn?;
         report::finish_into(dir, &data, &svgs, Some(&sensitivity), charts.formats())?;
-        phase.done("sensitivity, charts and report");
+        crate::xlsx::write_run(dir, &data)?;
+        phase.done("sensitivity, charts, report and workbook");
         Ok(())
     })();
     // The streamed trials.parquet is waited for even after a failure above, and its error
@@ -128,8 +142,29 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
     rows.join()?;
     written?;
     phase.done("trials.parquet, last row groups");
+    if !write_trials {
+        streamed_as(dir, trials_format)?;
+    }
     staging.commit()?;
     Ok(summary)
+}
+
+/// `trials.parquet` of a streamed run (or a merge of streamed shards), if it has one, in
+/// the format asked for: copied to `trials.csv` a slice at a time, and removed when only
+/// CSV is wanted.
+fn streamed_as(dir: &Path, format: TrialsFormat) -> Result<()> {
+    let parquet = dir.join(TRIALS_PARQUET);
+    if !parquet.exists() {
+        return Ok(());
+    }
+    if format.csv() {
+        output::parquet_to_csv(&parquet, &dir.join(TRIALS_CSV))?;
+    }
+    if !format.parquet() {
+        std::fs::remove_file(&parquet)
+            .with_context(|| format!("cannot remove {}", parquet.display()))?;
+    }
+    Ok(())
 }
 
 /// Keeps the scenario file in the run folder (so `alignsim report` can list the

@@ -673,6 +673,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         trace: tracker.finish(),
         manifest,
         write_trials: !sim.sketch,
+        trials_format: args.trials.format(),
         rows: crate::stream::Pending::none(),
         pair,
     };

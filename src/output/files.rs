@@ -86,6 +86,38 @@ pub fn write_csv(path: &Path, df: &mut DataFrame) -> Result<()> {
     Ok(())
 }
 
+/// Rows read at a time when [`parquet_to_csv`] copies a file.
+const CSV_SLICE: usize = 1 << 18;
+
+/// Writes every row of the Parquet file `from` as CSV to `to`, as [`write_csv`] writes a
+/// frame, reading a slice of rows at a time so that a file of any size is copied in
+/// bounded memory.
+///
+/// # Errors
+/// When `from` cannot be read or `to` cannot be written.
+pub fn parquet_to_csv(from: &Path, to: &Path) -> Result<()> {
+    let open = || File::open(from).with_context(|| format!("cannot open {}", from.display()));
+    let read = || format!("cannot read {}", from.display());
+    let rows = Context::with_context(ParquetReader::new(open()?).num_rows(), read)?;
+    let file = File::create(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let mut w = BufWriter::new(file);
+    let mut start = 0;
+    loop {
+        let slice = ParquetReader::new(open()?).with_slice(Some((start, CSV_SLICE)));
+        let mut df = Context::with_context(slice.finish(), read)?;
+        let mut csv = CsvWriter::new(&mut w).include_header(start == 0);
+        Context::with_context(csv.finish(&mut df), || {
+            format!("cannot write {}", to.display())
+        })?;
+        start += CSV_SLICE;
+        if start >= rows {
+            break;
+        }
+    }
+    w.flush()
+        .with_context(|| format!("cannot write {}", to.display()))
+}
+
 /// `summary.csv`: one flat row per arm, the same figures as summary.json.
 pub fn write_summary_csv(path: &Path, summary: &Summary) -> Result<()> {
     let mut df = summary_frame(summary)?;

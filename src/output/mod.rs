@@ -21,8 +21,8 @@ use anyhow::{Context, Result};
 use crate::error::{InputError, InputErrors};
 
 pub use files::{
-    Manifest, parquet_writer, rfc3339_now, sha256_hex, write_csv, write_json, write_parquet,
-    write_summary_csv,
+    Manifest, parquet_to_csv, parquet_writer, rfc3339_now, sha256_hex, write_csv, write_json,
+    write_parquet, write_summary_csv,
 };
 
 /// Where results go unless `--out` says otherwise.

@@ -25,6 +25,8 @@ const OWN_FILES: &[&str] = &[
     "scenario.toml",
     "report.html",
     "report.pdf",
+    "report.xlsx",
+    "trials.csv",
     // run shard
     "shard.json",
     "paths.parquet",

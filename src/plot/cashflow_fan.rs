@@ -64,7 +64,7 @@ pub(super) fn draw<DB: DrawingBackend>(
 
 /// Whether the P5-P95 bands are drawn: with more than two arms they would bury each
 /// other, so only the middle 50 % is shown.
-fn outer_bands(data: &RunData) -> bool {
+pub fn outer_bands(data: &RunData) -> bool {
     data.monthly.len() <= 2
 }
 

@@ -1,14 +1,15 @@
 //! What the charts and the report read: the summary, the per-trial figures each chart
 //! needs and the monthly bands, taken either from memory right after a run or from a run
-//! folder's files (`summary.json`, `trials.parquet`, `monthly.parquet`, `scenario.toml`,
-//! `manifest.json`). Polars stays in here; the charts see plain vectors.
+//! folder's files (`summary.json`, `trials.parquet` or else `trials.csv`, `monthly.parquet`,
+//! `scenario.toml`, `manifest.json`). Polars stays in here; the charts see plain vectors.
 
 use std::fs::File;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::{
-    DataFrame, DataType, Expr, IntoLazy, ParquetReader, SerReader, SortMultipleOptions, col, lit,
+    CsvReadOptions, DataFrame, DataType, Expr, IntoLazy, ParquetReader, SerReader,
+    SortMultipleOptions, col, lit,
 };
 
 use crate::dist::Dist;
@@ -109,7 +110,8 @@ impl RunData {
             summary
         };
         let trials_path = dir.join("trials.parquet");
-        if !trials_path.exists() && summary_path.exists() {
+        let csv_path = dir.join("trials.csv");
+        if !trials_path.exists() && !csv_path.exists() {
             anyhow::bail!(
                 "{} has no trials.parquet (it was written with --no-trials), so its charts cannot be redrawn; run the scenario again without --no-trials",
                 dir.display()
@@ -118,7 +120,11 @@ impl RunData {
         // A sketched run drew its charts from its first trials only (see crate::stream).
         let rows = (summary.quantiles.method == "sketch")
             .then(|| crate::stream::HEAD_TRIALS as usize * summary.arms.len());
-        let trials = read_parquet(&trials_path, rows)?;
+        let trials = if trials_path.exists() {
+            read_parquet(&trials_path, rows)?
+        } else {
+            read_csv(&csv_path, rows)?
+        };
         let monthly = read_parquet(&dir.join("monthly.parquet"), None)?;
         let scenario = read_scenario(dir, &summary.scenario);
         let manifest = read_manifest(dir);
@@ -150,6 +156,18 @@ fn read_parquet(path: &Path, rows: Option<usize>) -> Result<DataFrame> {
     ParquetReader::new(file)
         .with_slice(rows.map(|n| (0, n)))
         .finish()
+        .with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Reads a `trials.csv` (`--trials-format csv`), or only its first `rows` rows; every
+/// column's type is inferred from all the rows read.
+fn read_csv(path: &Path, rows: Option<usize>) -> Result<DataFrame> {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_n_rows(rows)
+        .with_infer_schema_length(None)
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
         .with_context(|| format!("cannot read {}", path.display()))
 }
 

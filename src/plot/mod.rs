@@ -14,7 +14,7 @@ pub mod levers;
 mod npv_distribution;
 mod paired_difference;
 mod payback_curve;
-mod roi_risk_curve;
+pub mod roi_risk_curve;
 pub mod sobol;
 mod style;
 pub mod sweep;
@@ -30,8 +30,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::register_font;
 
+pub use cashflow_fan::outer_bands;
 pub use data::{ArmTrials, MonthBand, RunData};
 pub use style::{arm_colour_hex, fmt_money, fmt_month, fmt_pct};
+pub use value_breakdown::channel_label;
 
 /// Size of the PNG charts, in pixels: readable on a projector.
 pub const WIDTH: u32 = 1600;

@@ -23,13 +23,12 @@ pub(super) fn draw<DB: DrawingBackend>(
     let rois: Vec<Vec<f64>> = data.arms.iter().map(|a| sorted(&a.roi)).collect();
     let title = Chart::RoiRiskCurve.heading(data);
     let area = frame(root, &title, &subtitle(data, None), &legend(data))?;
-    let Some((lo, hi)) = central_range(&rois, 0.005, true) else {
+    let Some(x) = x_range(&rois) else {
         return no_data(
             &area,
             "No trial put money in, so there is no return to show.",
         );
     };
-    let x = padded(lo, hi, 0.04);
     let mut chart = plot_area(&area, x.clone(), -0.01..1.04, 130)?;
     let x_desc = format!(
         "Return on investment over {} months (net result / money put in)",
@@ -44,7 +43,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     )?;
     vline(&mut chart, 0.0, ZERO.stroke_width(2), Some((12, 8)))?;
     for (i, roi) in rois.iter().enumerate().filter(|(_, r)| !r.is_empty()) {
-        let points = exceedance(roi, x.start, x.end);
+        let points = exceedance(roi, x.start, x.end, STEPS);
         chart.draw_series(LineSeries::new(points, arm_colour(i).stroke_width(4)))?;
     }
     break_even_labels(root, &chart, &rois, data)
@@ -75,12 +74,35 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
     items
 }
 
-/// `(x, P(value >= x))` on a regular grid over `lo..hi`, from sorted values.
-fn exceedance(sorted: &[f64], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+/// Each arm's curve as the chart draws it, in the order of `data.arms`: `steps + 1` points
+/// `(x, P(roi >= x))` on a regular grid over the chart's range of returns; none for an arm
+/// whose trials put no money in. The Excel workbook draws its risk curve from these.
+pub fn curves(data: &RunData, steps: usize) -> Vec<Vec<(f64, f64)>> {
+    let rois: Vec<Vec<f64>> = data.arms.iter().map(|a| sorted(&a.roi)).collect();
+    let Some(x) = x_range(&rois) else {
+        return vec![Vec::new(); rois.len()];
+    };
+    rois.iter()
+        .map(|r| match r.is_empty() {
+            true => Vec::new(),
+            false => exceedance(r, x.start, x.end, steps),
+        })
+        .collect()
+}
+
+/// The returns the chart spans: the central 99 % of every arm's, with break-even, padded.
+fn x_range(rois: &[Vec<f64>]) -> Option<std::ops::Range<f64>> {
+    let (lo, hi) = central_range(rois, 0.005, true)?;
+    Some(padded(lo, hi, 0.04))
+}
+
+/// `(x, P(value >= x))` on a regular grid of `steps + 1` points over `lo..hi`, from sorted
+/// values.
+fn exceedance(sorted: &[f64], lo: f64, hi: f64, steps: usize) -> Vec<(f64, f64)> {
     let n = sorted.len() as f64;
-    (0..=STEPS)
+    (0..=steps)
         .map(|k| {
-            let x = lo + (hi - lo) * k as f64 / STEPS as f64;
+            let x = lo + (hi - lo) * k as f64 / steps as f64;
             let below = sorted.partition_point(|v| *v < x) as f64;
             (x, (n - below) / n)
         })

@@ -126,6 +126,14 @@ fn describe_kpi_weights_scores(sym: Sym) -> (&'static str, Unit) {
     }
 }
 
+/// A parameter as the report's assumptions table describes it: the reader's words and the
+/// unit it is written in (`Revenue per month today`, `EUR / month`). The Excel workbook
+/// lists the assumptions with the same words.
+pub fn parameter_words(sym: Sym, sc: &Scenario) -> (&'static str, String) {
+    let (label, unit) = describe(sym);
+    (label, unit_text(unit, sc))
+}
+
 /// An alignment dimension (or any parameter) in a reader's words, e.g. `Technology fit and
 /// data` for `fit`.
 pub(super) fn reader_name(sym: Sym) -> &'static str {

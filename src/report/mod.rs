@@ -38,6 +38,7 @@ use crate::output::Staging;
 use crate::plot::{self, Formats, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
+pub use assumptions::parameter_words;
 pub use html::render;
 pub use markup::escape;
 pub use summary::PlanAdvice;

@@ -27,6 +27,7 @@ mod sweep;
 mod targets;
 mod v2;
 mod work;
+mod xlsx;
 
 use alignsim::engine::{Batch, Model};
 use alignsim::scenario::{self, Scenario};

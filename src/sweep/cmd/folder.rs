@@ -1,7 +1,7 @@
 //! The sweep folder writer, shared by `alignsim sweep` and `alignsim sweep-merge` (which
 //! writes the folder a single sweep of every point would have written): the data files,
-//! the manifest, copies of the scenario and batch file, and the charts, put in place
-//! atomically through [`Staging`].
+//! the workbook, the manifest, copies of the scenario and batch file, and the charts, put
+//! in place atomically through [`Staging`].
 
 use std::path::Path;
 
@@ -18,8 +18,8 @@ pub struct Files<'a> {
     pub batch: Option<&'a [u8]>,
 }
 
-/// Writes the sweep folder: data files, manifest, the scenario (and batch file) it came
-/// from, and the charts.
+/// Writes the sweep folder: data files, `report.xlsx`, manifest, the scenario (and batch
+/// file) it came from, and the charts.
 pub fn write(
     out_dir: &Path,
     files: Files<'_>,
@@ -30,6 +30,7 @@ pub fn write(
     let staging = Staging::new(out_dir)?;
     let dir = staging.path();
     report::write_files(dir, sweep)?;
+    crate::xlsx::write_sweep(dir, sweep)?;
     crate::output::write_json(&dir.join("manifest.json"), manifest)?;
     let scenario = dir.join("scenario.toml");
     std::fs::write(&scenario, files.scenario)
