@@ -322,7 +322,7 @@ fn roi_risk_curve_annotates_each_chance_of_loss() {
         let loss = pct(arm.p_roi_negative);
         assert!(text.contains(&format!(
             "{}: return below zero in {loss} of futures",
-            arm.name
+            arm.label
         )));
         assert!(text.contains(&format!("ROI < 0: {loss}")));
     }

@@ -58,10 +58,10 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
             let text = match a.p_roi_negative {
                 Some(p) => format!(
                     "{}: return below zero in {} of futures",
-                    a.name,
+                    a.label,
                     fmt_prob(p)
                 ),
-                None => format!("{}: no money put in, so no return to show", a.name),
+                None => format!("{}: no money put in, so no return to show", a.label),
             };
             LegendItem::new(Swatch::Line(arm_colour(i)), text)
         })

@@ -24,6 +24,7 @@ mod stream;
 mod sweep;
 mod targets;
 mod v2;
+mod words;
 mod work;
 
 use alignsim::engine::{Batch, Model};
