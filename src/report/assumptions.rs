@@ -1,7 +1,8 @@
 //! What the simulation assumed: every parameter of every plan with its distribution
 //! written readably ("PERT 10,000 / 16,000 / 32,000", shares as percentages), section by
-//! section, in the scenario's words for incidents and customers, and what the six
-//! alignment scores of MODEL.md mean and which effects they drive.
+//! section, in the scenario's words for incidents and customers, with the source comment
+//! written beside or above each key, and what the six alignment scores of MODEL.md mean
+//! and which effects they drive.
 
 use std::fmt::Write as _;
 
@@ -201,7 +202,8 @@ pub fn section(data: &RunData) -> String {
          distribution means the value is uncertain and is drawn anew in every simulated future \
          (PERT and triangular: lowest / most likely / highest; lognormal: median and the value \
          that 1 in 10 futures exceed). Shares are written as percentages. Values in grey \
-         apply to every plan. Horizon {} months; money counted at {} a year for NPV.</p>",
+         apply to every plan. The source is the comment written beside or above the key in \
+         the scenario file. Horizon {} months; money counted at {} a year for NPV.</p>",
         sc.horizon_months,
         escape(&crate::output::text::pct(Some(sc.discount_rate_annual)))
     );
@@ -228,7 +230,7 @@ fn section_table(sc: &Scenario, section: Section, title: &str) -> String {
     } else {
         out.push_str("<th>Value</th>");
     }
-    out.push_str("</tr></thead>\n<tbody>\n");
+    out.push_str("<th>Source</th></tr></thead>\n<tbody>\n");
     for def in section_params(section) {
         out.push_str(&param_row(sc, def, per_arm));
     }
@@ -263,8 +265,30 @@ fn param_row(sc: &Scenario, def: &ParamDef, per_arm: bool) -> String {
             }
         }
     }
-    row.push_str("</tr>\n");
+    let _ = writeln!(row, "<td class=\"source\">{}</td></tr>", source(sc, def));
     row
+}
+
+/// Where a parameter's values come from: the source comments beside or above its key in
+/// the scenario file, the shared section's first, then each arm's own (named by its label
+/// when the scenario has several arms), each once.
+fn source(sc: &Scenario, def: &ParamDef) -> String {
+    let path = def.path();
+    let mut parts: Vec<String> = sc.source(&path).map(escape).into_iter().collect();
+    for arm in &sc.arms {
+        let Some(said) = sc.source(&format!("arms.{}.{path}", arm.name)) else {
+            continue;
+        };
+        let part = if sc.arms.len() > 1 {
+            format!("<em>{}:</em> {}", escape(&arm.label), escape(said))
+        } else {
+            escape(said)
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join("<br/>")
 }
 
 /// `text` with `{incident}`, `{incidents}` and `{customers}` in the scenario's words.

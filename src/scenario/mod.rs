@@ -5,6 +5,7 @@
 pub mod labels;
 mod logo;
 pub mod schema;
+mod sources;
 mod validate;
 
 use std::io::Read;
@@ -18,6 +19,7 @@ use crate::stats::targets::Target;
 pub use labels::{CHANNELS, Labels};
 pub use logo::{Image, Logo};
 pub use schema::{ALIGNMENT, Domain, NSYM, PARAMS, ParamDef, Section, Sym, WorkField};
+pub use sources::Sources;
 
 /// Largest scenario file read, in bytes: far beyond any hand-written scenario.
 pub const MAX_FILE_BYTES: usize = 1 << 20;
@@ -44,6 +46,16 @@ pub struct Scenario {
     pub labels: Labels,
     /// Who the report is for and by, and its logo (`[report]`).
     pub byline: Byline,
+    /// The comment written beside or above each key: where its number comes from.
+    pub sources: Sources,
+}
+
+impl Scenario {
+    /// The comment its author wrote beside or above the key at `path` (dotted from the
+    /// file's root, see [`Sources`]): where that number comes from.
+    pub fn source(&self, path: &str) -> Option<&str> {
+        self.sources.get(path)
+    }
 }
 
 /// `[report] client`, `author` and `logo`: what the report's header names besides the

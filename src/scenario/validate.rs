@@ -19,7 +19,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::schema::{Domain, PARAMS, ParamDef, Section, Sym, section_params};
-use super::{Arm, Correlation, KpiLabels, Scenario, Work};
+use super::{Arm, Correlation, KpiLabels, Scenario, Sources, Work};
 use crate::dist::{Dist, DistError, fmt_num};
 use crate::error::{InputError, did_you_mean};
 
@@ -189,6 +189,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         targets,
         labels,
         byline,
+        sources: Sources::read(text),
     })
 }
 

@@ -1059,3 +1059,47 @@ fn merged_shards_of_the_v2_bakery_equal_the_whole_run() {
     );
     assert!(trials_parquet(&merged).equals_missing(&trials_parquet(&whole)));
 }
+
+/// Every number in the shipped bakery says where it comes from: each numeric setting has
+/// a source comment beside or above it, which the report shows.
+#[test]
+fn every_number_of_the_shipped_bakery_has_a_source() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    let sc = super::scenario(&text);
+    let doc: toml::Table = text.parse().unwrap();
+    let mut missing = Vec::new();
+    numbers(&toml::Value::Table(doc), "", &mut |p| {
+        if sc.source(p).is_none() && !p.starts_with("scenario.") {
+            missing.push(p.to_string());
+        }
+    });
+    assert!(missing.is_empty(), "numbers without a source: {missing:?}");
+    assert_eq!(
+        sc.source("initiative.upfront_cost")
+            .map(|s| s.starts_with("Implementation, integration")),
+        Some(true)
+    );
+}
+
+/// Calls `f` with the path of every numeric setting (a number or a distribution table)
+/// below `v`; `[[work]]` entries by name.
+fn numbers(v: &toml::Value, path: &str, f: &mut impl FnMut(&str)) {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        toml::Value::Table(t) if t.contains_key("dist") => f(path),
+        toml::Value::Table(t) => t.iter().for_each(|(k, v)| numbers(v, &join(k), f)),
+        toml::Value::Array(a) => a.iter().for_each(|e| {
+            let name = e.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            numbers(e, &join(name), f)
+        }),
+        toml::Value::Integer(_) | toml::Value::Float(_) => f(path),
+        _ => {}
+    }
+}

@@ -1,7 +1,8 @@
 //! The client's own words (issue 15, item 1): a non-bakery scenario's report and charts
 //! speak its words (`[labels]`, arm labels), none of the bakery's; shares print as
 //! percentages and the run's time as a person writes it; `[report] client`, `author` and
-//! `logo` reach the page, the logo embedded; bad labels and logos are input errors.
+//! `logo` reach the page, the logo embedded; the comment beside or above each key is its
+//! source in the assumptions table; bad labels and logos are input errors.
 
 use std::path::{Path, PathBuf};
 
@@ -251,4 +252,56 @@ fn the_shipped_bakery_keeps_its_words() {
     let neutral = super::scenario(&super::bakery_text());
     assert_eq!(neutral.labels.incidents, "incidents");
     assert_eq!(neutral.labels.channel("uplift", None), "Extra sales");
+}
+
+#[test]
+fn the_assumptions_table_shows_each_numbers_source_comment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(&fixture("accounting_firm_words.toml"), tmp.path());
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let options = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    let doc = roxmltree::Document::parse_with_options(&html, options).unwrap();
+    let row = |path: &str| -> Vec<String> {
+        let tr = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("tr"))
+            .find(|tr| {
+                tr.descendants()
+                    .any(|n| n.attribute("class") == Some("path") && n.text() == Some(path))
+            })
+            .unwrap_or_else(|| panic!("no row {path}"));
+        tr.children()
+            .filter(|c| c.is_element())
+            .map(|c| visible_text(&format!("<x>{}</x>", &html[c.range()])))
+            .collect()
+    };
+    let headers: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("th") && n.text() == Some("Source"))
+        .map(|n| n.text().unwrap().to_string())
+        .collect();
+    assert!(!headers.is_empty(), "a Source column");
+    let beside = row("initiative.build_months");
+    assert_eq!(
+        beside.last().unwrap(),
+        "migrating 150 ledgers takes a season, assumed"
+    );
+    let above = row("initiative.monthly_cost");
+    assert_eq!(
+        above.last().unwrap(),
+        "Priced per client ledger: 9-12 USD a ledger a month for some 150 ledgers, assumed."
+    );
+    let per_arm = row("initiative.labour_saving");
+    let source = per_arm.last().unwrap();
+    assert!(
+        source.contains("Share of the posting work saved at full adoption"),
+        "{source}"
+    );
+    assert!(
+        source.contains("Technology-driven: postings go straight into the clients' books: Without the check, more of the posting work is saved."),
+        "{source}"
+    );
 }
