@@ -33,7 +33,7 @@ fn run(scenario: &Path, dir: &Path) -> PathBuf {
 }
 
 /// The text a reader sees in an HTML or SVG document: its text nodes, the style sheet
-/// left out.
+/// left out, white space collapsed.
 fn visible_text(markup: &str) -> String {
     let options = roxmltree::ParsingOptions {
         allow_dtd: true,
@@ -44,6 +44,7 @@ fn visible_text(markup: &str) -> String {
         .filter(|n| n.is_text())
         .filter(|n| n.parent().is_none_or(|p| !p.has_tag_name("style")))
         .filter_map(|n| n.text())
+        .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
         .join(" ")
 }
