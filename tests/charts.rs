@@ -389,8 +389,10 @@ fn paired_difference_states_chance_first_arm_wins() {
     let text = draw(Chart::PairedDifference);
     let pair = &shared_data().summary.pairs[0];
     let p = pct(pair.p_a_npv_greater);
+    let arms = &shared_data().summary.arms;
+    let a = arms.iter().find(|a| a.name == pair.a).unwrap();
     assert!(
-        text.contains(&format!("aligned ends ahead in {p} of futures")),
+        text.contains(&format!("{} ends ahead in {p} of futures", a.label)),
         "{text}"
     );
 }

@@ -265,8 +265,12 @@ fn the_assumptions_table_shows_each_numbers_source_comment() {
         ..Default::default()
     };
     let doc = roxmltree::Document::parse_with_options(&html, options).unwrap();
+    let assumptions = doc
+        .descendants()
+        .find(|n| n.attribute("id") == Some("assumptions"))
+        .unwrap();
     let row = |path: &str| -> Vec<String> {
-        let tr = doc
+        let tr = assumptions
             .descendants()
             .filter(|n| n.has_tag_name("tr"))
             .find(|tr| {
