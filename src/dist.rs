@@ -665,24 +665,28 @@ fn group_thousands(int: &str) -> String {
 impl fmt::Display for Dist {
     /// Readable form, e.g. `PERT 10,000 / 16,000 / 32,000`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = |x: &f64| fmt_num(*x);
+        f.write_str(&self.written(&fmt_num, &fmt_num))
+    }
+}
+
+impl Dist {
+    /// The readable form of [`Dist`]'s `Display` with each value written by `n` (say, as
+    /// a percentage for a share) and each probability by `p`.
+    pub fn written(&self, n: &dyn Fn(f64) -> String, p: &dyn Fn(f64) -> String) -> String {
         match self {
-            Dist::Fixed(v) => write!(f, "{}", n(v)),
-            Dist::Uniform { min, max } => write!(f, "Uniform {} to {}", n(min), n(max)),
-            Dist::UniformInt { min, max } => write!(
-                f,
-                "Whole numbers {} to {}",
-                n(&(*min as f64)),
-                n(&(*max as f64))
-            ),
-            Dist::Normal { mean, sd } => write!(f, "Normal mean {}, sd {}", n(mean), n(sd)),
+            Dist::Fixed(v) => n(*v),
+            Dist::Uniform { min, max } => format!("Uniform {} to {}", n(*min), n(*max)),
+            Dist::UniformInt { min, max } => {
+                format!("Whole numbers {} to {}", n(*min as f64), n(*max as f64))
+            }
+            Dist::Normal { mean, sd } => format!("Normal mean {}, sd {}", n(*mean), n(*sd)),
             Dist::LogNormal { mu, sigma } => {
                 let median = mu.exp();
                 let p90 = (mu + sigma * Z90).exp();
-                write!(f, "Lognormal median {}, P90 {}", sig(median), sig(p90))
+                format!("Lognormal median {}, P90 {}", n(sig(median)), n(sig(p90)))
             }
             Dist::Triangular { min, mode, max } => {
-                write!(f, "Triangular {} / {} / {}", n(min), n(mode), n(max))
+                format!("Triangular {} / {} / {}", n(*min), n(*mode), n(*max))
             }
             Dist::Beta {
                 alpha,
@@ -693,24 +697,24 @@ impl fmt::Display for Dist {
                 ..
             } => match pert {
                 Some((mode, lambda)) if *lambda == 4.0 => {
-                    write!(f, "PERT {} / {} / {}", n(min), n(mode), n(max))
+                    format!("PERT {} / {} / {}", n(*min), n(*mode), n(*max))
                 }
-                Some((mode, lambda)) => write!(
-                    f,
+                Some((mode, lambda)) => format!(
                     "PERT {} / {} / {} (lambda {})",
-                    n(min),
-                    n(mode),
-                    n(max),
-                    n(lambda)
+                    n(*min),
+                    n(*mode),
+                    n(*max),
+                    fmt_num(*lambda)
                 ),
-                None if *min == 0.0 && *max == 1.0 => write!(f, "Beta({}, {})", n(alpha), n(beta)),
-                None => write!(
-                    f,
+                None if *min == 0.0 && *max == 1.0 => {
+                    format!("Beta({}, {})", fmt_num(*alpha), fmt_num(*beta))
+                }
+                None => format!(
                     "Beta({}, {}) on {} to {}",
-                    n(alpha),
-                    n(beta),
-                    n(min),
-                    n(max)
+                    fmt_num(*alpha),
+                    fmt_num(*beta),
+                    n(*min),
+                    n(*max)
                 ),
             },
             Dist::Discrete { values, cumulative } => {
@@ -721,25 +725,23 @@ impl fmt::Display for Dist {
                     .map(|(v, c)| {
                         let w = c - prev;
                         prev = *c;
-                        format!("{} ({:.0} %)", n(v), 100.0 * w)
+                        format!("{} ({:.0} %)", n(*v), 100.0 * w)
                     })
                     .collect();
-                write!(f, "One of {}", parts.join(", "))
+                format!("One of {}", parts.join(", "))
             }
-            Dist::Bernoulli(p) => write!(f, "1 with probability {}, else 0", n(p)),
+            Dist::Bernoulli(pr) => format!("1 with probability {}, else 0", p(*pr)),
         }
     }
 }
 
 /// Four significant digits, for derived values such as a lognormal's median.
-fn sig(x: f64) -> String {
+fn sig(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
-        return x.to_string();
+        return x;
     }
     let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{x:.digits$}");
-    let v: f64 = s.parse().unwrap_or(x);
-    fmt_num(v)
+    format!("{x:.digits$}").parse().unwrap_or(x)
 }
 
 #[cfg(test)]

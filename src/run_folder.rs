@@ -1,7 +1,7 @@
 //! The run folder writer: where a simulation's batches go (exact rows or the streamed
 //! reduction), and how a finished simulation (a run, or merged shards) becomes a complete
 //! run folder: summary, per-trial and monthly results, convergence, sensitivity, manifest,
-//! charts, report and workbook, written into a staging folder and put in place whole.
+//! charts, report and workbook (with the scenario file and its logo), written into a staging folder and put in place whole.
 
 use std::path::Path;
 use std::time::Instant;
@@ -167,8 +167,8 @@ fn streamed_as(dir: &Path, format: TrialsFormat) -> Result<()> {
     Ok(())
 }
 
-/// Keeps the scenario file in the run folder (so `alignsim report` can list the
-/// assumptions later) and draws the charts that do not need the sensitivity analysis,
+/// Keeps the scenario file and its logo in the run folder (so `alignsim report` can list
+/// the assumptions and show the logo later) and draws the charts that do not need the sensitivity analysis,
 /// the paired chart of the arms `pair` when given.
 #[allow(clippy::too_many_arguments)]
 fn draw_report(
@@ -184,6 +184,11 @@ fn draw_report(
 ) -> Result<(RunData, Vec<(crate::plot::Chart, String)>)> {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    if let Some(image) = scenario.byline.logo.as_ref().and_then(|l| l.image.as_ref()) {
+        let path = dir.join(image.file_name());
+        std::fs::write(&path, &image.bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let mut data = RunData::from_frames(
         summary.clone(),
         &frames.trials,

@@ -324,10 +324,10 @@ fn roi_risk_curve_annotates_each_chance_of_loss() {
         assert!(
             text.contains(&format!(
                 "{}: loses money (NPV &lt; 0) in {loss} of futures",
-                arm.name
+                arm.label
             )) || text.contains(&format!(
                 "{}: loses money (NPV < 0) in {loss} of futures",
-                arm.name
+                arm.label
             ))
         );
         assert!(
@@ -398,8 +398,10 @@ fn paired_difference_states_chance_first_arm_wins() {
     let text = draw(Chart::PairedDifference);
     let pair = &shared_data().summary.pairs[0];
     let p = pct(pair.p_a_npv_greater);
+    let arms = &shared_data().summary.arms;
+    let a = arms.iter().find(|a| a.name == pair.a).unwrap();
     assert!(
-        text.contains(&format!("aligned ends ahead in {p} of futures")),
+        text.contains(&format!("{} ends ahead in {p} of futures", a.label)),
         "{text}"
     );
 }

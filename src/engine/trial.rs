@@ -7,20 +7,9 @@ use super::months::{Curve, FixedSums, Months};
 use crate::scenario::{NSYM, Sym};
 use crate::special::round_half_away;
 
-/// Channels of the value breakdown, in the order of MODEL.md section 3.
-/// Model v2 added the last two.
-pub const CHANNELS: [&str; 10] = [
-    "uplift",
-    "customers_lost",
-    "labour",
-    "kpi_value",
-    "running_cost",
-    "incident_cost",
-    "upfront",
-    "scale_up",
-    "discoveries",
-    "preparation",
-];
+/// Channels of the value breakdown, in the order of MODEL.md section 3; the scenario
+/// format owns the list, since `[labels]` renames them.
+pub use crate::scenario::CHANNELS;
 
 /// Why a project was dropped (MODEL.md section 8.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

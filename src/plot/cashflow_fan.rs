@@ -140,7 +140,7 @@ fn legend(data: &RunData, marks: &[Milestones]) -> Vec<LegendItem> {
         let c = arm_colour(i);
         items.push(LegendItem::new(
             Swatch::Line(c),
-            format!("{}: median", a.name),
+            format!("{}: median", a.label),
         ));
         items.push(LegendItem::new(Swatch::Fill(c.mix(0.4)), "middle 50 %"));
         if outer_bands(data) {

@@ -81,7 +81,7 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
                 Swatch::Line(arm_colour(i)),
                 format!(
                     "{}: mean NPV, known to within {hw} {}",
-                    a.name, data.summary.currency
+                    a.label, data.summary.currency
                 ),
             )
         })

@@ -1,7 +1,7 @@
 //! What the charts and the report read: the summary, the per-trial figures each chart
 //! needs and the monthly bands, taken either from memory right after a run or from a run
 //! folder's files (`summary.json`, `trials.parquet` or else `trials.csv`, `monthly.parquet`,
-//! `scenario.toml`, `manifest.json`). Polars stays in here; the charts see plain vectors.
+//! `scenario.toml` and the logo it names, `manifest.json`). Polars stays in here; the charts see plain vectors.
 
 use std::fs::File;
 use std::path::Path;
@@ -14,7 +14,7 @@ use polars::prelude::{
 
 use crate::dist::Dist;
 use crate::output::Manifest;
-use crate::scenario::{self, Scenario, Sym};
+use crate::scenario::{self, Image, Labels, Scenario, Sym};
 use crate::stats::Summary;
 
 /// The per-trial figures of one arm, in trial order.
@@ -136,6 +136,15 @@ impl RunData {
         Ok(data)
     }
 
+    /// The client's words for incidents, customers and channels: the scenario's, else the
+    /// neutral defaults.
+    pub fn labels(&self) -> std::borrow::Cow<'_, Labels> {
+        match &self.scenario {
+            Some(sc) => std::borrow::Cow::Borrowed(&sc.labels),
+            None => std::borrow::Cow::Owned(Labels::default()),
+        }
+    }
+
     /// The arm's pilot length in months (0 for a big-bang roll-out); the mean, rounded,
     /// when the scenario draws it from a distribution; `None` without the scenario.
     pub fn pilot_months(&self, arm: usize) -> Option<u32> {
@@ -171,11 +180,16 @@ fn read_csv(path: &Path, rows: Option<usize>) -> Result<DataFrame> {
         .with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// The scenario kept in the run folder, if it is there and still valid.
+/// The scenario kept in the run folder, if it is there and still valid, with the folder's
+/// copy of its logo.
 fn read_scenario(dir: &Path, name: &str) -> Option<Scenario> {
     let path = dir.join("scenario.toml");
     let text = std::fs::read_to_string(&path).ok()?;
-    scenario::parse(&path.display().to_string(), name, &text).ok()
+    let mut sc = scenario::parse(&path.display().to_string(), name, &text).ok()?;
+    if let Some(logo) = &mut sc.byline.logo {
+        logo.image = Image::in_run_folder(dir);
+    }
+    Some(sc)
 }
 
 fn read_manifest(dir: &Path) -> Option<Manifest> {

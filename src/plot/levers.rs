@@ -83,7 +83,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     let arms = by_arm(data);
     let legend: Vec<LegendItem> = arms
         .iter()
-        .map(|(i, name, _)| LegendItem::new(Swatch::Fill(arm_colour(*i).mix(0.85)), *name))
+        .map(|(i, _, _)| {
+            let label = data.summary.arms[*i].label.as_str();
+            LegendItem::new(Swatch::Fill(arm_colour(*i).mix(0.85)), label)
+        })
         .chain([LegendItem::new(
             Swatch::Line(INK),
             "95 % interval of the estimate",

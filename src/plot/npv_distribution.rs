@@ -97,7 +97,7 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
         }
         let c = arm_colour(i);
         let money = |x: Option<f64>| x.map_or_else(|| "-".into(), fmt_money);
-        items.push(LegendItem::new(Swatch::Fill(c.mix(0.45)), a.name.clone()));
+        items.push(LegendItem::new(Swatch::Fill(c.mix(0.45)), a.label.clone()));
         items.push(LegendItem::new(
             Swatch::Line(c),
             format!("mean {}", money(a.npv.mean)),

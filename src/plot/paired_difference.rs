@@ -53,6 +53,14 @@ impl Panel {
         )
     }
 
+    /// The second arm's label, or "doing nothing", for the legend.
+    fn other_label(&self, data: &RunData) -> String {
+        self.b.map_or_else(
+            || "doing nothing".to_string(),
+            |b| data.summary.arms[b].label.clone(),
+        )
+    }
+
     /// `npv(a) - npv(b)` trial by trial (`npv(a)` against doing nothing), sorted.
     fn differences(&self, data: &RunData) -> Vec<f64> {
         let a = &data.arms[self.a].npv;
@@ -183,12 +191,12 @@ fn draw_panel<DB: DrawingBackend>(
 
 /// A panel's legend: how often each side ends ahead, and the mean difference.
 fn legend(data: &RunData, panel: &Panel, diffs: &[f64]) -> Vec<LegendItem> {
-    let a = &data.summary.arms[panel.a].name;
+    let a = &data.summary.arms[panel.a].label;
     let prob = |p: Option<f64>| p.map_or_else(|| "-".into(), fmt_prob);
     let behind = match panel.b {
         Some(_) => format!(
             "{} ends ahead in {}",
-            panel.other(data),
+            panel.other_label(data),
             prob(share(diffs, |d| d < 0.0))
         ),
         None => format!(

@@ -92,7 +92,7 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
                 .map_or_else(|| "-".into(), |p| fmt_prob(1.0 - p));
             LegendItem::new(
                 Swatch::Line(arm_colour(i)),
-                format!("{}: {median}; {never} never do", a.name),
+                format!("{}: {median}; {never} never do", a.label),
             )
         })
         .collect();

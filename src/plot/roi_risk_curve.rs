@@ -59,10 +59,10 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
             let text = match (a.p_roi_negative, a.p_npv_negative) {
                 (Some(_), Some(p)) => format!(
                     "{}: loses money (NPV < 0) in {} of futures",
-                    a.name,
+                    a.label,
                     fmt_prob(p)
                 ),
-                _ => format!("{}: no money put in, so no return to show", a.name),
+                _ => format!("{}: no money put in, so no return to show", a.label),
             };
             LegendItem::new(Swatch::Line(arm_colour(i)), text)
         })

@@ -16,23 +16,6 @@ use super::{Chart, DrawResult, RunData};
 /// Share of a category's height its bars fill.
 const GROUP: f64 = 0.78;
 
-/// A channel as a client reads it.
-pub fn channel_label(name: &str, kpi: Option<&str>) -> String {
-    match name {
-        "uplift" => "Extra sales".into(),
-        "customers_lost" => "Customers lost".into(),
-        "labour" => "Labour saved".into(),
-        "kpi_value" => kpi.map_or_else(|| "KPI value".into(), |k| format!("KPI: {k}")),
-        "running_cost" => "Running costs".into(),
-        "incident_cost" => "Incident costs".into(),
-        "upfront" => "Upfront payment".into(),
-        "scale_up" => "Scale-up payment".into(),
-        "discoveries" => "Uses found along the way".into(),
-        "preparation" => "Preparation".into(),
-        other => other.replace('_', " "),
-    }
-}
-
 /// One row of the chart: its label and the value of each arm.
 struct Row {
     label: String,
@@ -42,6 +25,7 @@ struct Row {
 fn rows(data: &RunData) -> Vec<Row> {
     let arms = &data.summary.arms;
     let kpi = data.summary.kpi.as_ref().map(|k| k.name.as_str());
+    let labels = data.labels();
     let Some(first) = arms.first() else {
         return Vec::new();
     };
@@ -51,7 +35,7 @@ fn rows(data: &RunData) -> Vec<Row> {
         .iter()
         .enumerate()
         .map(|(c, (name, _))| Row {
-            label: channel_label(name, kpi),
+            label: labels.channel(name, kpi),
             values: arms
                 .iter()
                 .map(|a| a.channels.entries()[c].1.unwrap_or(0.0))
@@ -202,7 +186,7 @@ fn legend(data: &RunData) -> Vec<LegendItem> {
             let money = |x: Option<f64>| x.map_or_else(|| "-".into(), fmt_money);
             let text = format!(
                 "{}: net {} undiscounted; mean NPV {} discounted",
-                a.name,
+                a.label,
                 money(a.net.mean),
                 money(a.npv.mean)
             );

@@ -1,13 +1,16 @@
 //! What the simulation assumed: every parameter of every plan with its distribution
-//! written readably ("PERT 10,000 / 16,000 / 32,000"), section by section, and what the
-//! six alignment scores of MODEL.md mean and which effects they drive.
+//! written readably ("PERT 10,000 / 16,000 / 32,000", shares as percentages), section by
+//! section, in the scenario's words for incidents and customers, with the source comment
+//! written beside or above each key, and what the six alignment scores of MODEL.md mean
+//! and which effects they drive.
 
 use std::fmt::Write as _;
 
-use super::markup::{chip, escape};
-use crate::dist::Dist;
+use super::markup::{chip, escape, share};
+use crate::dist::{Dist, fmt_num};
 use crate::plot::RunData;
-use crate::scenario::{ParamDef, Scenario, Section, Sym, schema::section_params};
+use crate::scenario::labels::capitalised;
+use crate::scenario::{Labels, ParamDef, Scenario, Section, Sym, schema::section_params};
 
 /// The unit a parameter is written in.
 #[derive(Clone, Copy)]
@@ -49,10 +52,7 @@ fn describe(sym: Sym) -> (&'static str, Unit) {
         ),
         AdoptionP => ("Adoption speed: innovation coefficient (Bass p)", PerMonth),
         AdoptionQ => ("Adoption speed: imitation coefficient (Bass q)", PerMonth),
-        IncidentRate => (
-            "Incidents per month at full adoption (mixed-up orders, stock-outs)",
-            PerMonth,
-        ),
+        IncidentRate => ("Incidents per month at full adoption", PerMonth),
         IncidentCost => ("Direct cost of one incident", Money),
         IncidentChurn => ("Share of customers lost for good per incident", Share),
         Erosion => (
@@ -120,7 +120,7 @@ fn describe_kpi_weights_scores(sym: Sym) -> (&'static str, Unit) {
         Culture => ("Culture and staff buy-in", Score),
         Measurement => ("Measurement: clear KPIs", Score),
         Integration => ("Integration across the business", Score),
-        Ethics => ("Ethics and customer trust", Score),
+        Ethics => ("Ethics and trust", Score),
         // Every other parameter is described by `describe`.
         _ => (sym.def().key, Share),
     }
@@ -140,12 +140,37 @@ pub(super) fn reader_name(sym: Sym) -> &'static str {
     describe(sym).0
 }
 
+/// [`describe`]'s words for a parameter that names incidents or customers, in the
+/// scenario's words for them; `None` for every other parameter.
+fn in_their_words(sym: Sym, l: &Labels) -> Option<String> {
+    let (one, many, people) = (&l.incident, &l.incidents, &l.customers);
+    Some(match sym {
+        Sym::IncidentRate => format!("{} per month at full adoption", capitalised(many)),
+        Sym::IncidentCost => format!("Direct cost of one {one}"),
+        Sym::IncidentChurn => format!("Share of {people} lost for good per {one}"),
+        Sym::Erosion => format!(
+            "Monthly loss of {people} when the system works against what the business stands for"
+        ),
+        Sym::WIncidents => format!("Technology fit: weight on {many}"),
+        Sym::WTrust => format!("Ethics: weight on {people} lost per {one}"),
+        _ => return None,
+    })
+}
+
+/// A value in `unit`'s way of writing it: shares as percentages (0.35 as 35 %).
+fn written(d: &Dist, unit: Unit) -> String {
+    match unit {
+        Unit::Share => d.written(&share, &share),
+        _ => d.written(&fmt_num, &share),
+    }
+}
+
 fn unit_text(unit: Unit, sc: &Scenario) -> String {
     let kpi_unit = sc.kpi.as_ref().map_or("", |k| k.unit.as_str());
     match unit {
         Unit::Money => sc.currency.clone(),
         Unit::MoneyPerMonth => format!("{} / month", sc.currency),
-        Unit::Share => "share".into(),
+        Unit::Share => "%".into(),
         Unit::PerMonth => "per month".into(),
         Unit::Months => "months".into(),
         Unit::Kpi => kpi_unit.to_string(),
@@ -184,8 +209,9 @@ pub fn section(data: &RunData) -> String {
         "<p>Every number below is an input of the simulation. A single number is fixed; a \
          distribution means the value is uncertain and is drawn anew in every simulated future \
          (PERT and triangular: lowest / most likely / highest; lognormal: median and the value \
-         that 1 in 10 futures exceed). Shares are written as fractions: 0.3 means 30 %. Values \
-         in grey apply to every plan. Horizon {} months; money counted at {} a year for NPV.</p>",
+         that 1 in 10 futures exceed). Shares are written as percentages. Values in grey \
+         apply to every plan. The source is the comment written beside or above the key in \
+         the scenario file. Horizon {} months; money counted at {} a year for NPV.</p>",
         sc.horizon_months,
         escape(&crate::output::text::pct(Some(sc.discount_rate_annual)))
     );
@@ -207,12 +233,12 @@ fn section_table(sc: &Scenario, section: Section, title: &str) -> String {
     );
     if per_arm {
         for (i, arm) in sc.arms.iter().enumerate() {
-            let _ = write!(out, "<th>{}{}</th>", chip(i), escape(&arm.name));
+            let _ = write!(out, "<th>{}{}</th>", chip(i), escape(&arm.label));
         }
     } else {
         out.push_str("<th>Value</th>");
     }
-    out.push_str("</tr></thead>\n<tbody>\n");
+    out.push_str("<th>Source</th></tr></thead>\n<tbody>\n");
     for def in section_params(section) {
         out.push_str(&param_row(sc, def, per_arm));
     }
@@ -222,9 +248,10 @@ fn section_table(sc: &Scenario, section: Section, title: &str) -> String {
 
 fn param_row(sc: &Scenario, def: &ParamDef, per_arm: bool) -> String {
     let (label, unit) = describe(def.sym);
+    let label = in_their_words(def.sym, &sc.labels).unwrap_or_else(|| label.to_string());
     let mut row = format!(
         "<tr><td>{}<span class=\"path\">{}</span></td><td>{}</td>",
-        escape(label),
+        escape(&label),
         escape(&def.path()),
         escape(&unit_text(unit, sc))
     );
@@ -237,31 +264,61 @@ fn param_row(sc: &Scenario, def: &ParamDef, per_arm: bool) -> String {
             let _ = write!(
                 row,
                 "<td colspan=\"{span}\"{class}>{}</td>",
-                escape(&d.to_string())
+                escape(&written(d, unit))
             );
         }
         _ => {
             for d in dists {
-                let _ = write!(row, "<td>{}</td>", escape(&d.to_string()));
+                let _ = write!(row, "<td>{}</td>", escape(&written(d, unit)));
             }
         }
     }
-    row.push_str("</tr>\n");
+    let _ = writeln!(row, "<td class=\"source\">{}</td></tr>", source(sc, def));
     row
 }
 
-/// The six alignment dimensions: the question each asks, and what it changes in the model.
+/// Where a parameter's values come from: the source comments beside or above its key in
+/// the scenario file, the shared section's first, then each arm's own (named by its label
+/// when the scenario has several arms), each once.
+fn source(sc: &Scenario, def: &ParamDef) -> String {
+    let path = def.path();
+    let mut parts: Vec<String> = sc.source(&path).map(escape).into_iter().collect();
+    for arm in &sc.arms {
+        let Some(said) = sc.source(&format!("arms.{}.{path}", arm.name)) else {
+            continue;
+        };
+        let part = if sc.arms.len() > 1 {
+            format!("<em>{}:</em> {}", escape(&arm.label), escape(said))
+        } else {
+            escape(said)
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join("<br/>")
+}
+
+/// `text` with `{incident}`, `{incidents}` and `{customers}` in the scenario's words.
+fn their_words(text: &str, l: &Labels) -> String {
+    text.replace("{incidents}", &l.incidents)
+        .replace("{incident}", &l.incident)
+        .replace("{customers}", &l.customers)
+}
+
+/// The six alignment dimensions: the question each asks, and what it changes in the model
+/// (incidents and customers as placeholders for [`their_words`]).
 const DIMENSIONS: [(Sym, &str, &str); 6] = [
     (
         Sym::Strategic,
         "Does the project serve what the business stands for and its goals?",
-        "How much of the promised extra sales and KPI gain is realised; how many customers drift \
+        "How much of the promised extra revenue and KPI gain is realised; how many {customers} drift \
          away when the system works against the business's character; how likely the project is dropped.",
     ),
     (
         Sym::Fit,
         "Does the technology fit the business's processes and data?",
-        "Cost overruns, delays to go-live, and how often things go wrong (mixed-up orders, phantom stock-outs).",
+        "Cost overruns, delays to go-live, and how often things go wrong ({incidents}).",
     ),
     (
         Sym::Culture,
@@ -280,8 +337,8 @@ const DIMENSIONS: [(Sym, &str, &str); 6] = [
     ),
     (
         Sym::Ethics,
-        "Does it keep customers' trust?",
-        "How many customers each incident drives away for good.",
+        "Does it keep the trust of the {customers}?",
+        "How many {customers} each {incident} drives away for good.",
     ),
 ];
 
@@ -298,7 +355,7 @@ pub fn alignment_section(data: &RunData) -> String {
     };
     out.push_str("<table class=\"alignment\">\n<thead><tr><th>Dimension</th><th>What it changes in the simulation</th>");
     for (i, arm) in sc.arms.iter().enumerate() {
-        let _ = write!(out, "<th>{}{}</th>", chip(i), escape(&arm.name));
+        let _ = write!(out, "<th>{}{}</th>", chip(i), escape(&arm.label));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for (sym, question, effect) in DIMENSIONS {
@@ -307,9 +364,9 @@ pub fn alignment_section(data: &RunData) -> String {
             out,
             "<tr><td><strong>{}</strong><br/>{}<span class=\"path\">alignment.{}</span></td><td>{}</td>",
             escape(name),
-            escape(question),
+            escape(&their_words(question, &sc.labels)),
             sym.def().key,
-            escape(effect)
+            escape(&their_words(effect, &sc.labels))
         );
         for (i, arm) in sc.arms.iter().enumerate() {
             out.push_str(&score_cell(arm.param(sym), i));

@@ -40,7 +40,7 @@ pub fn section(data: &RunData) -> String {
             out,
             "<tr><td>{}{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             chip(i),
-            escape(&a.name),
+            escape(&a.label),
             escape(&found),
             escape(&money(a.channels.discoveries))
         );

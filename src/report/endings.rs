@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::markup::{and_list, escape};
+use super::markup::{and_list, escape, share};
 use crate::dist::Dist;
 use crate::output::text::{money, pct};
 use crate::plot::RunData;
@@ -71,7 +71,7 @@ pub fn section(data: &RunData) -> String {
 
 /// One plan's sentence: how often it is stopped, and by what; `None` without futures.
 fn arm_line(a: &ArmSummary, arm: Option<&Arm>) -> Option<String> {
-    let name = format!("<strong>{}</strong>", escape(&a.name));
+    let name = format!("<strong>{}</strong>", escape(&a.label));
     let p = a.p_dropped?;
     if p <= 0.0 {
         return Some(format!(
@@ -126,7 +126,10 @@ fn causes_note(sc: Option<&Scenario>) -> String {
         .and_then(|sc| shared(sc, Sym::AbandonHazard, |_| true))
         .map_or_else(String::new, |d| match d {
             Dist::Fixed(h) => format!(" (here {} with full strategic alignment)", pct_fine(*h)),
-            d => format!(" (here {d} with full strategic alignment)"),
+            d => format!(
+                " (here {} with full strategic alignment)",
+                d.written(&share, &share)
+            ),
         });
     format!(
         "<p class=\"note\">At the end of a pilot, the pilot's measured result decides whether \
@@ -178,7 +181,10 @@ fn review_note(data: &RunData) -> String {
         || "a share of the result".into(),
         |d| match d {
             Dist::Fixed(r) => format!("about {} of the result", pct(Some(*r))),
-            d => format!("a share of the result drawn as {d}"),
+            d => format!(
+                "a share of the result drawn as {}",
+                d.written(&share, &share)
+            ),
         },
     );
     let currency = &data.summary.currency;
@@ -225,7 +231,7 @@ fn without_reviews(sc: Option<&Scenario>) -> String {
         .unwrap_or_default()
         .iter()
         .filter(|a| !is_on(a, Sym::ReviewMonths))
-        .map(|a| a.name.clone())
+        .map(|a| a.label.clone())
         .collect();
     if names.is_empty() {
         return String::new();

@@ -1,13 +1,13 @@
-//! The headline: what a shop owner needs from the run. First the decision (a plan, "do
+//! The headline: what a business owner needs from the run. First the decision (a plan, "do
 //! not start" or "too close to call", as `summary.json` states it), then the plans ranked
 //! by mean NPV with each one's chance to beat doing nothing, the paired figures of every
 //! pair of plans, and three numbers per plan (chance of losing money, when half of the
 //! futures have paid back, the average result in today's money), naming the work packages
-//! a plan prepares.
+//! a plan prepares. Plans go by their labels, the client's names for them.
 
 use std::fmt::Write as _;
 
-use super::markup::{chip, escape, figure};
+use super::markup::{chip, escape, figure, plan_name};
 use crate::output::text::{money, pct};
 use crate::plot::{RunData, arm_colour_hex};
 use crate::stats::decision;
@@ -49,6 +49,14 @@ pub fn odds(p: f64) -> Option<String> {
     })
 }
 
+/// The label of the arm named `name`, the name itself when the summary has no such arm.
+pub(super) fn label_of<'a>(s: &'a Summary, name: &'a str) -> &'a str {
+    s.arms
+        .iter()
+        .find(|a| a.name == name)
+        .map_or(name, |a| a.label.as_str())
+}
+
 fn arm_key(arm: &ArmSummary, field: &str) -> String {
     format!("arm.{}.{field}", arm.name)
 }
@@ -66,13 +74,12 @@ fn ranking(s: &Summary) -> String {
         let npv = Interval::of(a.npv.mean, a.npv.se);
         let _ = writeln!(
             out,
-            "<tr><td class=\"n\">{}</td><td>{}{}{}<span class=\"armlabel\">{}</span></td>\
+            "<tr><td class=\"n\">{}</td><td>{}{}{}</td>\
              <td class=\"n\">{} ({} to {})</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             rank + 1,
             chip(i),
-            escape(&a.name),
+            plan_name(&a.name, &a.label),
             preparing(s, &a.name),
-            escape(&a.label),
             money(npv.mean),
             money(npv.lo95),
             money(npv.hi95),
@@ -102,8 +109,8 @@ fn pairs(s: &Summary) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{} minus {}</td><td class=\"n\">{} \u{b1} {} {}</td><td class=\"n\">{}</td></tr>",
-            escape(&p.a),
-            escape(&p.b),
+            escape(label_of(s, &p.a)),
+            escape(label_of(s, &p.b)),
             figure(&key("npv_diff.mean"), d.mean, &money(d.mean)),
             money(err),
             escape(&s.currency),
@@ -142,7 +149,7 @@ fn card(s: &Summary, i: usize, arm: &ArmSummary) -> String {
         _ => money(npv),
     };
     format!(
-        "<div class=\"card\" style=\"--arm:{colour}\">\n<h3>{chip}{name}</h3>\n<p class=\"label\">{label}</p>\n\
+        "<div class=\"card\" style=\"--arm:{colour}\">\n<h3>{chip}{label}</h3>\n<p class=\"label\">{name}</p>\n\
          <div class=\"stats\">\n\
          <div class=\"stat\"><span class=\"big\">{loss}</span><span class=\"what\">chance of losing money</span></div>\n\
          <div class=\"stat\"><span class=\"big\">{payback}</span><span class=\"what\">half of futures paid back by</span></div>\n\
@@ -191,9 +198,8 @@ fn sentence(s: &Summary, arm: &ArmSummary) -> String {
             )
         });
     format!(
-        "<strong>{}</strong> ({}): loses money in {} of the futures{odds}, counting money at {} a \
+        "<strong>{}</strong>: loses money in {} of the futures{odds}, counting money at {} a \
          year. {payback}{dropped}. In a bad case (one future in twenty) the result is {} {} or worse.",
-        escape(&arm.name),
         escape(&arm.label),
         escape(&pct(arm.p_npv_negative)),
         escape(&pct(Some(s.discount_rate_annual))),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::markup::{escape, inline_svg};
+use super::markup::{data_uri, escape, human_time, inline_svg};
 use super::summary::{self, PlanAdvice};
 use super::{assumptions, discoveries, endings, headline, levers, method, preparation, tables};
 use crate::plot::{Chart, RunData};
@@ -80,17 +80,48 @@ fn header(data: &RunData) -> String {
     let when = data
         .manifest
         .as_ref()
-        .map(|m| format!(" \u{b7} simulated {}", escape(&m.timestamp)))
+        .map(|m| format!(" \u{b7} simulated {}", escape(&human_time(&m.timestamp))))
         .unwrap_or_default();
     format!(
-        "<header>\n<p class=\"kicker\">Return on an AI-automation project: aligned versus misaligned</p>\n\
-         <h1>{}</h1>\n<p class=\"sub\">{} possible futures over {} months \u{b7} amounts in {}{}</p>\n</header>\n",
+        "<header>\n{}<p class=\"kicker\">Return on an AI-automation project: aligned versus misaligned</p>\n\
+         <h1>{}</h1>\n{}<p class=\"sub\">{} possible futures over {} months \u{b7} amounts in {}{}</p>\n</header>\n",
+        logo(data),
         escape(&s.title),
+        byline(data),
         crate::dist::fmt_num(s.trials as f64),
         s.horizon_months,
         escape(&s.currency),
         when
     )
+}
+
+/// The scenario's logo, embedded, when it has one.
+fn logo(data: &RunData) -> String {
+    let image = data
+        .scenario
+        .as_ref()
+        .and_then(|sc| sc.byline.logo.as_ref())
+        .and_then(|l| l.image.as_ref());
+    image.map_or_else(String::new, |image| {
+        format!(
+            "<img class=\"logo\" alt=\"logo\" style=\"float:right;max-height:64px;max-width:240px\" src=\"{}\"/>\n",
+            data_uri(image)
+        )
+    })
+}
+
+/// "Prepared for CLIENT by AUTHOR", as far as `[report]` names them.
+fn byline(data: &RunData) -> String {
+    let Some(b) = data.scenario.as_ref().map(|sc| &sc.byline) else {
+        return String::new();
+    };
+    let text = match (&b.client, &b.author) {
+        (Some(c), Some(a)) => format!("Prepared for {c} by {a}"),
+        (Some(c), None) => format!("Prepared for {c}"),
+        (None, Some(a)) => format!("Prepared by {a}"),
+        (None, None) => return String::new(),
+    };
+    format!("<p class=\"byline\">{}</p>\n", escape(&text))
 }
 
 /// How to read each chart, in one or two sentences.
@@ -137,7 +168,7 @@ fn caption(chart: Chart) -> &'static str {
         }
         Chart::Levers => levers::CAPTION,
         Chart::PairedDifference => {
-            "Every plan is simulated in the same futures: same customers, same luck. Each bar \
+            "Every plan is simulated in the same futures: same business, same luck. Each bar \
              counts how often the first plan ends ahead (right of zero) or behind (left) the second, \
              and by how much. Unless the run names a pair, the left panel sets the best plan \
              against the next best, the right one against doing nothing (its own NPV against 0)."

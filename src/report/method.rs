@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::markup::escape;
+use super::markup::{escape, human_time};
 use crate::dist::fmt_num;
 use crate::output::text::{money, pct};
 use crate::plot::RunData;
@@ -13,17 +13,20 @@ use crate::stats::Summary;
 pub fn section(data: &RunData) -> String {
     let s = &data.summary;
     let mut out = String::from("<section id=\"method\">\n<h2>How the numbers were made</h2>\n");
+    let labels = data.labels();
     let _ = writeln!(
         out,
         "<p>The simulation played out {} possible futures of the business, month by month over {} \
          months. In each future the uncertain inputs are drawn from the distributions above, and \
          every plan is run against the <em>same</em> draws (common random numbers): the same \
-         customers, the same incidents, the same luck. Differences between plans therefore come \
+         {}, the same {}, the same luck. Differences between plans therefore come \
          from the plans, not from chance. Each plan's cash flow is counted against not doing the \
          project at all. The random draws are keyed by the seed, so the same scenario and seed \
          give exactly the same figures on any computer.</p>",
         fmt_num(s.trials as f64),
-        s.horizon_months
+        s.horizon_months,
+        escape(&labels.customers),
+        escape(&labels.incidents)
     );
     out.push_str(
         "<p>Percentiles interpolate linearly between simulated values. The 5 % value at risk is \
@@ -76,7 +79,7 @@ fn errors_table(s: &Summary) -> String {
             out,
             "<tr><td>{}</td><td class=\"n\">{} {}</td><td class=\"n\">{} {}</td>\
              <td class=\"n\">{} {}</td><td class=\"n\">{} {}</td></tr>",
-            escape(&a.name),
+            escape(&a.label),
             money(a.npv.mean),
             escape(&margin(a.npv.se, money)),
             escape(&pct(a.p_npv_negative)),
@@ -136,7 +139,7 @@ fn provenance(data: &RunData) -> String {
         facts.push(("alignsim version", m.alignsim_version.clone()));
         facts.push(("Scenario file", m.scenario_file.clone()));
         facts.push(("Scenario file SHA-256", m.scenario_sha256.clone()));
-        facts.push(("Simulated at", m.timestamp.clone()));
+        facts.push(("Simulated at", human_time(&m.timestamp)));
         facts.push(("Command", m.command.join(" ")));
     }
     let mut out = String::from("<h3>Where these figures come from</h3>\n<dl class=\"facts\">\n");

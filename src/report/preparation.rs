@@ -57,7 +57,7 @@ fn catalogue(sc: &Scenario) -> String {
             .iter()
             .enumerate()
             .filter(|(_, arm)| arm.prepare.contains(&w))
-            .map(|(i, arm)| format!("{}{}", chip(i), escape(&arm.name)))
+            .map(|(i, arm)| format!("{}{}", chip(i), escape(&arm.label)))
             .collect();
         let done_by = if done_by.is_empty() {
             "no plan".to_string()
@@ -83,7 +83,7 @@ fn catalogue(sc: &Scenario) -> String {
 /// One plan's sentence: the packages it does, their average cost, the scores they raise and
 /// how long the build waits for them.
 fn arm_line(data: &RunData, a: &ArmSummary) -> String {
-    let name = format!("<strong>{}</strong>", escape(&a.name));
+    let name = format!("<strong>{}</strong>", escape(&a.label));
     if a.prepare.is_empty() {
         return format!("{name} does no preparation.");
     }

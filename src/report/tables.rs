@@ -3,9 +3,12 @@
 
 use std::fmt::Write as _;
 
-use super::markup::{chip, escape};
+use super::headline::label_of;
+use super::markup::{chip, escape, plan_name};
 use crate::output::text::{money, pct, pct_se};
 use crate::plot::fmt_month;
+use crate::scenario::Labels;
+use crate::scenario::labels::capitalised;
 use crate::stats::{ArmSummary, Interval, Summary, TargetResult};
 
 type Cell = Box<dyn Fn(&ArmSummary) -> String>;
@@ -15,12 +18,13 @@ fn ratio(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v + 0.0))
 }
 
-/// The summary table's rows, top to bottom: a label and how to fill a plan's cell.
-fn rows(s: &Summary) -> Vec<(String, Cell)> {
+/// The summary table's rows, top to bottom: a label (in the scenario's words `l`) and how
+/// to fill a plan's cell.
+fn rows(s: &Summary, l: &Labels) -> Vec<(String, Cell)> {
     let h = s.horizon_months;
     let mut rows = npv_rows();
-    rows.extend(return_rows(h));
-    rows.extend(course_rows(h));
+    rows.extend(return_rows(h, l));
+    rows.extend(course_rows(h, l));
     if let Some(k) = &s.kpi {
         rows.push((
             format!("{} at the end (average, {})", k.name, k.unit),
@@ -98,14 +102,17 @@ fn npv_rows() -> Vec<(String, Cell)> {
 }
 
 /// What goes in and comes out over `h` months, not discounted, and the chances of a loss.
-fn return_rows(h: u32) -> Vec<(String, Cell)> {
+fn return_rows(h: u32, l: &Labels) -> Vec<(String, Cell)> {
     vec![
         (
             format!("Net result over {h} months, not discounted (average)"),
             Box::new(|a| money(a.net.mean)),
         ),
         (
-            "Money put in: upfront, running and incident costs (average)".into(),
+            format!(
+                "Money put in: upfront and running costs, the cost of {} (average)",
+                l.incidents
+            ),
             Box::new(|a| money(a.investment_mean)),
         ),
         (
@@ -129,7 +136,7 @@ fn return_rows(h: u32) -> Vec<(String, Cell)> {
 
 /// How the project runs its course over `h` months: payback, dropping, customers,
 /// incidents and adoption.
-fn course_rows(h: u32) -> Vec<(String, Cell)> {
+fn course_rows(h: u32, l: &Labels) -> Vec<(String, Cell)> {
     vec![
         (
             "Half of futures paid back by month".into(),
@@ -147,11 +154,11 @@ fn course_rows(h: u32) -> Vec<(String, Cell)> {
             Box::new(|a| pct(a.p_dropped)),
         ),
         (
-            "Customer base kept at the end (average)".into(),
+            format!("Share of the {} kept at the end (average)", l.customers),
             Box::new(|a| ratio(a.revenue_retained_mean)),
         ),
         (
-            "Incidents over the horizon (average)".into(),
+            format!("{} over the horizon (average)", capitalised(&l.incidents)),
             Box::new(|a| {
                 a.incidents_mean
                     .map_or_else(|| "-".into(), |v| format!("{v:.1}"))
@@ -186,14 +193,13 @@ pub fn section(data: &crate::plot::RunData) -> String {
     for (i, a) in s.arms.iter().enumerate() {
         let _ = write!(
             out,
-            "<th class=\"arm\">{}{}<span class=\"armlabel\">{}</span></th>",
+            "<th class=\"arm\">{}{}</th>",
             chip(i),
-            escape(&a.name),
-            escape(&a.label)
+            plan_name(&a.name, &a.label)
         );
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    for (label, cell) in rows(s) {
+    for (label, cell) in rows(s, &data.labels()) {
         let _ = write!(out, "<tr><td>{}</td>", escape(&label));
         for a in &s.arms {
             let _ = write!(out, "<td class=\"n\">{}</td>", escape(&cell(a)));
@@ -225,8 +231,8 @@ fn pairs(s: &Summary) -> String {
         let _ = writeln!(
             out,
             "<tr><td>{} versus {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(&p.a),
-            escape(&p.b),
+            escape(label_of(s, &p.a)),
+            escape(label_of(s, &p.b)),
             escape(&pct(p.p_a_npv_greater)),
             escape(&interval(&p.npv_diff, money)),
             escape(&interval(&p.roi_diff, points)),

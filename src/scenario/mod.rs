@@ -2,6 +2,8 @@
 //! checked against the parameter table in one pass that reports every problem, then turned
 //! into a [`Scenario`] that nothing downstream needs to check again.
 
+pub mod labels;
+mod logo;
 pub mod schema;
 mod sources;
 mod validate;
@@ -14,6 +16,8 @@ use anyhow::Context;
 use crate::dist::Dist;
 use crate::error::InputErrors;
 use crate::stats::targets::Target;
+pub use labels::{CHANNELS, Labels};
+pub use logo::{Image, Logo};
 pub use schema::{ALIGNMENT, Domain, NSYM, PARAMS, ParamDef, Section, Sym, WorkField};
 pub use sources::Sources;
 
@@ -38,6 +42,10 @@ pub struct Scenario {
     pub work: Vec<Work>,
     /// The `[report] targets`, in file order, each once.
     pub targets: Vec<Target>,
+    /// The client's words for incidents, customers and the value channels (`[labels]`).
+    pub labels: Labels,
+    /// Who the report is for and by, and its logo (`[report]`).
+    pub byline: Byline,
     /// The comment written beside or above each key: where its number comes from.
     pub sources: Sources,
 }
@@ -48,6 +56,15 @@ impl Scenario {
     pub fn source(&self, path: &str) -> Option<&str> {
         self.sources.get(path)
     }
+}
+
+/// `[report] client`, `author` and `logo`: what the report's header names besides the
+/// scenario's title.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Byline {
+    pub client: Option<String>,
+    pub author: Option<String>,
+    pub logo: Option<Logo>,
 }
 
 /// A preparation work package: work done before the project starts that raises one
@@ -142,7 +159,7 @@ pub struct Loaded {
     pub bytes: Vec<u8>,
 }
 
-/// Reads and validates a scenario file.
+/// Reads and validates a scenario file, and the logo image it names.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let label = path.display().to_string();
     let meta = std::fs::metadata(path)
@@ -181,7 +198,17 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    let scenario = parse(&label, stem, text).map_err(LoadError::Input)?;
+    let mut scenario = parse(&label, stem, text).map_err(LoadError::Input)?;
+    if let Some(logo) = &mut scenario.byline.logo {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        logo.read_beside(dir).map_err(|e| {
+            LoadError::Input(InputErrors {
+                file: label.clone(),
+                source: text.to_string(),
+                errors: vec![e],
+            })
+        })?;
+    }
     Ok(Loaded { scenario, bytes })
 }
 

@@ -6,8 +6,9 @@
 //! with finite, accurate figures: too many arms, beta shapes the quantile function cannot
 //! follow, and amounts, growth or discounting that would overflow over the horizon.
 //! The `[[work]]` catalogue and the arms' `prepare` lists are read by [`work`], the
-//! `[report]` table by [`report`].
+//! `[report]` table by [`report`], the `[labels]` table by [`labels`].
 
+mod labels;
 mod report;
 mod work;
 
@@ -35,6 +36,7 @@ const TOP_KEYS: &[&str] = &[
     "effects",
     "arms",
     "report",
+    "labels",
 ];
 const SCENARIO_KEYS: &[&str] = &[
     "name",
@@ -102,30 +104,35 @@ fn too_deep(text: &str) -> Option<Range<usize>> {
     None
 }
 
+/// The parser's syntax errors, each at its position.
+fn syntax_errors(text: &str, syntax: &[toml::de::Error]) -> Vec<InputError> {
+    syntax
+        .iter()
+        .map(|e| match e.span() {
+            Some(span) => InputError::new(
+                span,
+                "",
+                format!("TOML syntax error: {}", e.message().trim()),
+            ),
+            // The parser's nesting limit comes without a position: find the key.
+            None => InputError::new(
+                too_deep(text).unwrap_or(0..0),
+                "",
+                format!(
+                    "TOML syntax error: {} (a key or table nests at most {} levels deep)",
+                    e.message().trim(),
+                    MAX_NESTING - 1
+                ),
+            ),
+        })
+        .collect()
+}
+
 /// Validates `text`; `stem` (the file name without extension) is the default scenario name.
 pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let (root, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
-        return Err(syntax
-            .iter()
-            .map(|e| match e.span() {
-                Some(span) => InputError::new(
-                    span,
-                    "",
-                    format!("TOML syntax error: {}", e.message().trim()),
-                ),
-                // The parser's nesting limit comes without a position: find the key.
-                None => InputError::new(
-                    too_deep(text).unwrap_or(0..0),
-                    "",
-                    format!(
-                        "TOML syntax error: {} (a key or table nests at most {} levels deep)",
-                        e.message().trim(),
-                        MAX_NESTING - 1
-                    ),
-                ),
-            })
-            .collect());
+        return Err(syntax_errors(text, &syntax));
     }
     let mut cx = Checker::default();
     let root = root.get_ref();
@@ -157,7 +164,8 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let work = cx.work(root.get("work"), text);
     let arms = cx.arms(root.get("arms"), &work);
     let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
-    let targets = cx.report(root.get("report"));
+    let (targets, byline) = cx.report(root.get("report"));
+    let labels = cx.labels(root.get("labels"));
     let correlation = root
         .get("correlation")
         .and_then(|node| cx.correlation(node, &arms, &work));
@@ -179,6 +187,8 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         correlation,
         work,
         targets,
+        labels,
+        byline,
         sources: Sources::read(text),
     })
 }

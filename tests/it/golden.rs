@@ -84,18 +84,30 @@ fn hash_tree(dir: &Path, rel: &Path, tmp: &str, out: &mut BTreeMap<String, Strin
 }
 
 /// The report with the run's provenance masked: the time it was made (every
-/// `YYYY-MM-DDTHH:MM:SSZ`) and the command line (which names a temporary folder).
+/// `YYYY-MM-DDTHH:MM:SSZ`, and the time as the page writes it, `1 December 2026, 07:38
+/// UTC`, after "simulated" or "Simulated at") and the command line (which names a
+/// temporary folder).
 fn mask_provenance(html: &str) -> String {
     html.lines()
         .map(|line| {
             if line.contains("<dt>Command</dt>") {
                 "(command)".to_string()
             } else {
-                mask_times(line)
+                let line = mask_after(line, " simulated ");
+                mask_times(&mask_after(&line, "<dt>Simulated at</dt><dd>"))
             }
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `line` with the text between `marker` and the next tag replaced by `(time)`.
+fn mask_after(line: &str, marker: &str) -> String {
+    let Some(at) = line.find(marker).map(|i| i + marker.len()) else {
+        return line.to_string();
+    };
+    let end = line[at..].find('<').map_or(line.len(), |i| at + i);
+    format!("{}(time){}", &line[..at], &line[end..])
 }
 
 /// `line` with every UTC time stamp `YYYY-MM-DDTHH:MM:SSZ` replaced by `(time)`.

@@ -26,6 +26,7 @@ mod summary;
 mod sweep;
 mod targets;
 mod v2;
+mod words;
 mod work;
 mod xlsx;
 

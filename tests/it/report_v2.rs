@@ -83,7 +83,7 @@ fn a_v1_report_says_how_projects_end_and_nothing_of_model_v2() {
     assert!(!endings.contains("review"), "no reviews in a v1 scenario");
     assert!(!html.contains("after preparing"));
     for arm in arms(&summary) {
-        let name = arm["name"].as_str().unwrap();
+        let name = arm["label"].as_str().unwrap();
         let p = arm["p_dropped"].as_f64();
         assert!(p.unwrap() > 0.0, "{name} is dropped in some futures");
         let lead = format!("{name} is stopped in {} of the futures", pct(p));
@@ -126,8 +126,9 @@ fn the_v2_bakery_report_shows_reviews_discoveries_and_preparation() {
         .unwrap();
     assert_eq!(share(mis, "gate"), Some(0.0), "the kiosk plan has no pilot");
     let sentence = format!(
-        "misaligned is stopped in {} of the futures: {} by a quarterly look at the books and {} \
+        "{} is stopped in {} of the futures: {} by a quarterly look at the books and {} \
          given up for other reasons.",
+        mis["label"].as_str().unwrap(),
         pct(mis["p_dropped"].as_f64()),
         pct(share(mis, "review")),
         pct(share(mis, "hazard")),
@@ -148,7 +149,7 @@ fn check_discoveries(doc: &roxmltree::Document, summary: &Value) {
     for (row, arm) in table.iter().zip(arms(summary)) {
         let found = format!("{:.1}", arm["discoveries_mean"].as_f64().unwrap());
         let value = money(arm["channels"]["discoveries"].as_f64());
-        assert_eq!(row, &[arm["name"].as_str().unwrap(), &found, &value]);
+        assert_eq!(row, &[arm["label"].as_str().unwrap(), &found, &value]);
     }
 }
 
@@ -171,7 +172,7 @@ fn check_preparation(doc: &roxmltree::Document, summary: &Value) {
             "PERT 0.1 / 0.2 / 0.35",
             "PERT 600 / 1,200 / 2,500",
             "1",
-            "kiosks_prepared"
+            "Kiosks, after preparing"
         ]
     );
     let raises = [
@@ -187,8 +188,11 @@ fn check_preparation(doc: &roxmltree::Document, summary: &Value) {
         ),
     ];
     for arm in arms(summary) {
-        let name = arm["name"].as_str().unwrap();
-        let Some((_, packages, scores)) = raises.iter().find(|r| r.0 == name) else {
+        let (key, name) = (
+            arm["name"].as_str().unwrap(),
+            arm["label"].as_str().unwrap(),
+        );
+        let Some((_, packages, scores)) = raises.iter().find(|r| r.0 == key) else {
             assert!(arm.get("prepare").is_none(), "{name}");
             assert!(
                 text.contains(&format!("{name} does no preparation.")),

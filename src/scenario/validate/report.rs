@@ -1,28 +1,62 @@
 //! The `[report]` table: what a client wants every output to answer besides the model's
-//! own figures. It holds `targets = ["roi >= 0.5", ..]` now, each read by
-//! [`Target::parse`]; a wrong one points at its string in the file.
+//! own figures, `targets = ["roi >= 0.5", ..]`, each read by [`Target::parse`] (a wrong
+//! one points at its string in the file), and who the report is for and by: `client`,
+//! `author` and `logo` (an image path, read when the scenario is loaded from its file).
 
 use toml::de::DeValue;
 
 use super::{Checker, Node, describe};
 use crate::error::InputError;
+use crate::scenario::logo::accepted_name;
+use crate::scenario::{Byline, Logo};
 use crate::stats::targets::{self, Target};
 
-const REPORT_KEYS: &[&str] = &["targets"];
+const REPORT_KEYS: &[&str] = &["targets", "client", "author", "logo"];
 const TARGETS_HELP: &str =
     "e.g. targets = [\"roi >= 0.5\", \"npv >= 10_000\", \"payback_month <= 18\"]";
 
 impl Checker {
-    /// The `[report]` table's targets, in file order, each once.
-    pub(super) fn report(&mut self, node: Option<&Node>) -> Vec<Target> {
+    /// The `[report]` table's targets, in file order, each once, and its byline.
+    pub(super) fn report(&mut self, node: Option<&Node>) -> (Vec<Target>, Byline) {
         let Some(t) = node.and_then(|node| self.table(node, "report")) else {
-            return Vec::new();
+            return (Vec::new(), Byline::default());
         };
         self.known_keys(t, "report", REPORT_KEYS, |_| None);
-        match t.get("targets") {
+        let targets = match t.get("targets") {
             Some(list) => self.targets(list),
             None => Vec::new(),
+        };
+        let mut text = |key: &str| {
+            let node = t.get(key)?;
+            self.string(node, &format!("report.{key}"))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let byline = Byline {
+            client: text("client"),
+            author: text("author"),
+            logo: t.get("logo").and_then(|node| self.logo(node)),
+        };
+        (targets, byline)
+    }
+
+    /// `logo = "PATH"`: a PNG, JPEG or SVG file name; the image is read later, beside the
+    /// scenario file.
+    fn logo(&mut self, node: &Node) -> Option<Logo> {
+        let path = self.string(node, "report.logo")?;
+        if !accepted_name(&path) {
+            self.err(
+                node.span(),
+                "report.logo",
+                format!("{path:?} is not a PNG, JPEG or SVG file name (.png, .jpg, .jpeg or .svg)"),
+            );
+            return None;
         }
+        Some(Logo {
+            path,
+            span: node.span(),
+            image: None,
+        })
     }
 
     fn targets(&mut self, node: &Node) -> Vec<Target> {
