@@ -92,7 +92,23 @@ fn merge_command(args: &alignsim::cli::MergeArgs) -> anyhow::Result<ExitCode> {
 
 fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> {
     let formats = args.charts.formats();
-    let path = alignsim::report::rerender(&args.run_dir, formats, &args.pair.pair)?;
+    let dir = &args.run_dir;
+    let path = if alignsim::sweep::page::is_sweep_folder(dir) {
+        if args.pair.pair.is_some() {
+            anyhow::bail!(alignsim::error::UsageError(format!(
+                "--pair names the arms of a run's paired chart; {} is a sweep folder",
+                dir.display()
+            )));
+        }
+        alignsim::sweep::page::rerender(dir, formats)?
+    } else if alignsim::sweep::shard::is_shard(dir) {
+        anyhow::bail!(alignsim::error::UsageError(format!(
+            "{} is a shard of a sweep: combine the shards with `alignsim sweep-merge`, then report the merged folder",
+            dir.display()
+        )));
+    } else {
+        alignsim::report::rerender(dir, formats, &args.pair.pair)?
+    };
     say(&format!("Report written to {}", path.display()));
     Ok(ExitCode::SUCCESS)
 }
@@ -187,6 +203,7 @@ fn validate_one(path: &std::path::Path) -> anyhow::Result<()> {
             vary: Vec::new(),
             trials: None,
             seed: None,
+            targets: Vec::new(),
         })?;
         say(&format!(
             "{}: ok (batch file: {} points of {}, {} trials each)",

@@ -74,6 +74,9 @@ pub struct Finished<'a> {
     pub rows: stream::Pending,
     /// `--pair`: the arms the paired chart compares, already checked.
     pub pair: Option<(String, String)>,
+    /// The explanation of the gap between two arms (`run --explain`), written as
+    /// `explain.json` and shown in the report.
+    pub explanation: Option<crate::analysis::explained::Explained>,
 }
 
 /// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
@@ -90,6 +93,7 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         write_trials,
         rows,
         pair,
+        explanation,
     } = f;
     let dir = staging.path();
     let phase = Phases::start();
@@ -103,6 +107,9 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
         output::write_json(&dir.join("convergence.json"), &trace)?;
         output::write_json(&dir.join("manifest.json"), &manifest)?;
+        if let Some(e) = &explanation {
+            output::write_json(&dir.join(crate::analysis::explained::FILE), e)?;
+        }
         // The sensitivity analysis and the charts that do not need it, side by side; then
         // the sensitivity charts and the report.
         let (sensitivity, drawn) = rayon::join(
@@ -113,7 +120,15 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
             },
             || {
                 draw_report(
-                    dir, bytes, &summary, &frames, &trace, scenario, manifest, charts, pair,
+                    dir,
+                    bytes,
+                    &summary,
+                    &frames,
+                    &trace,
+                    scenario,
+                    manifest,
+                    charts,
+                    (pair, explanation),
                 )
             },
         );
@@ -134,7 +149,8 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
 
 /// Keeps the scenario file in the run folder (so `alignsim report` can list the
 /// assumptions later) and draws the charts that do not need the sensitivity analysis,
-/// the paired chart of the arms `pair` when given.
+/// the paired chart of the arms `pair` when given, and the explanation's waterfall when
+/// there is one.
 #[allow(clippy::too_many_arguments)]
 fn draw_report(
     dir: &Path,
@@ -145,7 +161,10 @@ fn draw_report(
     scenario: &scenario::Scenario,
     manifest: Manifest,
     charts: ChartFormat,
-    pair: Option<(String, String)>,
+    (pair, explanation): (
+        Option<(String, String)>,
+        Option<crate::analysis::explained::Explained>,
+    ),
 ) -> Result<(RunData, Vec<(crate::plot::Chart, String)>)> {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -158,6 +177,7 @@ fn draw_report(
     )?;
     data.convergence = trace.to_vec();
     data.pair = pair;
+    data.explanation = explanation;
     let svgs = report::draw_main(dir, &data, charts.formats())?;
     Ok((data, svgs))
 }

@@ -656,6 +656,13 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     };
     (summary.levers, summary.levers_trials) =
         crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
+    let explanation = match args.explain || scenario.explain {
+        true => {
+            let trials = crate::analysis::command::DEFAULT_TRIALS.min(sim.trials);
+            crate::analysis::command::of_run(&scenario, &summary, pair.as_ref(), trials)?
+        }
+        false => None,
+    };
     let manifest = Manifest::now(
         label,
         first.scenario_sha256.clone(),
@@ -675,6 +682,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         write_trials: !sim.sketch,
         rows: crate::stream::Pending::none(),
         pair,
+        explanation,
     };
     let summary = write_run_folder(staging, finished, args.output.charts)?;
     Ok((summary, out))

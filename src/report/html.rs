@@ -8,12 +8,14 @@ use std::fmt::Write as _;
 use anyhow::Result;
 
 use super::markup::{escape, inline_svg};
-use super::{assumptions, discoveries, endings, headline, levers, method, preparation, tables};
+use super::{
+    assumptions, discoveries, endings, explanation, headline, levers, method, preparation, tables,
+};
 use crate::plot::{Chart, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
-/// The whole page; the levers section, when the run has levers, goes before the charts,
-/// and the sensitivity section, when there is an analysis, after them.
+/// The whole page; the explanation and the levers sections, when the run has them, go
+/// before the charts, and the sensitivity section, when there is an analysis, after them.
 pub fn render(
     data: &RunData,
     svgs: &[(Chart, String)],
@@ -31,6 +33,7 @@ pub fn render(
     page.push_str(&endings::section(data));
     page.push_str(&discoveries::section(data));
     page.push_str(&preparation::section(data));
+    page.push_str(&explanation::section(data)?);
     page.push_str(&levers::section(data, svgs));
     page.push_str(&charts(data, svgs));
     if let Some(analysis) = sensitivity {

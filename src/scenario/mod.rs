@@ -36,6 +36,9 @@ pub struct Scenario {
     pub work: Vec<Work>,
     /// The `[report] targets`, in file order, each once.
     pub targets: Vec<Target>,
+    /// `[report] explain = true`: a run's folder and report include the explanation of
+    /// the gap between its two best arms (as `run --explain`).
+    pub explain: bool,
 }
 
 /// A preparation work package: work done before the project starts that raises one

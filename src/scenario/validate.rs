@@ -157,7 +157,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let work = cx.work(root.get("work"), text);
     let arms = cx.arms(root.get("arms"), &work);
     let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
-    let targets = cx.report(root.get("report"));
+    let (targets, explain) = cx.report(root.get("report"));
     let correlation = root
         .get("correlation")
         .and_then(|node| cx.correlation(node, &arms, &work));
@@ -179,6 +179,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         correlation,
         work,
         targets,
+        explain,
     })
 }
 

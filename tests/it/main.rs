@@ -3,6 +3,7 @@
 mod analysis;
 mod cli;
 mod decision;
+mod decision_outputs;
 mod determinism;
 mod distributions;
 mod extremes;

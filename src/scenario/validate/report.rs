@@ -1,6 +1,7 @@
 //! The `[report]` table: what a client wants every output to answer besides the model's
-//! own figures. It holds `targets = ["roi >= 0.5", ..]` now, each read by
-//! [`Target::parse`]; a wrong one points at its string in the file.
+//! own figures. It holds `targets = ["roi >= 0.5", ..]`, each read by [`Target::parse`]
+//! (a wrong one points at its string in the file), and `explain = true` (a run explains the
+//! gap between its two best arms, as `run --explain`).
 
 use toml::de::DeValue;
 
@@ -8,21 +9,37 @@ use super::{Checker, Node, describe};
 use crate::error::InputError;
 use crate::stats::targets::{self, Target};
 
-const REPORT_KEYS: &[&str] = &["targets"];
+const REPORT_KEYS: &[&str] = &["targets", "explain"];
 const TARGETS_HELP: &str =
     "e.g. targets = [\"roi >= 0.5\", \"npv >= 10_000\", \"payback_month <= 18\"]";
 
 impl Checker {
-    /// The `[report]` table's targets, in file order, each once.
-    pub(super) fn report(&mut self, node: Option<&Node>) -> Vec<Target> {
+    /// The `[report]` table's targets, in file order, each once, and whether runs explain
+    /// their gap (`explain`, default false).
+    pub(super) fn report(&mut self, node: Option<&Node>) -> (Vec<Target>, bool) {
         let Some(t) = node.and_then(|node| self.table(node, "report")) else {
-            return Vec::new();
+            return (Vec::new(), false);
         };
         self.known_keys(t, "report", REPORT_KEYS, |_| None);
-        match t.get("targets") {
+        let targets = match t.get("targets") {
             Some(list) => self.targets(list),
             None => Vec::new(),
-        }
+        };
+        let explain = match t.get("explain") {
+            Some(node) => match node.get_ref() {
+                DeValue::Boolean(b) => *b,
+                other => {
+                    let message = format!("expected true or false, found {}", describe(other));
+                    self.errors.push(
+                        InputError::new(node.span(), "report.explain", message)
+                            .with_help("e.g. explain = true"),
+                    );
+                    false
+                }
+            },
+            None => false,
+        };
+        (targets, explain)
     }
 
     fn targets(&mut self, node: &Node) -> Vec<Target> {
