@@ -656,12 +656,11 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     };
     (summary.levers, summary.levers_trials) =
         crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
-    let explanation = match args.explain || scenario.explain {
-        true => {
-            let trials = crate::analysis::command::DEFAULT_TRIALS.min(sim.trials);
-            crate::analysis::command::of_run(&scenario, &summary, pair.as_ref(), trials)?
-        }
-        false => None,
+    let explanation = if args.explain || scenario.explain {
+        let trials = crate::analysis::command::DEFAULT_TRIALS.min(sim.trials);
+        crate::analysis::command::of_run(&scenario, &summary, pair.as_ref(), trials)?
+    } else {
+        None
     };
     let manifest = Manifest::now(
         label,
