@@ -28,7 +28,8 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
-    /// Draw the charts and report.html of a run folder again, without simulating.
+    /// Draw the charts and report.html of a run folder (or a sweep folder) again, without
+    /// simulating.
     Report(ReportArgs),
     /// Rank what drives each arm's result (tornado, Sobol indices) and what it is worth
     /// to know each input before deciding (EVPI).
@@ -58,6 +59,10 @@ pub struct MergeArgs {
     /// Trials the alignment levers are computed on, as `run --levers` (pass the same).
     #[arg(long, default_value_t = crate::analysis::levers::TRIALS)]
     pub levers: u64,
+    /// Explain the gap between the two best arms, as `run --explain` (pass the same; the
+    /// scenario's `[report] explain = true` does it too).
+    #[arg(long)]
+    pub explain: bool,
     #[command(flatten)]
     pub output: OutFlags,
     #[command(flatten)]
@@ -270,7 +275,8 @@ impl ChartFormat {
 
 #[derive(Debug, Args, Clone)]
 pub struct ReportArgs {
-    /// Run folder written by `alignsim run`, e.g. output/bakery.
+    /// Run folder written by `alignsim run`, e.g. output/bakery, or a sweep folder written
+    /// by `alignsim sweep` or `sweep-merge`.
     pub run_dir: PathBuf,
     /// Chart files to write (report.html always embeds its charts).
     #[arg(long, value_enum, default_value_t = ChartFormat::Both)]
@@ -329,6 +335,12 @@ pub struct RunArgs {
     /// >=, >, <=, <, e.g. --target "roi >= 50 %" (repeatable).
     #[arg(long = "target", value_name = "EXPR", value_parser = parse_target)]
     pub targets: Vec<Target>,
+    /// Also explain the gap between the two best arms (or the --pair) as `alignsim explain`
+    /// does, on the first 20,000 trials: explain.json and charts/waterfall.* in the run
+    /// folder, and a section "Why the best plan wins" in report.html. The scenario's
+    /// `[report] explain = true` does the same.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -345,6 +357,10 @@ pub struct SweepArgs {
     pub output: OutFlags,
     #[command(flatten)]
     pub shard: ShardFlag,
+    /// A target to report the chance of at every point, per arm, besides the base
+    /// scenario's `[report] targets`, as `run --target` (repeatable).
+    #[arg(long = "target", value_name = "EXPR", value_parser = parse_target)]
+    pub targets: Vec<Target>,
 }
 
 #[derive(Debug, Args, Clone)]

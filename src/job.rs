@@ -115,6 +115,9 @@ pub struct RunJob {
     /// The targets reported: the scenario's `[report] targets`, then the `--target`s not
     /// already among them.
     pub targets: Vec<Target>,
+    /// `--explain` or the scenario's `[report] explain = true`: the run folder gets the
+    /// explanation of the gap between its two best arms (not a shard's: the merge does).
+    pub explain: bool,
 }
 
 impl RunJob {
@@ -172,6 +175,12 @@ impl RunJob {
         let seed = args.sim.seed.unwrap_or(scenario.seed);
         let mut targets = scenario.targets.clone();
         stats::targets::extend_unique(&mut targets, args.targets.iter().cloned());
+        if args.explain && scenario.arms.len() < 2 {
+            return Err(anyhow::Error::new(UsageError(
+                "--explain compares two arms; this scenario has one".into(),
+            )));
+        }
+        let explain = args.explain || scenario.explain;
         Ok(RunJob {
             path: args.scenario.clone(),
             scenario,
@@ -196,6 +205,7 @@ impl RunJob {
             threads,
             levers: args.levers,
             targets,
+            explain,
         })
     }
 }

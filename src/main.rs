@@ -95,7 +95,23 @@ fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> 
     // The browser is found first: without one, nothing is written.
     let browser = args.pdf.then(pdf::find_browser).transpose()?;
     let formats = args.charts.formats();
-    let path = alignsim::report::rerender(&args.run_dir, formats, &args.pair.pair)?;
+    let dir = &args.run_dir;
+    let path = if alignsim::sweep::page::is_sweep_folder(dir) {
+        if args.pair.pair.is_some() {
+            anyhow::bail!(alignsim::error::UsageError(format!(
+                "--pair names the arms of a run's paired chart; {} is a sweep folder",
+                dir.display()
+            )));
+        }
+        alignsim::sweep::page::rerender(dir, formats)?
+    } else if alignsim::sweep::shard::is_shard(dir) {
+        anyhow::bail!(alignsim::error::UsageError(format!(
+            "{} is a shard of a sweep: combine the shards with `alignsim sweep-merge`, then report the merged folder",
+            dir.display()
+        )));
+    } else {
+        alignsim::report::rerender(dir, formats, &args.pair.pair)?
+    };
     say(&format!("Report written to {}", path.display()));
     let path = alignsim::xlsx::rerender(&args.run_dir)?;
     say(&format!("Workbook written to {}", path.display()));
@@ -197,6 +213,7 @@ fn validate_one(path: &std::path::Path) -> anyhow::Result<()> {
             vary: Vec::new(),
             trials: None,
             seed: None,
+            targets: Vec::new(),
         })?;
         say(&format!(
             "{}: ok (batch file: {} points of {}, {} trials each)",

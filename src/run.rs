@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::analysis::command::{self, Explained};
 use crate::console;
 use crate::convergence::{self, Tracker};
 use crate::engine::Model;
@@ -111,9 +112,7 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         target,
         converged: converged == Some(true),
     });
-    (summary.levers, summary.levers_trials) = job
-        .pool
-        .install(|| crate::analysis::levers::of_run(model, job.levers.min(done)))?;
+    let explanation = analyses(job, model, &mut summary, done)?;
     phase.done("levers");
     let manifest = Manifest::now(
         job.path.display().to_string(),
@@ -135,6 +134,26 @@ fn run_whole(job: &RunJob, model: &Model, staging: Staging, started: Instant) ->
         trials_format: job.trials_format,
         rows,
         pair: job.pair.clone(),
+        explanation,
     };
     write_run_folder(staging, finished, job.output.charts)
+}
+
+/// The analyses of the run's first trials: the levers, into `summary`, and, when the job
+/// asks for one (`--explain`, `[report] explain = true`), the explanation of its gap.
+fn analyses(
+    job: &RunJob,
+    model: &Model,
+    summary: &mut Summary,
+    done: u64,
+) -> Result<Option<Explained>> {
+    (summary.levers, summary.levers_trials) = job
+        .pool
+        .install(|| crate::analysis::levers::of_run(model, job.levers.min(done)))?;
+    if !job.explain {
+        return Ok(None);
+    }
+    let trials = command::DEFAULT_TRIALS.min(done);
+    job.pool
+        .install(|| command::of_run(&job.scenario, summary, job.pair.as_ref(), trials))
 }

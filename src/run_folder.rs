@@ -81,6 +81,9 @@ pub struct Finished<'a> {
     pub rows: stream::Pending,
     /// `--pair`: the arms the paired chart compares, already checked.
     pub pair: Option<(String, String)>,
+    /// The explanation of the gap between two arms (`run --explain`), written as
+    /// `explain.json` and shown in the report.
+    pub explanation: Option<crate::analysis::explained::Explained>,
 }
 
 /// Completes a run folder in `staging` and puts it in place: summary, per-trial and monthly
@@ -98,6 +101,7 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         trials_format,
         rows,
         pair,
+        explanation,
     } = f;
     let dir = staging.path();
     let phase = Phases::start();
@@ -116,6 +120,9 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
         output::write_parquet(&dir.join("monthly.parquet"), &mut frames.monthly)?;
         output::write_json(&dir.join("convergence.json"), &trace)?;
         output::write_json(&dir.join("manifest.json"), &manifest)?;
+        if let Some(e) = &explanation {
+            output::write_json(&dir.join(crate::analysis::explained::FILE), e)?;
+        }
         // The sensitivity analysis and the charts that do not need it, side by side; then
         // the sensitivity charts and the report.
         let (sensitivity, drawn) = rayon::join(
@@ -126,7 +133,15 @@ pub fn write_run_folder(staging: Staging, f: Finished, charts: ChartFormat) -> R
             },
             || {
                 draw_report(
-                    dir, bytes, &summary, &frames, &trace, scenario, manifest, charts, pair,
+                    dir,
+                    bytes,
+                    &summary,
+                    &frames,
+                    &trace,
+                    scenario,
+                    manifest,
+                    charts,
+                    (pair, explanation),
                 )
             },
         );
@@ -168,8 +183,9 @@ fn streamed_as(dir: &Path, format: TrialsFormat) -> Result<()> {
 }
 
 /// Keeps the scenario file and its logo in the run folder (so `alignsim report` can list
-/// the assumptions and show the logo later) and draws the charts that do not need the sensitivity analysis,
-/// the paired chart of the arms `pair` when given.
+/// the assumptions and show the logo later) and draws the charts that do not need the
+/// sensitivity analysis, the paired chart of the arms `pair` when given, and the
+/// explanation's waterfall when there is one.
 #[allow(clippy::too_many_arguments)]
 fn draw_report(
     dir: &Path,
@@ -180,7 +196,10 @@ fn draw_report(
     scenario: &scenario::Scenario,
     manifest: Manifest,
     charts: ChartFormat,
-    pair: Option<(String, String)>,
+    (pair, explanation): (
+        Option<(String, String)>,
+        Option<crate::analysis::explained::Explained>,
+    ),
 ) -> Result<(RunData, Vec<(crate::plot::Chart, String)>)> {
     let path = dir.join("scenario.toml");
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
@@ -198,6 +217,7 @@ fn draw_report(
     )?;
     data.convergence = trace.to_vec();
     data.pair = pair;
+    data.explanation = explanation;
     let svgs = report::draw_main(dir, &data, charts.formats())?;
     Ok((data, svgs))
 }

@@ -656,6 +656,12 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     };
     (summary.levers, summary.levers_trials) =
         crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
+    let explanation = if args.explain || scenario.explain {
+        let trials = crate::analysis::command::DEFAULT_TRIALS.min(sim.trials);
+        crate::analysis::command::of_run(&scenario, &summary, pair.as_ref(), trials)?
+    } else {
+        None
+    };
     let manifest = Manifest::now(
         label,
         first.scenario_sha256.clone(),
@@ -676,6 +682,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
         trials_format: args.trials.format(),
         rows: crate::stream::Pending::none(),
         pair,
+        explanation,
     };
     let summary = write_run_folder(staging, finished, args.output.charts)?;
     Ok((summary, out))

@@ -1,7 +1,8 @@
 //! `alignsim explain` and `alignsim plan`: scenario -> the variants of [`super`] ->
 //! `output/<name>-explain/` (`explain.json`, `charts/waterfall.*`, `report.html`) or
 //! `output/<name>-plan/` (`plan.json`, `plans.csv`, `charts/frontier.*`, `report.html`),
-//! written atomically, and the sentence a client reads.
+//! written atomically, and the sentence a client reads. [`of_run`] is the explanation a
+//! run folder gets with `run --explain`.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,8 @@ use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
 use serde::{Deserialize, Serialize};
 
-use super::levers::{self, Levers};
+pub use super::explained::Explained;
+use super::levers;
 use super::plan::{self, Search};
 use super::shapley::{self, Attribution, PLAYERS};
 use crate::cli::{ExplainArgs, PlanArgs};
@@ -25,18 +27,6 @@ use crate::scenario::Scenario;
 /// Trials the analyses simulate unless `--trials` says otherwise: each trial is simulated
 /// for hundreds of variants.
 pub const DEFAULT_TRIALS: u64 = 20_000;
-
-/// What `explain.json` holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Explained {
-    pub scenario: String,
-    pub currency: String,
-    pub trials: u64,
-    pub seed: u64,
-    pub levers: Levers,
-    pub attribution: Attribution,
-    pub sentence: String,
-}
 
 /// What `plan.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,11 +148,51 @@ pub fn explain(args: &ExplainArgs) -> Result<(Explained, PathBuf)> {
         sentence,
     };
     let staging = Staging::new(&s.out_dir)?;
-    output::write_json(&staging.path().join("explain.json"), &done)?;
+    output::write_json(&staging.path().join(super::explained::FILE), &done)?;
     let about = about(&s);
     write_explain_page(staging.path(), &done, &about, args.output.charts.formats())?;
     staging.commit()?;
     Ok((done, s.out_dir))
+}
+
+/// The explanation of a run (`run --explain`, `[report] explain = true`): the gap between
+/// the arms `pair` (default: the run's two best by mean NPV) attributed on the first
+/// `trials` trials, simulated as `alignsim explain` with the run's seed does, and the run's
+/// own `levers`. `None` for a scenario of one arm, which has no gap to explain.
+///
+/// # Errors
+/// Ctrl-C before every trial was simulated.
+pub fn of_run(
+    sc: &Scenario,
+    summary: &crate::stats::Summary,
+    pair: Option<&(String, String)>,
+    trials: u64,
+) -> Result<Option<Explained>> {
+    let (a, b) = match pair {
+        Some((a, b)) => (a.clone(), b.clone()),
+        None => {
+            let mut ranked: Vec<&crate::stats::ArmSummary> = summary.arms.iter().collect();
+            ranked.sort_by(|x, y| {
+                let mean = |s: &crate::stats::ArmSummary| s.npv.mean.unwrap_or(f64::NEG_INFINITY);
+                mean(y).total_cmp(&mean(x))
+            });
+            match ranked[..] {
+                [first, second, ..] => (first.name.clone(), second.name.clone()),
+                _ => return Ok(None),
+            }
+        }
+    };
+    let model = Model::seeded(sc, summary.seed);
+    let attribution = shapley::attribute(&model, (&a, &b), trials, &|_| {})?;
+    Ok(Some(Explained {
+        scenario: sc.name.clone(),
+        currency: sc.currency.clone(),
+        trials,
+        seed: summary.seed,
+        levers: summary.levers.clone().unwrap_or_default(),
+        sentence: explain_sentence(sc, &attribution),
+        attribution,
+    }))
 }
 
 pub use crate::plot::levers::player_words;

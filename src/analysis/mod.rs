@@ -6,6 +6,7 @@
 //! same values as the arms it is made of, and the engine simulates it like any arm.
 
 pub mod command;
+pub mod explained;
 pub mod levers;
 pub mod plan;
 pub mod shapley;

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// Every file alignsim writes at the top of one of its folders: a run (and a merge), a run
-/// shard (exact or sketched), a sweep, a sweep shard, a sensitivity analysis.
+/// shard (exact or sketched), a sweep, a sweep shard, a sensitivity analysis, an
+/// explanation, a plan search. A run folder may hold `explain.json` too (`run --explain`).
 const OWN_FILES: &[&str] = &[
     // run
     "manifest.json",
@@ -27,6 +28,7 @@ const OWN_FILES: &[&str] = &[
     "report.pdf",
     "report.xlsx",
     "trials.csv",
+    "explain.json",
     // run shard
     "shard.json",
     "paths.parquet",
@@ -45,8 +47,7 @@ const OWN_FILES: &[&str] = &[
     "tornado.csv",
     "evpi.csv",
     "sobol.csv",
-    // explain and plan
-    "explain.json",
+    // explain (its explain.json is listed with the run's) and plan
     "plan.json",
     "plans.csv",
 ];

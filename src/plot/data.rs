@@ -68,6 +68,9 @@ pub struct RunData {
     /// The two arms the paired chart compares (`--pair A,B`, names checked against the
     /// summary's arms); `None` for the best arm against the runner-up and doing nothing.
     pub pair: Option<(String, String)>,
+    /// The explanation of the gap between two arms, when the run folder holds one
+    /// (`explain.json`, see [`crate::analysis::explained`]).
+    pub explanation: Option<crate::analysis::explained::Explained>,
 }
 
 impl RunData {
@@ -93,6 +96,7 @@ impl RunData {
             monthly: bands,
             convergence: Vec::new(),
             pair: None,
+            explanation: None,
         })
     }
 
@@ -133,6 +137,7 @@ impl RunData {
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default();
+        data.explanation = crate::analysis::explained::Explained::read(dir, &data.summary.scenario);
         Ok(data)
     }
 

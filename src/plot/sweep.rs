@@ -71,6 +71,23 @@ impl SweepChart {
     }
 }
 
+/// One chart of the sweep as SVG text (for the sweep's `report.html`).
+///
+/// # Errors
+/// The chart cannot be drawn.
+pub fn svg(chart: SweepChart, s: &Sweep) -> Result<String> {
+    ensure_fonts()?;
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+        chart
+            .draw(&root, s)
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| format!("cannot draw {}", chart.file_stem()))?;
+    }
+    Ok(text)
+}
+
 /// Writes every chart of the sweep into `dir` as `formats` asks; returns the paths.
 pub fn write_charts(dir: &Path, s: &Sweep, formats: Formats) -> Result<Vec<PathBuf>> {
     ensure_fonts()?;

@@ -9,13 +9,16 @@ use anyhow::Result;
 
 use super::markup::{data_uri, escape, human_time, inline_svg};
 use super::summary::{self, PlanAdvice};
-use super::{assumptions, discoveries, endings, headline, levers, method, preparation, tables};
+use super::{
+    assumptions, discoveries, endings, explanation, headline, levers, method, preparation, tables,
+};
 use crate::plot::{Chart, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
 /// The whole page: the executive summary first (quoting `plan`, a plan search of one of
-/// the run's plans, when there is one), the levers section, when the run has levers, before
-/// the charts, and the sensitivity section, when there is an analysis, after them.
+/// the run's plans, when there is one); the explanation and the levers sections, when the
+/// run has them, before the charts, and the sensitivity section, when there is an
+/// analysis, after them.
 pub fn render(
     data: &RunData,
     svgs: &[(Chart, String)],
@@ -35,6 +38,7 @@ pub fn render(
     page.push_str(&endings::section(data));
     page.push_str(&discoveries::section(data));
     page.push_str(&preparation::section(data));
+    page.push_str(&explanation::section(data)?);
     page.push_str(&levers::section(data, svgs));
     page.push_str(&charts(data, svgs));
     if let Some(analysis) = sensitivity {

@@ -1,6 +1,7 @@
 //! "Where alignment pays first": the levers of a run (MODEL.md 8.4), what +0.1 of each
 //! alignment score is worth to each plan, as a chart, a sentence per plan naming its two
-//! best levers, and a table. Shown only when the run computed levers. The sentences and
+//! best levers, and a table, with the trials they were computed on in words. Shown only
+//! when the run computed levers. The sentences and
 //! the table are also the levers part of `alignsim explain`'s page.
 
 use std::collections::BTreeMap;
@@ -32,6 +33,13 @@ pub fn section(data: &RunData, svgs: &[(Chart, String)]) -> String {
         escape(HEADING),
         sentences(&arms, currency)
     );
+    if let Some(n) = data.summary.levers_trials {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{}</p>",
+            escape(&trials_words(n, data.summary.trials))
+        );
+    }
     let _ = write!(
         out,
         "<figure id=\"chart-levers\" class=\"chart\">\n<div class=\"svg\">{}</div>\n\
@@ -42,6 +50,18 @@ pub fn section(data: &RunData, svgs: &[(Chart, String)]) -> String {
     out.push_str(&table(&arms, currency));
     out.push_str("</section>\n");
     out
+}
+
+/// Which trials the levers were computed on: "Computed on the first 20,000 of the 100,000
+/// trials, in the same futures for every score and plan." or "on all 5,000 trials".
+pub fn trials_words(levers_trials: u64, trials: u64) -> String {
+    let n = |x: u64| crate::dist::fmt_num(x as f64);
+    let which = if levers_trials >= trials {
+        format!("all {} trials", n(trials))
+    } else {
+        format!("the first {} of the {} trials", n(levers_trials), n(trials))
+    };
+    format!("Computed on {which}, in the same futures for every score and plan.")
 }
 
 /// One sentence per plan naming its two best levers, as a list.

@@ -1,6 +1,6 @@
 //! The markup helpers the report's sections and its page assembler share: escaping, the
-//! tagged headline figure, the arm colour chip, inline SVG, embedded images, lists, shares
-//! and dates written out in words. They sit below the sections
+//! tagged headline figure, the arm colour chip, inline SVG, chart figures, embedded images,
+//! lists, shares and dates written out in words. They sit below the sections
 //! and the page so that neither imports the other for them. Markup is kept well-formed XML
 //! (every element closed, every attribute quoted, only XML's own entities).
 
@@ -151,6 +151,17 @@ pub fn inline_svg(svg: &str, label: &str) -> String {
         escape(label)
     );
     out.replacen("<svg ", &attrs, 1)
+}
+
+/// A chart figure: the SVG `svg` inline, labelled `heading`, with its caption, under the
+/// id `chart-STEM`.
+pub fn chart_figure(stem: &str, svg: &str, heading: &str, caption: &str) -> String {
+    format!(
+        "<figure id=\"chart-{stem}\" class=\"chart\">\n<div class=\"svg\">{}</div>\n\
+         <figcaption>{}</figcaption>\n</figure>\n",
+        inline_svg(svg, heading),
+        escape(caption)
+    )
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 mod assumptions;
 mod discoveries;
 mod endings;
+pub mod explanation;
 mod headline;
 mod html;
 mod levers;
@@ -39,7 +40,7 @@ use crate::plot::{self, Formats, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
 pub use assumptions::parameter_words;
-pub use html::render;
+pub use html::{analysis_page, render};
 pub use markup::escape;
 pub use summary::PlanAdvice;
 
@@ -72,6 +73,7 @@ pub fn draw_main(
     let svgs = plot::render_all_svg(data)?;
     if formats.png || formats.svg {
         plot::write_charts(&dir.join(CHARTS_DIR), data, &svgs, formats)?;
+        explanation::write_chart(&dir.join(CHARTS_DIR), data, formats)?;
     }
     Ok(svgs)
 }
@@ -96,8 +98,8 @@ pub fn finish_into(
 }
 
 /// Renders the charts and the report of an existing run folder again, from its files
-/// (the folder's `sensitivity.json` included, and a `plan.json` of one of its plans, which
-/// the summary then quotes). New charts are drawn into a staging folder
+/// (the folder's `sensitivity.json` and `explain.json` included, and a `plan.json` of one
+/// of its plans, which the summary then quotes). New charts are drawn into a staging folder
 /// that replaces `charts/` only once complete, and the report is written under a temporary
 /// name and renamed, so a failure leaves the old files whole. With neither PNG nor SVG
 /// asked for, the existing charts are left alone. `pair` (`--pair A,B`) names the arms
@@ -121,19 +123,29 @@ pub fn rerender(
     if formats.png || formats.svg {
         let staging = Staging::new(&run_dir.join(CHARTS_DIR))?;
         plot::write_charts(staging.path(), &data, &svgs, formats)?;
+        explanation::write_chart(staging.path(), &data, formats)?;
         if let Some(s) = &sensitivity {
             sensitivity::report::write_charts(s, staging.path(), formats)?;
         }
         staging.commit()?;
     }
-    let path = run_dir.join(REPORT_FILE);
-    let tmp = run_dir.join(format!(".{REPORT_FILE}.partial-{}", std::process::id()));
     let plan = read_plan(run_dir);
-    fs::write(
-        &tmp,
-        render(&data, &svgs, sensitivity.as_ref(), plan.as_ref())?,
+    replace_file(
+        run_dir,
+        REPORT_FILE,
+        &render(&data, &svgs, sensitivity.as_ref(), plan.as_ref())?,
     )
-    .with_context(|| format!("cannot write {}", tmp.display()))?;
+}
+
+/// Replaces the file `name` in `dir` with `text`: written under a temporary name and
+/// renamed, so a failure leaves the old file whole. Returns the file's path.
+///
+/// # Errors
+/// The file cannot be written or moved into place.
+pub fn replace_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
+    fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     if let Err(e) = fs::rename(&tmp, &path) {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot move the report into {}", path.display()));

@@ -6,15 +6,15 @@
 
 use std::fmt::Write as _;
 
+use super::explanation::shares_table;
 use super::html::analysis_page;
 use super::levers;
-use super::markup::{escape, inline_svg};
+use super::markup::{chart_figure, escape};
 use crate::analysis::levers::Levers;
 use crate::analysis::plan::{Plan, Search};
 use crate::analysis::shapley::Attribution;
 use crate::output::text::pct;
-use crate::plot::levers::{all, player_words};
-use crate::plot::waterfall::ordered;
+use crate::plot::levers::all;
 use crate::plot::{About, fmt_money, frontier, waterfall};
 
 /// Plans the plan page lists, best mean NPV first.
@@ -35,7 +35,7 @@ pub fn explain_page(
         escape(&heading),
         escape(sentence)
     );
-    body.push_str(&figure(
+    body.push_str(&chart_figure(
         waterfall::FILE_STEM,
         svg,
         &heading,
@@ -78,7 +78,7 @@ pub fn plan_page(about: &About, sentence: &str, s: &Search, svg: &str) -> String
              greedily, adding one package at a time.</p>\n",
         );
     }
-    body.push_str(&figure(
+    body.push_str(&chart_figure(
         frontier::FILE_STEM,
         svg,
         &heading,
@@ -103,46 +103,6 @@ fn sub(about: &About) -> String {
         crate::dist::fmt_num(about.trials as f64),
         about.currency
     )
-}
-
-fn figure(stem: &str, svg: &str, heading: &str, caption: &str) -> String {
-    format!(
-        "<figure id=\"chart-{stem}\" class=\"chart\">\n<div class=\"svg\">{}</div>\n\
-         <figcaption>{}</figcaption>\n</figure>\n",
-        inline_svg(svg, heading),
-        escape(caption)
-    )
-}
-
-/// Each player's share of the gap with its 95 % interval, largest first, and the gap.
-fn shares_table(at: &Attribution, currency: &str) -> String {
-    let mut out = format!(
-        "<table class=\"shares\">\n<thead><tr><th>What differs between {} and {}</th>\
-         <th class=\"n\">share of the gap ({})</th><th class=\"n\">\u{b1} 95 %</th></tr></thead>\n<tbody>\n",
-        escape(&at.a),
-        escape(&at.b),
-        escape(currency)
-    );
-    for (p, share) in ordered(at) {
-        let se = at.shares.get(p).map_or(f64::NAN, |s| s.se);
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(player_words(p)),
-            fmt_money(share),
-            fmt_money(1.96 * se)
-        );
-    }
-    let _ = write!(
-        out,
-        "<tr><td><strong>the gap, {} minus {}</strong></td><td class=\"n\"><strong>{}</strong></td>\
-         <td class=\"n\">{}</td></tr>\n</tbody>\n</table>\n",
-        escape(&at.a),
-        escape(&at.b),
-        fmt_money(at.gap),
-        fmt_money(1.96 * at.gap_se)
-    );
-    out
 }
 
 /// The best plans by mean NPV.

@@ -42,6 +42,9 @@ pub struct Scenario {
     pub work: Vec<Work>,
     /// The `[report] targets`, in file order, each once.
     pub targets: Vec<Target>,
+    /// `[report] explain = true`: a run's folder and report include the explanation of
+    /// the gap between its two best arms (as `run --explain`).
+    pub explain: bool,
     /// The client's words for incidents, customers and the value channels (`[labels]`).
     pub labels: Labels,
     /// Who the report is for and by, and its logo (`[report]`).

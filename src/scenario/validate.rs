@@ -164,7 +164,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
     let work = cx.work(root.get("work"), text);
     let arms = cx.arms(root.get("arms"), &work);
     let arms = cx.resolve(&sections, kpi.is_some(), arms, root.get("arms"));
-    let (targets, byline) = cx.report(root.get("report"));
+    let (targets, byline, explain) = cx.report(root.get("report"));
     let labels = cx.labels(root.get("labels"));
     let correlation = root
         .get("correlation")
@@ -190,6 +190,7 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         labels,
         byline,
         sources: Sources::read(text),
+        explain,
     })
 }
 

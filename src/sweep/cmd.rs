@@ -39,6 +39,7 @@ pub fn sweep(args: &SweepArgs) -> Result<SweepReport> {
         vary: args.vary.clone(),
         trials: args.sim.trials,
         seed: args.sim.seed,
+        targets: args.targets.clone(),
     })?;
     let n_points = plan.grid().len();
     let range = args.shard.shard.map_or(0..n_points, |spec| {

@@ -8,12 +8,13 @@
 //! [`Plan`] checks it against the base scenario ([`path`] sets one value by its path, and
 //! every point is validated as a scenario file of its own), [`simulate`] runs the points
 //! one after another, each parallel over trials, [`point`] summarises each point as a run
-//! is summarised, [`breakeven`] finds where an arm starts to break even, and [`report`] writes
-//! the sweep folder and the printed table. [`shard`] splits the grid's points across
+//! is summarised, [`breakeven`] finds where an arm starts to break even, [`report`] writes
+//! the sweep's data files and the printed table, and [`page`] its `report.html`. [`shard`] splits the grid's points across
 //! machines (`sweep --shard K/N`) and merges the shards (`sweep-merge`).
 
 pub mod breakeven;
 pub mod cmd;
+pub mod page;
 pub mod path;
 pub mod point;
 pub mod report;
@@ -31,8 +32,9 @@ use toml::Table;
 use crate::dist::fmt_num;
 use crate::error::{InputError, InputErrors};
 use crate::scenario::{self, LoadError, Scenario};
+use crate::stats::targets;
 pub use path::Target;
-pub use point::{ArmPoint, run_point};
+pub use point::{ArmPoint, TargetShare, run_point};
 pub use spec::{AxisSpec, BatchSpec, Source};
 
 /// Most points in one sweep (for example 100 x 100).
@@ -124,6 +126,9 @@ pub struct Plan {
     pub name: String,
     /// The batch file, when the sweep came from one: its path and bytes.
     pub batch: Option<(PathBuf, Vec<u8>)>,
+    /// The targets every point reports: the base scenario's `[report] targets`, then those
+    /// [`Plan::add_targets`] adds (`sweep --target`).
+    pub targets: Vec<targets::Target>,
     /// Every point's validated scenario, kept from [`Plan::new`] when the grid is small
     /// enough ([`KEEP_POINTS`]) so that no point is validated twice.
     kept: Option<Vec<Scenario>>,
@@ -137,6 +142,8 @@ pub struct Request {
     pub vary: Vec<String>,
     pub trials: Option<u64>,
     pub seed: Option<u64>,
+    /// `--target`s reported besides the base scenario's `[report] targets`.
+    pub targets: Vec<targets::Target>,
 }
 
 /// Reads the request's files and checks every varied path and value.
@@ -153,7 +160,9 @@ pub fn plan(req: &Request) -> Result<Plan> {
     let (source, axes) = spec::parse_args(&req.vary)?;
     let base = load_base(&req.file)?;
     let name = format!("{}-sweep", base.scenario.name);
-    Ok(Plan::new(base, source, axes, req.trials, req.seed, name)?)
+    let mut plan = Plan::new(base, source, axes, req.trials, req.seed, name)?;
+    plan.add_targets(&req.targets);
+    Ok(plan)
 }
 
 fn plan_batch(req: &Request, text: &str, bytes: Vec<u8>) -> Result<Plan> {
@@ -193,6 +202,7 @@ fn plan_batch(req: &Request, text: &str, bytes: Vec<u8>) -> Result<Plan> {
     let seed = req.seed.or(batch.seed);
     let mut plan = Plan::new(base, batch.source, batch.axes, trials, seed, batch.name)?;
     plan.batch = Some((req.file.clone(), bytes));
+    plan.add_targets(&req.targets);
     Ok(plan)
 }
 
@@ -240,6 +250,7 @@ impl Plan {
         let plan = Plan {
             trials: trials.unwrap_or(base.scenario.trials),
             seed: seed.unwrap_or(base.scenario.seed),
+            targets: base.scenario.targets.clone(),
             base,
             source,
             axes,
@@ -253,6 +264,14 @@ impl Plan {
             plan.kept = Some(scenarios);
         }
         Ok(plan)
+    }
+
+    /// Adds targets to those every point reports, but those already among them.
+    pub fn add_targets(&mut self, extra: &[targets::Target]) {
+        targets::extend_unique(&mut self.targets, extra.iter().cloned());
+        for sc in self.kept.iter_mut().flatten() {
+            sc.targets.clone_from(&self.targets);
+        }
     }
 
     /// The values of every point, the first axis outermost.
@@ -310,7 +329,7 @@ impl Plan {
         }
     }
 
-    /// The scenario at one point.
+    /// The scenario at one point, reporting the plan's targets.
     ///
     /// # Errors
     /// The validator's errors for these values.
@@ -321,7 +340,9 @@ impl Plan {
             .map(|a| &a.target)
             .zip(values.iter().copied())
             .collect();
-        self.base.with(&self.base.doc, &assignments)
+        let mut sc = self.base.with(&self.base.doc, &assignments)?;
+        sc.targets.clone_from(&self.targets);
+        Ok(sc)
     }
 
     /// The validator's errors at a point, restated against the sweep's own source.
@@ -441,6 +462,10 @@ pub struct Sweep {
     pub model_version: String,
     pub axes: Vec<AxisInfo>,
     pub arms: Vec<ArmInfo>,
+    /// The targets every point reports, normalised (`roi >= 0.5`), in the order of each
+    /// [`ArmPoint::targets`]; empty (and absent from `sweep.json`) without targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<String>,
     pub points: Vec<Point>,
     pub break_even: Vec<breakeven::Finding>,
     /// How the points' percentiles were computed: exactly up to 250,000 trials per point,
@@ -548,6 +573,7 @@ pub fn describe(plan: &Plan) -> Sweep {
                 label: a.label.clone(),
             })
             .collect(),
+        targets: plan.targets.iter().map(|t| t.expr.clone()).collect(),
         points: Vec::new(),
         break_even: Vec::new(),
         quantiles: crate::stats::Quantiles::of(crate::stats::auto_sketch(plan.trials)),

@@ -10,7 +10,7 @@ use crate::aggregate::Accumulator;
 use crate::engine::{Model, Sampling};
 use crate::job::Sim;
 use crate::scenario::Scenario;
-use crate::stats::{self, ArmSummary, ArmTally};
+use crate::stats::{self, ArmSummary, ArmTally, TargetResult};
 
 /// One arm at one sweep point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,11 +39,28 @@ pub struct ArmPoint {
     /// Median payback month; `None` when fewer than half pay back.
     pub payback_median: Option<f64>,
     pub p_dropped: Option<f64>,
+    /// The share of the arm's trials meeting each of the sweep's targets, in the order of
+    /// [`super::Sweep::targets`]; empty (and absent from `sweep.json`) without targets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetShare>,
+}
+
+/// The share of one arm's trials at one point that meet one target, as a run reports it
+/// ([`TargetResult`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetShare {
+    /// The target, normalised (`roi >= 0.5`).
+    pub expr: String,
+    pub p: Option<f64>,
+    /// The binomial standard error of `p`.
+    pub se: Option<f64>,
 }
 
 impl ArmPoint {
-    /// The point's figures of one arm, from its summary and its counts.
-    pub fn new(s: &ArmSummary, t: &ArmTally) -> ArmPoint {
+    /// The point's figures of one arm, from its summary, its counts and the shares of its
+    /// trials meeting each target (`targets`, every arm's, as [`TargetResult::of`] lists
+    /// them: the arm's own are picked by name).
+    pub fn new(s: &ArmSummary, t: &ArmTally, targets: &[TargetResult]) -> ArmPoint {
         ArmPoint {
             arm: s.name.clone(),
             p_npv_negative: s.p_npv_negative,
@@ -62,12 +79,21 @@ impl ArmPoint {
             p_payback: s.p_payback,
             payback_median: s.payback_median,
             p_dropped: s.p_dropped,
+            targets: targets
+                .iter()
+                .filter(|r| r.arm == s.name)
+                .map(|r| TargetShare {
+                    expr: r.expr.clone(),
+                    p: r.p,
+                    se: r.se,
+                })
+                .collect(),
         }
     }
 }
 
 /// Simulates `trials` trials of one scenario with `seed` and summarises each arm as a run
-/// does.
+/// does, counting the scenario's targets.
 ///
 /// # Errors
 /// A frame Polars cannot build (exact points).
@@ -85,10 +111,11 @@ pub fn run_point(
     };
     let model = sim.model(sc);
     let (tally, arms) = summarise(&model, sc, &sim, progress)?;
+    let targets = TargetResult::of(&model, &tally);
     Ok(arms
         .iter()
         .zip(&tally.arms)
-        .map(|(s, t)| ArmPoint::new(s, t))
+        .map(|(s, t)| ArmPoint::new(s, t, &targets))
         .collect())
 }
 
@@ -129,9 +156,10 @@ mod tests {
         let (te, ae) = acc.reduce_arms().unwrap();
         let (ts, as_, _) = r.finish(model);
         let points = |t: &stats::Tally, a: &[ArmSummary]| {
+            let targets = TargetResult::of(model, t);
             a.iter()
                 .zip(&t.arms)
-                .map(|(s, t)| ArmPoint::new(s, t))
+                .map(|(s, t)| ArmPoint::new(s, t, &targets))
                 .collect()
         };
         [points(&te, &ae), points(&ts, &as_)]

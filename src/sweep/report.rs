@@ -1,6 +1,7 @@
 //! What a sweep writes and prints: `sweep.parquet` and `sweep.csv` (one row per point and
-//! arm), `sweep.json` (the same with the break-even findings and their sentences), the
-//! compact table printed after a sweep, and the plain-language break-even sentences.
+//! arm, with a pair of columns per target, [`target_columns`]), `sweep.json` (the same with
+//! the break-even findings and their sentences), the compact table printed after a sweep,
+//! and the plain-language break-even sentences.
 
 use std::path::Path;
 
@@ -37,14 +38,34 @@ const COLUMNS: [Column; 16] = [
     ("p_roi_positive", |a| a.p_roi_positive),
 ];
 
+/// The two columns of one target in `sweep.csv`: its share of trials and the standard
+/// error, named after the expression with the operator in words: `roi >= 0.5` gives
+/// `p_roi_ge_0.5` and `p_roi_ge_0.5_se` (`gt`, `le`, `lt` for `>`, `<=`, `<`).
+pub fn target_columns(expr: &str) -> (String, String) {
+    let words: Vec<&str> = expr
+        .split_whitespace()
+        .map(|w| match w {
+            ">=" => "ge",
+            ">" => "gt",
+            "<=" => "le",
+            "<" => "lt",
+            other => other,
+        })
+        .collect();
+    let p = format!("p_{}", words.join("_"));
+    let se = format!("{p}_se");
+    (p, se)
+}
+
 /// The sweep as one frame: a row per point and arm, the varied values as columns named by
-/// their paths.
+/// their paths, a pair of columns per target after the figures.
 pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
     let rows = sweep.points.len() * sweep.arms.len();
     let mut point = Vec::with_capacity(rows);
     let mut arm = Vec::with_capacity(rows);
     let mut values = vec![Vec::with_capacity(rows); sweep.axes.len()];
     let mut metrics = vec![Vec::with_capacity(rows); COLUMNS.len()];
+    let mut shares = vec![Vec::with_capacity(rows); 2 * sweep.targets.len()];
     for p in &sweep.points {
         for a in &p.arms {
             point.push(p.point as u32);
@@ -54,6 +75,11 @@ pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
             }
             for (col, (_, get)) in metrics.iter_mut().zip(&COLUMNS) {
                 col.push(get(a));
+            }
+            for (ti, pair) in shares.chunks_mut(2).enumerate() {
+                let t = a.targets.get(ti);
+                pair[0].push(t.and_then(|t| t.p));
+                pair[1].push(t.and_then(|t| t.se));
             }
         }
     }
@@ -67,6 +93,13 @@ pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
     cols.push(polars::prelude::Column::new("arm".into(), arm));
     for ((name, _), vals) in COLUMNS.iter().zip(metrics) {
         cols.push(polars::prelude::Column::new((*name).into(), vals));
+    }
+    let names = sweep.targets.iter().flat_map(|e| {
+        let (p, se) = target_columns(e);
+        [p, se]
+    });
+    for (name, vals) in names.zip(shares) {
+        cols.push(polars::prelude::Column::new(name.into(), vals));
     }
     cols.push(polars::prelude::Column::new(
         "trials".into(),
@@ -82,15 +115,7 @@ pub fn frame(sweep: &Sweep) -> Result<DataFrame> {
 /// # Errors
 /// A missing column, a column of another type, or a row with no point, arm or value.
 pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<Point>> {
-    let f64s = |name: &str| -> Result<Vec<Option<f64>>> {
-        let col = df
-            .column(name)
-            .with_context(|| format!("no column {name}"))?;
-        let col = col
-            .f64()
-            .with_context(|| format!("column {name} does not hold numbers"))?;
-        Ok(col.iter().collect())
-    };
+    let f64s = |name: &str| f64_column(df, name);
     let point: Vec<Option<u32>> = df
         .column("point")
         .context("no column point")?
@@ -116,6 +141,7 @@ pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<Point>> {
         .map(|(name, _)| Ok((*name, f64s(name)?)))
         .collect::<Result<std::collections::HashMap<_, _>>>()?;
     let m = |name: &str, row: usize| metrics[name][row];
+    let shares = target_shares(df, sweep)?;
     let mut points: Vec<Point> = Vec::new();
     for row in 0..df.height() {
         let missing = |what: &str| anyhow::anyhow!("row {row} has no {what}");
@@ -142,6 +168,7 @@ pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<Point>> {
             p_payback: m("p_payback", row),
             payback_median: m("payback_median", row),
             p_dropped: m("p_dropped", row),
+            targets: shares_at(&shares, row),
         };
         match points.last_mut() {
             Some(p) if p.point == k && p.values == values => p.arms.push(a),
@@ -153,6 +180,43 @@ pub fn points_from_frame(df: &DataFrame, sweep: &Sweep) -> Result<Vec<Point>> {
         }
     }
     Ok(points)
+}
+
+/// The column `name` of a frame, as numbers.
+fn f64_column(df: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    let col = df
+        .column(name)
+        .with_context(|| format!("no column {name}"))?;
+    let col = col
+        .f64()
+        .with_context(|| format!("column {name} does not hold numbers"))?;
+    Ok(col.iter().collect())
+}
+
+/// Each target of `sweep` with its two columns of a frame: share, standard error.
+type Shares = Vec<(String, Vec<Option<f64>>, Vec<Option<f64>>)>;
+
+fn target_shares(df: &DataFrame, sweep: &Sweep) -> Result<Shares> {
+    sweep
+        .targets
+        .iter()
+        .map(|e| {
+            let (p, se) = target_columns(e);
+            Ok((e.clone(), f64_column(df, &p)?, f64_column(df, &se)?))
+        })
+        .collect()
+}
+
+/// The targets of one row of a frame.
+fn shares_at(shares: &Shares, row: usize) -> Vec<super::TargetShare> {
+    shares
+        .iter()
+        .map(|(expr, p, se)| super::TargetShare {
+            expr: expr.clone(),
+            p: p[row],
+            se: se[row],
+        })
+        .collect()
 }
 
 /// Writes `sweep.parquet`, `sweep.csv` and `sweep.json` into `dir`.
@@ -177,6 +241,8 @@ struct SweepFile<'a> {
     model_version: &'a str,
     axes: &'a [AxisInfo],
     arms: &'a [ArmInfo],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    targets: &'a [String],
     points: &'a [Point],
     break_even: Vec<FindingFile<'a>>,
     quantiles: &'a Quantiles,
@@ -204,6 +270,7 @@ impl<'a> SweepFile<'a> {
             model_version,
             axes,
             arms,
+            targets,
             points,
             break_even,
             quantiles,
@@ -226,6 +293,7 @@ impl<'a> SweepFile<'a> {
             model_version,
             axes,
             arms,
+            targets,
             points,
             break_even,
             quantiles,
@@ -336,7 +404,8 @@ fn axis_words(axis: &AxisInfo, arm: &str) -> String {
 }
 
 /// The table printed after a sweep: for one axis, a row per point with each arm's
-/// P(NPV>0), mean NPV and median ROI; for two axes, each arm's P(NPV>0) as a matrix.
+/// P(NPV>0), mean NPV, median ROI and the chance of each target; for two axes, each arm's
+/// P(NPV>0), and the chance of each target, as a matrix.
 pub fn table(sweep: &Sweep) -> String {
     let mut out = format!(
         "{}\n{} points x {} trials, seed {}, amounts in {} (NPV at {} a year)\n\n",
@@ -348,7 +417,14 @@ pub fn table(sweep: &Sweep) -> String {
         crate::plot::fmt_pct(sweep.discount_rate_annual),
     );
     if sweep.axes.len() == 2 {
-        let matrices: Vec<String> = (0..sweep.arms.len()).map(|ai| matrix(sweep, ai)).collect();
+        let mut matrices: Vec<String> = (0..sweep.arms.len())
+            .map(|ai| matrix(sweep, ai, "P(NPV>0)", &|a| a.p_npv_positive))
+            .collect();
+        for (ti, expr) in sweep.targets.iter().enumerate() {
+            let what = format!("P({expr})");
+            let get = |a: &super::ArmPoint| a.targets.get(ti).and_then(|t| t.p);
+            matrices.extend((0..sweep.arms.len()).map(|ai| matrix(sweep, ai, &what, &get)));
+        }
         out.push_str(&matrices.join("\n"));
     } else {
         out.push_str(&rows_table(sweep));
@@ -367,6 +443,7 @@ fn rows_table(sweep: &Sweep) -> String {
         header.push(format!("{} P(NPV>0)", arm.name));
         header.push("NPV mean".into());
         header.push("ROI P50".into());
+        header.extend(sweep.targets.iter().map(|t| format!("P({t})")));
     }
     let rows: Vec<Vec<String>> = sweep
         .points
@@ -380,6 +457,7 @@ fn rows_table(sweep: &Sweep) -> String {
                     a.roi_p50
                         .map_or_else(|| "-".into(), |v| format!("{:.0} %", 100.0 * v)),
                 );
+                r.extend(a.targets.iter().map(|t| text::pct(t.p)));
             }
             r
         })
@@ -387,8 +465,13 @@ fn rows_table(sweep: &Sweep) -> String {
     align(&header, &rows)
 }
 
-/// One arm's P(NPV>0): the second axis down, the first across.
-fn matrix(sweep: &Sweep, arm: usize) -> String {
+/// One arm's figure `what` (read by `get`): the second axis down, the first across.
+fn matrix(
+    sweep: &Sweep,
+    arm: usize,
+    what: &str,
+    get: &dyn Fn(&super::ArmPoint) -> Option<f64>,
+) -> String {
     let (first, second) = (&sweep.axes[0], &sweep.axes[1]);
     let mut header = vec![format!("{} \\ {}", short(second), short(first))];
     header.extend(first.values.iter().map(|v| fmt_num(*v)));
@@ -398,13 +481,13 @@ fn matrix(sweep: &Sweep, arm: usize) -> String {
             let mut r = vec![fmt_num(second.values[j])];
             r.extend(
                 (0..first.values.len())
-                    .map(|i| text::pct(sweep.points[sweep.index(i, j)].arms[arm].p_npv_positive)),
+                    .map(|i| text::pct(get(&sweep.points[sweep.index(i, j)].arms[arm]))),
             );
             r
         })
         .collect();
     format!(
-        "{}: P(NPV>0), {} across, {} down\n{}",
+        "{}: {what}, {} across, {} down\n{}",
         sweep.arms[arm].name,
         first.path,
         second.path,

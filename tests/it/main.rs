@@ -4,6 +4,7 @@ mod analysis;
 mod cli;
 mod consistency;
 mod decision;
+mod decision_outputs;
 mod determinism;
 mod distributions;
 mod extremes;

@@ -289,6 +289,7 @@ fn batch_files_are_told_apart_from_scenarios() {
         vary: Vec::new(),
         trials: Some(200),
         seed: Some(3),
+        targets: Vec::new(),
     };
     let p = sweep::plan(&req).unwrap();
     assert_eq!((p.name.as_str(), p.trials, p.seed), ("grid", 200, 3));
@@ -298,6 +299,7 @@ fn batch_files_are_told_apart_from_scenarios() {
         vary: Vec::new(),
         trials: None,
         seed: None,
+        targets: Vec::new(),
     };
     let e = sweep::plan(&req).unwrap_err();
     assert!(e.to_string().contains("nothing to vary"), "{e}");
@@ -420,6 +422,7 @@ fn shipped_batch_files_are_valid() {
             vary: Vec::new(),
             trials: None,
             seed: None,
+            targets: Vec::new(),
         };
         let p = sweep::plan(&req).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!p.axes.is_empty() && p.grid().len() > 1);

@@ -1,7 +1,9 @@
 //! The `[report]` table: what a client wants every output to answer besides the model's
 //! own figures, `targets = ["roi >= 0.5", ..]`, each read by [`Target::parse`] (a wrong
-//! one points at its string in the file), and who the report is for and by: `client`,
-//! `author` and `logo` (an image path, read when the scenario is loaded from its file).
+//! one points at its string in the file); who the report is for and by: `client`,
+//! `author` and `logo` (an image path, read when the scenario is loaded from its file);
+//! and `explain = true` (a run explains the gap between its two best arms, as
+//! `run --explain`).
 
 use toml::de::DeValue;
 
@@ -11,15 +13,16 @@ use crate::scenario::logo::accepted_name;
 use crate::scenario::{Byline, Logo};
 use crate::stats::targets::{self, Target};
 
-const REPORT_KEYS: &[&str] = &["targets", "client", "author", "logo"];
+const REPORT_KEYS: &[&str] = &["targets", "client", "author", "logo", "explain"];
 const TARGETS_HELP: &str =
     "e.g. targets = [\"roi >= 0.5\", \"npv >= 10_000\", \"payback_month <= 18\"]";
 
 impl Checker {
-    /// The `[report]` table's targets, in file order, each once, and its byline.
-    pub(super) fn report(&mut self, node: Option<&Node>) -> (Vec<Target>, Byline) {
+    /// The `[report]` table's targets, in file order, each once, its byline, and whether
+    /// runs explain their gap (`explain`, default false).
+    pub(super) fn report(&mut self, node: Option<&Node>) -> (Vec<Target>, Byline, bool) {
         let Some(t) = node.and_then(|node| self.table(node, "report")) else {
-            return (Vec::new(), Byline::default());
+            return (Vec::new(), Byline::default(), false);
         };
         self.known_keys(t, "report", REPORT_KEYS, |_| None);
         let targets = match t.get("targets") {
@@ -37,7 +40,8 @@ impl Checker {
             author: text("author"),
             logo: t.get("logo").and_then(|node| self.logo(node)),
         };
-        (targets, byline)
+        let explain = t.get("explain").is_some_and(|node| self.explain(node));
+        (targets, byline, explain)
     }
 
     /// `logo = "PATH"`: a PNG, JPEG or SVG file name; the image is read later, beside the
@@ -57,6 +61,21 @@ impl Checker {
             span: node.span(),
             image: None,
         })
+    }
+
+    /// `explain = true` or `false`.
+    fn explain(&mut self, node: &Node) -> bool {
+        match node.get_ref() {
+            DeValue::Boolean(b) => *b,
+            other => {
+                let message = format!("expected true or false, found {}", describe(other));
+                self.errors.push(
+                    InputError::new(node.span(), "report.explain", message)
+                        .with_help("e.g. explain = true"),
+                );
+                false
+            }
+        }
     }
 
     fn targets(&mut self, node: &Node) -> Vec<Target> {

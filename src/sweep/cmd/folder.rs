@@ -1,6 +1,6 @@
 //! The sweep folder writer, shared by `alignsim sweep` and `alignsim sweep-merge` (which
 //! writes the folder a single sweep of every point would have written): the data files,
-//! the workbook, the manifest, copies of the scenario and batch file, and the charts, put
+//! the workbook, the manifest, copies of the scenario and batch file, the charts and `report.html`, put
 //! in place atomically through [`Staging`].
 
 use std::path::Path;
@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::output::{Manifest, Staging};
 use crate::plot::{self, Formats};
-use crate::sweep::{Sweep, report};
+use crate::sweep::{Sweep, page, report};
 
 /// The files a sweep folder keeps a copy of: the base scenario and the batch file.
 #[derive(Debug, Clone, Copy)]
@@ -19,7 +19,7 @@ pub struct Files<'a> {
 }
 
 /// Writes the sweep folder: data files, `report.xlsx`, manifest, the scenario (and batch
-/// file) it came from, and the charts.
+/// file) it came from, the charts and the report.
 pub fn write(
     out_dir: &Path,
     files: Files<'_>,
@@ -43,5 +43,8 @@ pub fn write(
     if formats.png || formats.svg {
         plot::sweep::write_charts(&dir.join("charts"), sweep, formats)?;
     }
+    let report_path = dir.join(crate::report::REPORT_FILE);
+    std::fs::write(&report_path, page::render(sweep)?)
+        .with_context(|| format!("cannot write {}", report_path.display()))?;
     staging.commit()
 }
