@@ -32,7 +32,7 @@ use crate::output::Staging;
 use crate::plot::{self, Formats, RunData};
 use crate::sensitivity::{self, Sensitivity};
 
-pub use html::render;
+pub use html::{analysis_page, render};
 pub use markup::escape;
 
 /// File name of the report inside a run folder.

@@ -2,6 +2,7 @@
 
 mod analysis;
 mod cli;
+mod compare;
 mod decision;
 mod determinism;
 mod distributions;
