@@ -12,7 +12,7 @@
 //!
 //! A percentile's standard error is the large-sample one, `sqrt(p(1-p)/n)` times the slope
 //! of the quantile function, the slope read from the summary's neighbouring percentiles
-//! (P5 from P5-P10, P50 from P25-P75, P95 from P90-P95). Paired, each trial contributes
+//! (P50 from P25-P75; P5 and P95 from the three nearest percentiles, see [`slope`]). Paired, each trial contributes
 //! its term of the percentile's linearisation, `slope × (p − 1[x ≤ percentile])`, and the
 //! standard error is that of the mean of their differences: on independent trials both
 //! ways give the same.
@@ -247,16 +247,25 @@ fn percentile(s: &Stats, p: f64) -> Option<f64> {
 }
 
 /// The slope of the quantile function at level `p`, one of [`PERCENTILES`], from the
-/// neighbouring percentiles the summary has.
+/// neighbouring percentiles the summary has. In a tail the slope grows towards the end,
+/// so the difference to the next percentile understates it: there the larger of that
+/// difference and the slope of the parabola through the three nearest percentiles
+/// (P5, P10, P25; P95, P90, P75) is taken.
 fn slope(s: &Stats, p: f64) -> Option<f64> {
-    let (lo, hi, width) = if p < 0.25 {
-        (s.p5?, s.p10?, 0.05)
-    } else if p > 0.75 {
-        (s.p90?, s.p95?, 0.05)
-    } else {
-        (s.p25?, s.p75?, 0.5)
+    // The derivative at 0.05 of the parabola through 0.05, 0.10 and 0.25 (and, mirrored,
+    // at 0.95 through 0.95, 0.90 and 0.75): -25 Q0 + 80/3 Q1 - 5/3 Q2.
+    let tail = |q0: f64, q1: f64, q2: f64| {
+        let secant = (q1 - q0) / 0.05;
+        let parabola = -25.0 * q0 + 80.0 / 3.0 * q1 - 5.0 / 3.0 * q2;
+        secant.abs().max(parabola.abs())
     };
-    Some((hi - lo) / width)
+    if p < 0.25 {
+        Some(tail(s.p5?, s.p10?, s.p25?))
+    } else if p > 0.75 {
+        Some(tail(s.p95?, s.p90?, s.p75?))
+    } else {
+        Some((s.p75? - s.p25?) / 0.5)
+    }
 }
 
 /// The large-sample standard error of the percentile at level `p` of `n` trials.
