@@ -49,6 +49,9 @@ pub enum Command {
     SweepMerge(SweepMergeArgs),
     /// Find the value of one parameter at which an arm reaches a target, by bisection.
     Breakeven(BreakevenArgs),
+    /// Set two run folders side by side: each arm's headline figures, their difference and
+    /// whether it is beyond Monte Carlo noise, and which inputs differ.
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -442,6 +445,21 @@ pub struct PlanArgs {
     pub sim: SimFlags,
     #[command(flatten)]
     pub output: OutFlags,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The first run folder (written by `alignsim run` or `merge`), e.g. output/bakery.
+    pub run_a: PathBuf,
+    /// The second run folder; differences are B minus A.
+    pub run_b: PathBuf,
+    /// Folder to write (default: output/compare-A-B, after the two folders' names). Only a
+    /// folder alignsim wrote is ever replaced.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No table: only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// A `--budget`: an amount >= 0.

@@ -4,12 +4,13 @@
 //! The data flow: [`scenario`] reads and validates a TOML file, [`job`] resolves a command's
 //! settings once, [`engine`] simulates trials in parallel, [`stats`] summarises them (with
 //! Polars through [`aggregate`] for exact runs, by sketch through [`stream`] for big ones),
-//! [`run_folder`] and [`output`] write the results. `docs/architecture.md` is the map.
+//! [`run_folder`] and [`output`] write the results; [`compare`] sets two run folders side by side. `docs/architecture.md` is the map.
 
 pub mod aggregate;
 pub mod analysis;
 pub mod betaq;
 pub mod cli;
+pub mod compare;
 pub mod console;
 pub mod convergence;
 pub mod dist;

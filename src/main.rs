@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep_command(args),
         Command::SweepMerge(args) => sweep_merge_command(args),
         Command::Breakeven(args) => breakeven_command(args),
+        Command::Compare(args) => compare_command(args),
     };
     match result {
         Ok(code) => code,
@@ -182,6 +183,15 @@ fn plan_command(args: &alignsim::cli::PlanArgs) -> anyhow::Result<ExitCode> {
     let (done, dir) = alignsim::analysis::command::plan(args)?;
     if !args.output.quiet {
         say_raw(&alignsim::analysis::command::plan_text(&done));
+        say(&format!("\nResults written to {}", dir.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn compare_command(args: &alignsim::cli::CompareArgs) -> anyhow::Result<ExitCode> {
+    let (done, dir) = alignsim::compare::compare(args)?;
+    if !args.quiet {
+        say_raw(&alignsim::compare::text(&done));
         say(&format!("\nResults written to {}", dir.display()));
     }
     Ok(ExitCode::SUCCESS)

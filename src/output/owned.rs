@@ -1,6 +1,6 @@
 //! Which folders are alignsim's own, and so may be replaced by a new run: a folder is
-//! replaced only when it carries alignsim's mark (a `manifest.json`, or a shard's or a
-//! sensitivity folder's own JSON file, written by alignsim: parsed, not just named) and
+//! replaced only when it carries alignsim's mark (a `manifest.json`, or a shard's, an
+//! analysis's or a comparison's own JSON file, written by alignsim: parsed, not just named) and
 //! holds nothing alignsim does not write there. A `charts/` folder is replaced only inside
 //! such a folder and only when it holds nothing but alignsim's chart files. An empty folder
 //! holds nothing to lose and may be replaced too. Anything else is refused, naming the
@@ -13,7 +13,8 @@ use anyhow::{Context, Result};
 
 /// Every file alignsim writes at the top of one of its folders: a run (and a merge), a run
 /// shard (exact or sketched), a sweep, a sweep shard, a sensitivity analysis, an
-/// explanation, a plan search. A run folder may hold `explain.json` too (`run --explain`).
+/// explanation, a plan search, a comparison. A run folder may hold `explain.json` too
+/// (`run --explain`).
 const OWN_FILES: &[&str] = &[
     // run
     "manifest.json",
@@ -50,6 +51,9 @@ const OWN_FILES: &[&str] = &[
     // explain (its explain.json is listed with the run's) and plan
     "plan.json",
     "plans.csv",
+    // compare
+    "compare.json",
+    "compare.xlsx",
 ];
 
 /// The folder of chart files inside an output folder.
@@ -59,7 +63,7 @@ const CHARTS: &str = "charts";
 const VERSIONED_MARKS: &[&str] = &["manifest.json", "shard.json", "sweep-shard.json"];
 
 /// Files that mark the folders without a manifest, with the keys each must have: a
-/// sensitivity analysis, an explanation, a plan search.
+/// sensitivity analysis, an explanation, a plan search, a comparison of two runs.
 const KEYED_MARKS: &[(&str, &[&str])] = &[
     (
         "sensitivity.json",
@@ -72,6 +76,10 @@ const KEYED_MARKS: &[(&str, &[&str])] = &[
     (
         "plan.json",
         &["scenario", "arm", "plans", "best", "sentence"],
+    ),
+    (
+        "compare.json",
+        &["run_a", "run_b", "method", "arms", "inputs"],
     ),
 ];
 

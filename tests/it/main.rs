@@ -2,6 +2,7 @@
 
 mod analysis;
 mod cli;
+mod compare;
 mod consistency;
 mod decision;
 mod decision_outputs;
