@@ -27,6 +27,8 @@ pub enum Command {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        strict: StrictFlag,
     },
     /// Draw the charts and report.html of a run folder again, without simulating.
     Report(ReportArgs),
@@ -48,6 +50,32 @@ pub enum Command {
     SweepMerge(SweepMergeArgs),
     /// Find the value of one parameter at which an arm reaches a target, by bisection.
     Breakeven(BreakevenArgs),
+}
+
+impl Command {
+    /// Whether `--strict` was given (only commands that read a scenario file take it).
+    pub fn strict(&self) -> bool {
+        let flag = match self {
+            Command::Validate { strict, .. } => strict,
+            Command::Run(a) => &a.strict,
+            Command::Sensitivity(a) => &a.strict,
+            Command::Explain(a) => &a.strict,
+            Command::Plan(a) => &a.strict,
+            Command::Sweep(a) => &a.strict,
+            Command::Breakeven(a) => &a.strict,
+            Command::Merge(_) | Command::Report(_) | Command::SweepMerge(_) => return false,
+        };
+        flag.strict
+    }
+}
+
+/// `--strict`: the flag of the commands that read a scenario file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StrictFlag {
+    /// Treat the scenario's warnings (values allowed but outside their plausible range,
+    /// such as a growth of 3 = 300 % a month) as errors: exit code 2, nothing simulated.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -248,6 +276,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub sim: SimFlags,
     #[command(flatten)]
+    pub strict: StrictFlag,
+    #[command(flatten)]
     pub output: OutFlags,
     #[command(flatten)]
     pub shard: ShardFlag,
@@ -295,6 +325,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub sim: SimFlags,
     #[command(flatten)]
+    pub strict: StrictFlag,
+    #[command(flatten)]
     pub output: OutFlags,
     #[command(flatten)]
     pub shard: ShardFlag,
@@ -330,6 +362,8 @@ pub struct BreakevenArgs {
     pub hi: Option<f64>,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -341,6 +375,8 @@ pub struct SensitivityArgs {
     pub scenario: PathBuf,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     /// Base sample size N of the Sobol indices: N x (random inputs + 2) trials are simulated.
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
     pub sobol_n: u64,
@@ -357,6 +393,8 @@ pub struct ExplainArgs {
     pub pair: Option<String>,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     #[command(flatten)]
     pub output: OutFlags,
 }
@@ -377,6 +415,8 @@ pub struct PlanArgs {
     pub objective: crate::analysis::plan::Objective,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     #[command(flatten)]
     pub output: OutFlags,
 }

@@ -1,9 +1,12 @@
 //! Scenario files: a TOML file (MODEL.md sections 2, 4 and 7) read into a spanned tree,
 //! checked against the parameter table in one pass that reports every problem, then turned
-//! into a [`Scenario`] that nothing downstream needs to check again.
+//! into a [`Scenario`] that nothing downstream needs to check again. Values allowed but
+//! probably not meant come back as warnings, which [`warnings`] shows or refuses.
 
 pub mod schema;
+pub mod slip;
 mod validate;
+pub mod warnings;
 
 use std::io::Read;
 use std::path::Path;
@@ -169,17 +172,28 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    let scenario = parse(&label, stem, text).map_err(LoadError::Input)?;
+    let (scenario, found) = check(&label, stem, text).map_err(LoadError::Input)?;
+    warnings::settle(found).map_err(LoadError::Input)?;
     Ok(Loaded { scenario, bytes })
 }
 
 /// Validates scenario text. `label` names the file in messages; `stem` is the default name.
+/// Warnings are dropped: [`load`] shows them, once per file.
 pub fn parse(label: &str, stem: &str, text: &str) -> Result<Scenario, InputErrors> {
-    validate::validate(text, stem).map_err(|errors| InputErrors {
+    check(label, stem, text).map(|(scenario, _)| scenario)
+}
+
+/// Validates scenario text like [`parse`], and returns the warnings too (values allowed but
+/// outside their plausible range), pointing into the same text.
+pub fn check(label: &str, stem: &str, text: &str) -> Result<(Scenario, InputErrors), InputErrors> {
+    let within = |errors| InputErrors {
         file: label.to_string(),
         source: text.to_string(),
         errors,
-    })
+    };
+    validate::validate(text, stem)
+        .map(|(scenario, found)| (scenario, within(found)))
+        .map_err(within)
 }
 
 /// Binary garbage or another encoding: points at the first bad byte, showing the valid
