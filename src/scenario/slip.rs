@@ -10,7 +10,10 @@ use crate::error::InputError;
 /// The error for a TOML syntax error at byte `at` of `text`: what the slip on that line is
 /// and how to write it, or `None` when the line holds none of the slips known here.
 pub fn explain(text: &str, at: usize) -> Option<InputError> {
-    let at = at.min(text.len());
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
     let line = &text[start..end];

@@ -1533,6 +1533,9 @@ fn lognormal_percentiles(t: &DeTable) -> Option<String> {
 
 /// `x` to 4 significant digits.
 fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
     let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
     (x * scale).round() / scale
 }
