@@ -462,7 +462,8 @@ impl Checker {
         if let Some(node) = t.get("discount_rate_annual") {
             self.discount_limit(meta.discount, meta.horizon, node.span());
         }
-        if meta.horizon.is_none() && t.get("horizon_months").is_none() {
+        let suggested = self.mentioned.contains("scenario.horizon_months");
+        if meta.horizon.is_none() && t.get("horizon_months").is_none() && !suggested {
             self.err(
                 node.span(),
                 "scenario.horizon_months",

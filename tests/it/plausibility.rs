@@ -354,11 +354,8 @@ fn a_batch_file_slip_is_explained_too() {
         base.display().to_string()
     );
     std::fs::write(&batch, text).unwrap();
-    let out = alignsim(
-        &["sweep", "--quiet", "--out"],
-        &[&tmp.path().join("o"), &batch],
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = alignsim(&["validate"], &[&batch]);
+    let err = flat(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains(&format!("{}:2:10: trials: `20,000`", batch.display())),

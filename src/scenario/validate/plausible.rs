@@ -55,7 +55,8 @@ impl Checker {
         let (what, x) = typical(d);
         let subject = match what {
             None => format!("{key} = {}", fmt_num(x)),
-            Some(w) => format!("{key} {w} {}", fmt_num(x)),
+            // A centre computed from the parameters (a lognormal's median) is rounded.
+            Some(w) => format!("{key} {w} {}", fmt_num(round6(x))),
         };
         match plausible {
             Plausible::Any => None,
@@ -215,6 +216,15 @@ fn toml(x: f64) -> String {
     } else {
         format!("{v}")
     }
+}
+
+/// `x` to 6 significant digits: `20`, not `19.999999999999996`.
+fn round6(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(5 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 /// `x` rounded to 2 significant digits below 1, 3 from 1 on (0.0025, 41.7, 2,000).
