@@ -27,6 +27,8 @@ pub enum Command {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+        #[command(flatten)]
+        strict: StrictFlag,
     },
     /// Draw the charts and report.html of a run folder (or a sweep folder) again, without
     /// simulating.
@@ -52,6 +54,32 @@ pub enum Command {
     /// Set two run folders side by side: each arm's headline figures, their difference and
     /// whether it is beyond Monte Carlo noise, and which inputs differ.
     Compare(CompareArgs),
+}
+
+impl Command {
+    /// Whether `--strict` was given (only commands that read a scenario file take it).
+    pub fn strict(&self) -> bool {
+        let flag = match self {
+            Command::Validate { strict, .. } => strict,
+            Command::Run(a) => &a.strict,
+            Command::Sensitivity(a) => &a.strict,
+            Command::Explain(a) => &a.strict,
+            Command::Plan(a) => &a.strict,
+            Command::Sweep(a) => &a.strict,
+            Command::Breakeven(a) => &a.strict,
+            Command::Merge(_) | Command::Report(_) | Command::SweepMerge(_) => return false,
+        };
+        flag.strict
+    }
+}
+
+/// `--strict`: the flag of the commands that read a scenario file.
+#[derive(Debug, Args, Clone, Default)]
+pub struct StrictFlag {
+    /// Treat the scenario's warnings (values allowed but outside their plausible range,
+    /// such as a growth of 3 = 300 % a month) as errors: exit code 2, nothing simulated.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -302,6 +330,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub sim: SimFlags,
     #[command(flatten)]
+    pub strict: StrictFlag,
+    #[command(flatten)]
     pub output: OutFlags,
     #[command(flatten)]
     pub shard: ShardFlag,
@@ -357,6 +387,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub sim: SimFlags,
     #[command(flatten)]
+    pub strict: StrictFlag,
+    #[command(flatten)]
     pub output: OutFlags,
     #[command(flatten)]
     pub shard: ShardFlag,
@@ -396,6 +428,8 @@ pub struct BreakevenArgs {
     pub hi: Option<f64>,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     /// Print the answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -407,6 +441,8 @@ pub struct SensitivityArgs {
     pub scenario: PathBuf,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     /// Base sample size N of the Sobol indices: N x (random inputs + 2) trials are simulated.
     #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
     pub sobol_n: u64,
@@ -423,6 +459,8 @@ pub struct ExplainArgs {
     pub pair: Option<String>,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     #[command(flatten)]
     pub output: OutFlags,
 }
@@ -443,6 +481,8 @@ pub struct PlanArgs {
     pub objective: crate::analysis::plan::Objective,
     #[command(flatten)]
     pub sim: SimFlags,
+    #[command(flatten)]
+    pub strict: StrictFlag,
     #[command(flatten)]
     pub output: OutFlags,
 }

@@ -1,11 +1,14 @@
 //! Errors in user input: every problem found in a scenario file, each pointing at the
 //! file, line and column, naming the key path and the rule it broke. Rendered for people
-//! with miette (a snippet of the file with the offending span underlined).
+//! with miette (a snippet of the file with the offending span underlined). The same form
+//! carries warnings: values a file may hold but that are probably a slip.
 
 use std::fmt;
 use std::ops::Range;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
+};
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +73,16 @@ impl InputErrors {
 
     /// Renders every error with a snippet of the file, for a terminal or a log.
     pub fn render(&self, color: bool) -> String {
+        self.render_as(color, Severity::Error)
+    }
+
+    /// Renders every problem as a warning (a value allowed but implausible), with the same
+    /// snippets as [`InputErrors::render`].
+    pub fn render_warnings(&self, color: bool) -> String {
+        self.render_as(color, Severity::Warning)
+    }
+
+    fn render_as(&self, color: bool, severity: Severity) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -83,6 +96,7 @@ impl InputErrors {
                 error: e,
                 named: NamedSource::new(self.file.clone(), self.source.clone()),
                 empty: self.source.is_empty(),
+                severity,
             };
             if handler.render_report(&mut out, &diag).is_err() {
                 out.push_str(&diag.headline);
@@ -90,9 +104,12 @@ impl InputErrors {
             }
         }
         let n = self.errors.len();
+        let noun = match severity {
+            Severity::Warning => "warning",
+            _ => "problem",
+        };
         out.push_str(&format!(
-            "{} problem{} in {}\n",
-            n,
+            "{n} {noun}{} in {}\n",
             if n == 1 { "" } else { "s" },
             self.file
         ));
@@ -139,6 +156,7 @@ struct Report<'a> {
     error: &'a InputError,
     named: NamedSource<String>,
     empty: bool,
+    severity: Severity,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -156,6 +174,10 @@ impl fmt::Display for Report<'_> {
 impl std::error::Error for Report<'_> {}
 
 impl Diagnostic for Report<'_> {
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         self.error
             .help
@@ -185,18 +207,43 @@ impl Diagnostic for Report<'_> {
     }
 }
 
-/// The closest candidate to `word` when it is plausibly a misspelling of it.
+/// The closest candidate to `word` when it is plausibly a misspelling or a shortening of
+/// it: within a few edits (`upfornt_cost`), or sharing most of its start (`triangle` for
+/// `triangular`, `horizon` for `horizon_months`). Of equally close candidates the first
+/// is taken. The one owner of every did-you-mean the program prints.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let word = word.to_lowercase();
     let limit = (word.chars().count() / 3).max(2);
-    candidates
+    let scored: Vec<(usize, &str)> = candidates
         .into_iter()
-        .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, c)| c)
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
+        .collect();
+    let close = scored
+        .iter()
+        .filter(|&&(d, _)| d <= limit)
+        .min_by_key(|&&(d, _)| d);
+    let shortened = || {
+        scored
+            .iter()
+            .filter(|&&(_, c)| shares_start(&word, &c.to_lowercase()))
+            .min_by_key(|&&(d, _)| d)
+    };
+    close.or_else(shortened).map(|&(_, c)| c)
+}
+
+/// Whether `word` (at least 4 characters) is the start of `candidate`, or the two share a
+/// start of at least 5 characters covering three quarters of `word`.
+fn shares_start(word: &str, candidate: &str) -> bool {
+    let n = word.chars().count();
+    let common = word
+        .chars()
+        .zip(candidate.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    (n >= 4 && common == n) || (common >= 5 && 4 * common >= 3 * n)
 }
 
 /// Levenshtein distance with adjacent transpositions counted as one edit.
@@ -239,5 +286,18 @@ mod tests {
         assert_eq!(did_you_mean("upfornt_cost", keys), Some("upfront_cost"));
         assert_eq!(did_you_mean("montly_cost", keys), Some("monthly_cost"));
         assert_eq!(did_you_mean("banana", keys), None);
+    }
+
+    #[test]
+    fn suggestions_catch_shortenings() {
+        let keys = ["name", "horizon_months", "discount_rate_annual"];
+        assert_eq!(did_you_mean("horizon", keys), Some("horizon_months"));
+        assert_eq!(
+            did_you_mean("discount_rate", keys),
+            Some("discount_rate_annual")
+        );
+        let families = ["triangular", "pert", "uniform", "uniform_int"];
+        assert_eq!(did_you_mean("triangle", families), Some("triangular"));
+        assert_eq!(did_you_mean("uni", families), None);
     }
 }

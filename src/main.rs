@@ -19,6 +19,10 @@ const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    alignsim::scenario::warnings::install(alignsim::scenario::warnings::Policy {
+        strict: cli.command.strict(),
+        show: show_warnings,
+    });
     // Ctrl-C and SIGTERM stop every command between steps, leaving no partial folder.
     if let Err(e) = alignsim::interrupt::install() {
         return report(&e);
@@ -26,7 +30,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => run_command(args),
         Command::Merge(args) => merge_command(args),
-        Command::Validate { scenarios } => validate_command(scenarios),
+        Command::Validate { scenarios, .. } => validate_command(scenarios),
         Command::Report(args) => report_command(args),
         Command::Sensitivity(args) => sensitivity_command(args),
         Command::Explain(args) => explain_command(args),
@@ -242,6 +246,13 @@ fn validate_one(path: &std::path::Path) -> anyhow::Result<()> {
         loaded.scenario.horizon_months
     ));
     Ok(())
+}
+
+/// Prints a scenario file's warnings on stderr, each with its snippet of the file.
+fn show_warnings(warnings: &InputErrors) {
+    use std::io::Write;
+    let text = warnings.render_warnings(std::io::stderr().is_terminal());
+    let _ = write!(std::io::stderr(), "{text}");
 }
 
 /// Prints a line of text for the terminal, its control characters neutralised.

@@ -1,12 +1,15 @@
 //! Scenario files: a TOML file (MODEL.md sections 2, 4 and 7) read into a spanned tree,
 //! checked against the parameter table in one pass that reports every problem, then turned
-//! into a [`Scenario`] that nothing downstream needs to check again.
+//! into a [`Scenario`] that nothing downstream needs to check again. Values allowed but
+//! probably not meant come back as warnings, which [`warnings`] shows or refuses.
 
 pub mod labels;
 mod logo;
 pub mod schema;
+pub mod slip;
 mod sources;
 mod validate;
+pub mod warnings;
 
 use std::io::Read;
 use std::path::Path;
@@ -201,7 +204,8 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario");
-    let mut scenario = parse(&label, stem, text).map_err(LoadError::Input)?;
+    let (mut scenario, found) = check(&label, stem, text).map_err(LoadError::Input)?;
+    warnings::settle(found).map_err(LoadError::Input)?;
     if let Some(logo) = &mut scenario.byline.logo {
         let dir = path.parent().unwrap_or(Path::new(""));
         logo.read_beside(dir).map_err(|e| {
@@ -216,12 +220,22 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 }
 
 /// Validates scenario text. `label` names the file in messages; `stem` is the default name.
+/// Warnings are dropped: [`load`] shows them, once per file.
 pub fn parse(label: &str, stem: &str, text: &str) -> Result<Scenario, InputErrors> {
-    validate::validate(text, stem).map_err(|errors| InputErrors {
+    check(label, stem, text).map(|(scenario, _)| scenario)
+}
+
+/// Validates scenario text like [`parse`], and returns the warnings too (values allowed but
+/// outside their plausible range), pointing into the same text.
+pub fn check(label: &str, stem: &str, text: &str) -> Result<(Scenario, InputErrors), InputErrors> {
+    let within = |errors| InputErrors {
         file: label.to_string(),
         source: text.to_string(),
         errors,
-    })
+    };
+    validate::validate(text, stem)
+        .map(|(scenario, found)| (scenario, within(found)))
+        .map_err(within)
 }
 
 /// Binary garbage or another encoding: points at the first bad byte, showing the valid

@@ -1,6 +1,7 @@
 //! The parameters of the model (MODEL.md section 2): their symbols, the scenario section
-//! and key each lives under, their domains and defaults. Validation reads this table to
-//! know what a file may say; the engine reads it to know where each value goes.
+//! and key each lives under, their domains, plausible ranges and defaults. Validation
+//! reads this table to know what a file may say (and what it probably did not mean); the
+//! engine reads it to know where each value goes.
 
 use std::fmt;
 
@@ -249,6 +250,115 @@ symbols! {
     Ethics = (Alignment, "ethics", Domain::UNIT, None),
 }
 
+/// The values a parameter plausibly takes. A value outside is allowed (the domain decides
+/// that) but is probably a slip, such as a percentage written as a whole number; a fixed
+/// value or a distribution's centre outside the range is warned about. Each range is
+/// listed in the "Plausible ranges" section of docs/scenario-reference.md.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Plausible {
+    /// No range beyond the domain: shares and scores (already within [0, 1]) and amounts in
+    /// units only the file knows (the KPI's baseline, the monthly revenue itself).
+    Any,
+    /// Between `lo` and `hi`, both included; `reading` says what a value means.
+    Range { lo: f64, hi: f64, reading: Reading },
+    /// An amount of money of magnitude at most `times` the monthly revenue (its centre).
+    Revenue { times: f64, reading: Reading },
+    /// The KPI's monthly value at full adoption, `|value_per_unit × baseline × change|`, at
+    /// most `times` the monthly revenue.
+    KpiValue { times: f64 },
+}
+
+/// What a value of a parameter means, so that a warning can say it in words and suggest
+/// what was probably meant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading {
+    /// A rate per month, compounding (`3` is 300 % a month).
+    MonthlyRate,
+    /// A rate per year (`9` is 900 % a year).
+    AnnualRate,
+    /// A fraction, worded by the template with `{}` for the percentage (`"a {} overrun"`).
+    Percent(&'static str),
+    /// A number of months, of what the text says (`"of building"`).
+    Months(&'static str),
+    /// A count per month, of what the text says (`"incidents"`).
+    PerMonth(&'static str),
+    /// A weight of an alignment effect.
+    Weight,
+    /// An amount paid or earned every month.
+    MonthlyAmount,
+    /// An amount paid once.
+    OneOffAmount,
+}
+
+const fn range(lo: f64, hi: f64, reading: Reading) -> Plausible {
+    Plausible::Range { lo, hi, reading }
+}
+
+/// Effect weights: the defaults are 0.3 to 3.
+const WEIGHT: Plausible = range(0.0, 10.0, Reading::Weight);
+/// One-off costs: at most five years of revenue.
+const ONE_OFF: Plausible = Plausible::Revenue {
+    times: 60.0,
+    reading: Reading::OneOffAmount,
+};
+/// Monthly amounts: at most the monthly revenue.
+const MONTHLY: Plausible = Plausible::Revenue {
+    times: 1.0,
+    reading: Reading::MonthlyAmount,
+};
+
+/// `scenario.horizon_months`: half a year to 20 years.
+pub const HORIZON_PLAUSIBLE: Plausible = range(6.0, 240.0, Reading::Months(""));
+/// `scenario.discount_rate_annual`: 0 to 30 % a year.
+pub const DISCOUNT_PLAUSIBLE: Plausible = range(0.0, 0.3, Reading::AnnualRate);
+
+impl Sym {
+    /// The parameter's plausible range (every symbol has one, if only [`Plausible::Any`]).
+    pub const fn plausible(self) -> Plausible {
+        use Reading::{Months, PerMonth, Percent};
+        match self {
+            Sym::MonthlyRevenue | Sym::KpiBaseline => Plausible::Any,
+            Sym::RevenueGrowth => range(-0.03, 0.03, Reading::MonthlyRate),
+            Sym::GrossMargin | Sym::LabourSaving | Sym::AdoptionCeiling => Plausible::Any,
+            Sym::ProcessCost | Sym::MonthlyCost | Sym::DiscoveryValue => MONTHLY,
+            Sym::UpfrontCost => ONE_OFF,
+            Sym::IncidentCost => Plausible::Revenue {
+                times: 12.0,
+                reading: Reading::OneOffAmount,
+            },
+            Sym::CostOverrun => range(0.0, 3.0, Percent("a {} overrun")),
+            Sym::BuildMonths => range(0.0, 36.0, Months(" of building")),
+            Sym::RevenueUplift => range(-0.5, 1.0, Percent("a {} change in revenue")),
+            Sym::AdoptionP => range(0.0, 1.0, Percent("{} of the process starting a month")),
+            Sym::AdoptionQ => range(0.0, 3.0, Percent("{} a month by imitation")),
+            Sym::IncidentRate => range(0.0, 100.0, PerMonth("incidents")),
+            Sym::IncidentChurn => {
+                range(0.0, 0.05, Percent("{} of the customers lost per incident"))
+            }
+            Sym::Erosion => range(0.0, 0.05, Percent("{} of the revenue base lost a month")),
+            Sym::AbandonHazard => range(
+                0.0,
+                0.2,
+                Percent("a {} chance a month of dropping the project"),
+            ),
+            Sym::DiscoveryRate => range(0.0, 1.0, PerMonth("discoveries")),
+            Sym::PilotMonths => range(0.0, 24.0, Months(" of pilot")),
+            Sym::PilotScale | Sym::PilotUpfrontShare => Plausible::Any,
+            Sym::GateNoise | Sym::ReviewNoise => range(0.0, 2.0, Percent("a {} measurement error")),
+            Sym::ReviewMonths => range(0.0, 24.0, Months(" between reviews")),
+            Sym::ReviewGrace => range(1.0, 36.0, Months(" before the first review")),
+            Sym::ReviewFloor => MONTHLY,
+            Sym::KpiChange => range(-1.0, 5.0, Percent("a {} change in the KPI")),
+            Sym::KpiValuePerUnit => Plausible::KpiValue { times: 1.0 },
+            Sym::WUplift | Sym::WLabour | Sym::WOverrun | Sym::WDelay | Sym::WSilo => WEIGHT,
+            Sym::WCeiling | Sym::WSpeed | Sym::WIncidents | Sym::WTrust => WEIGHT,
+            Sym::WNoise | Sym::WAbandon | Sym::WDiscovery => WEIGHT,
+            Sym::Strategic | Sym::Fit | Sym::Culture => Plausible::Any,
+            Sym::Measurement | Sym::Integration | Sym::Ethics => Plausible::Any,
+        }
+    }
+}
+
 /// The six alignment scores, in table order: the dimensions a work package may raise.
 pub const ALIGNMENT: [Sym; 6] = [
     Sym::Strategic,
@@ -287,6 +397,16 @@ impl WorkField {
         match self {
             WorkField::Gain | WorkField::Cost => Domain::NON_NEG,
             WorkField::Months => Domain::MONTHS,
+        }
+    }
+
+    /// The value's plausible range: a gain of at most 1 (scores stop at 1), a cost of at
+    /// most five years of revenue, at most two years of work.
+    pub const fn plausible(self) -> Plausible {
+        match self {
+            WorkField::Gain => range(0.0, 1.0, Reading::Percent("a gain of {} of the score")),
+            WorkField::Cost => ONE_OFF,
+            WorkField::Months => range(0.0, 24.0, Reading::Months(" of work")),
         }
     }
 

@@ -6,9 +6,11 @@
 //! with finite, accurate figures: too many arms, beta shapes the quantile function cannot
 //! follow, and amounts, growth or discounting that would overflow over the horizon.
 //! The `[[work]]` catalogue and the arms' `prepare` lists are read by [`work`], the
-//! `[report]` table by [`report`], the `[labels]` table by [`labels`].
+//! `[report]` table by [`report`], the `[labels]` table by [`labels`]. Values that are allowed but probably a slip (outside
+//! their plausible range) come back as warnings, checked by [`plausible`].
 
 mod labels;
+mod plausible;
 mod report;
 mod work;
 
@@ -18,7 +20,9 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::schema::{Domain, PARAMS, ParamDef, Section, Sym, section_params};
+use super::schema::{
+    DISCOUNT_PLAUSIBLE, Domain, HORIZON_PLAUSIBLE, PARAMS, ParamDef, Section, Sym, section_params,
+};
 use super::{Arm, Correlation, KpiLabels, Scenario, Sources, Work};
 use crate::dist::{Dist, DistError, fmt_num};
 use crate::error::{InputError, did_you_mean};
@@ -104,32 +108,12 @@ fn too_deep(text: &str) -> Option<Range<usize>> {
     None
 }
 
-/// The parser's syntax errors, each at its position.
-fn syntax_errors(text: &str, syntax: &[toml::de::Error]) -> Vec<InputError> {
-    syntax
-        .iter()
-        .map(|e| match e.span() {
-            Some(span) => InputError::new(
-                span,
-                "",
-                format!("TOML syntax error: {}", e.message().trim()),
-            ),
-            // The parser's nesting limit comes without a position: find the key.
-            None => InputError::new(
-                too_deep(text).unwrap_or(0..0),
-                "",
-                format!(
-                    "TOML syntax error: {} (a key or table nests at most {} levels deep)",
-                    e.message().trim(),
-                    MAX_NESTING - 1
-                ),
-            ),
-        })
-        .collect()
-}
+/// A validated scenario and the warnings about it: values allowed but outside their
+/// plausible range, sorted by position.
+pub type Checked = (Scenario, Vec<InputError>);
 
 /// Validates `text`; `stem` (the file name without extension) is the default scenario name.
-pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
+pub fn validate(text: &str, stem: &str) -> Result<Checked, Vec<InputError>> {
     let (root, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         return Err(syntax_errors(text, &syntax));
@@ -173,7 +157,8 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         cx.errors.sort_by_key(|e| e.span.start);
         return Err(cx.errors);
     }
-    Ok(Scenario {
+    cx.warnings.sort_by_key(|e| e.span.start);
+    let scenario = Scenario {
         title: meta.title.unwrap_or_else(|| meta.name.clone()),
         name: meta.name,
         currency: meta.currency,
@@ -191,7 +176,38 @@ pub fn validate(text: &str, stem: &str) -> Result<Scenario, Vec<InputError>> {
         byline,
         sources: Sources::read(text),
         explain,
-    })
+    };
+    Ok((scenario, cx.warnings))
+}
+
+/// The errors of a file the TOML parser stopped on: a common slip explained (see
+/// [`super::slip`]), else the parser's message at its position.
+fn syntax_errors(text: &str, syntax: &[toml::de::Error]) -> Vec<InputError> {
+    let mut errors: Vec<InputError> = syntax
+        .iter()
+        .map(|e| match e.span() {
+            Some(span) => super::slip::explain(text, span.start).unwrap_or_else(|| {
+                InputError::new(
+                    span,
+                    "",
+                    format!("TOML syntax error: {}", e.message().trim()),
+                )
+            }),
+            // The parser's nesting limit comes without a position: find the key.
+            None => InputError::new(
+                too_deep(text).unwrap_or(0..0),
+                "",
+                format!(
+                    "TOML syntax error: {} (a key or table nests at most {} levels deep)",
+                    e.message().trim(),
+                    MAX_NESTING - 1
+                ),
+            ),
+        })
+        .collect();
+    // One slip can stop the parser more than once.
+    errors.dedup_by(|a, b| a.span == b.span && a.message == b.message);
+    errors
 }
 
 /// The `[scenario]` settings.
@@ -246,6 +262,11 @@ struct Checker {
     /// The horizon in months the magnitude limits are checked over (the longest allowed
     /// when the file's is invalid).
     horizon: u32,
+    /// Values allowed but probably not meant (see [`plausible`]).
+    warnings: Vec<InputError>,
+    /// The typical value of each shared parameter read so far, for plausible ranges that
+    /// compare with another parameter.
+    centres: HashMap<Sym, f64>,
 }
 
 impl Checker {
@@ -448,7 +469,8 @@ impl Checker {
         if let Some(node) = t.get("discount_rate_annual") {
             self.discount_limit(meta.discount, meta.horizon, node.span());
         }
-        if meta.horizon.is_none() && t.get("horizon_months").is_none() {
+        let suggested = self.mentioned.contains("scenario.horizon_months");
+        if meta.horizon.is_none() && t.get("horizon_months").is_none() && !suggested {
             self.err(
                 node.span(),
                 "scenario.horizon_months",
@@ -484,12 +506,17 @@ impl Checker {
                 }
             }
             "horizon_months" => {
-                meta.horizon = self.integer(value, path, 1, MAX_HORIZON).map(|h| h as u32)
+                meta.horizon = self.integer(value, path, 1, MAX_HORIZON).map(|h| h as u32);
+                if let Some(h) = meta.horizon {
+                    let h = Dist::Fixed(f64::from(h));
+                    self.plausible(&h, HORIZON_PLAUSIBLE, value.span(), path);
+                }
             }
             "discount_rate_annual" => {
                 if let Some(r) = self.number(value, path) {
                     if r > -1.0 {
                         meta.discount = r;
+                        self.plausible(&Dist::Fixed(r), DISCOUNT_PLAUSIBLE, value.span(), path);
                     } else {
                         self.err(
                             value.span(),
@@ -573,7 +600,13 @@ impl Checker {
                     fmt_bound(g),
                     fmt_num(hi)
                 );
-                return self.err(span, path, message);
+                let e = InputError::new(span, path, message);
+                let meant = self.implausible(d, def.sym.plausible(), path);
+                self.errors.push(match meant {
+                    Some(help) => e.with_help(help),
+                    None => e,
+                });
+                return;
             }
             _ => return,
         };
@@ -643,6 +676,14 @@ impl Checker {
             if self.errors.len() == before {
                 self.check_limit(d, def, node.span(), path);
             }
+            if self.errors.len() == before {
+                // Shared values are read in table order, so a value compared with another
+                // (an amount with monthly_revenue) finds it already read.
+                if path == def.path() {
+                    self.remember_centre(def.sym, d);
+                }
+                self.plausible(d, def.sym.plausible(), node.span(), path);
+            }
         }
         if self.errors.len() > before {
             self.mentioned.insert(path.to_string());
@@ -668,7 +709,15 @@ impl Checker {
         match dist {
             Dist::Fixed(v) => {
                 if !domain.contains(*v) {
-                    self.err(span, path, format!("must be {domain}, got {}", fmt_num(*v)));
+                    let e = InputError::new(
+                        span,
+                        path,
+                        format!("must be {domain}, got {}", fmt_num(*v)),
+                    );
+                    self.errors.push(match fraction_hint(domain, *v) {
+                        Some(help) => e.with_help(help),
+                        None => e,
+                    });
                 }
             }
             Dist::Discrete { .. } | Dist::UniformInt { .. } | Dist::Bernoulli(_) => {
@@ -713,11 +762,19 @@ impl Checker {
             _ => {
                 let (lo, hi) = dist.support();
                 if !domain.contains_support(lo, hi) {
-                    self.err(span, path, format!(
-                        "the distribution ranges from {} to {}, outside the allowed range: {domain}",
-                        fmt_num(lo),
-                        fmt_num(hi)
-                    ));
+                    let e = InputError::new(
+                        span,
+                        path,
+                        format!(
+                            "the distribution ranges from {} to {}, outside the allowed range: {domain}",
+                            fmt_num(lo),
+                            fmt_num(hi)
+                        ),
+                    );
+                    self.errors.push(match fraction_hint(domain, hi) {
+                        Some(_) if lo >= 0.0 => e.with_help("shares are fractions: divide each of the distribution's numbers by 100 (45 % is 0.45)"),
+                        _ => e,
+                    });
                 }
             }
         }
@@ -749,9 +806,7 @@ impl Checker {
             return None;
         };
         let before = self.errors.len();
-        let mut allowed = vec!["dist"];
-        allowed.extend(params);
-        self.known_keys(t, path, &allowed, |_| None);
+        self.dist_keys(t, path, &family, params);
         let mut nums: HashMap<&str, f64> = HashMap::new();
         let mut lists: HashMap<&str, Vec<f64>> = HashMap::new();
         for &p in params {
@@ -782,6 +837,34 @@ impl Checker {
                 self.errors.push(ie);
                 None
             }
+        }
+    }
+
+    /// Reports every key of a `family` distribution table that is not one of its
+    /// `params`, saying which parameters the family takes, with a did-you-mean for a
+    /// misspelling; percentiles a lognormal does not take (`p5`, `p95`) get the pair it
+    /// does take for the same distribution.
+    fn dist_keys(&mut self, t: &DeTable, path: &str, family: &str, params: &[&str]) {
+        let takes = family_takes(family);
+        for (key, _) in t.iter() {
+            let k: &str = key.get_ref();
+            if k == "dist" || params.contains(&k) {
+                continue;
+            }
+            let message = format!("unknown parameter of {family}, which takes {takes}");
+            let mut e = InputError::new(key.span(), join(path, k), message);
+            let percentile = k
+                .strip_prefix('p')
+                .is_some_and(|n| n.parse::<u32>().is_ok());
+            if family == "lognormal" && percentile {
+                if let Some(help) = lognormal_percentiles(t) {
+                    e = e.with_help(help);
+                }
+            } else if let Some(s) = did_you_mean(k, params.iter().copied()) {
+                self.mentioned.insert(join(path, s));
+                e = e.with_help(format!("did you mean `{s}`?"));
+            }
+            self.errors.push(e);
         }
     }
 
@@ -1397,6 +1480,74 @@ impl From<DistError> for BuildError {
     }
 }
 
+/// The parameters a family takes, in words.
+fn family_takes(family: &str) -> &'static str {
+    match family {
+        "fixed" => "value",
+        "uniform" | "uniform_int" => "min and max",
+        "normal" => "mean and sd",
+        "lognormal" => {
+            "exactly one pair: median and p90, p10 and p90, mu and sigma (of the log), or mean and sd"
+        }
+        "triangular" => "min, mode and max",
+        "pert" => "min, mode and max, and optionally lambda",
+        "beta" => "alpha and beta, and optionally min and max",
+        "discrete" => "values, and optionally weights",
+        _ => "p",
+    }
+}
+
+/// For a lognormal given two other percentiles (`p5` and `p95`), the `p10` and `p90` of
+/// the lognormal through them.
+fn lognormal_percentiles(t: &DeTable) -> Option<String> {
+    let mut given: Vec<(&str, f64, f64)> = Vec::new();
+    for (key, value) in t.iter() {
+        let k: &str = key.get_ref();
+        let Some(q) = k.strip_prefix('p').and_then(|n| n.parse::<f64>().ok()) else {
+            continue;
+        };
+        let x = match value.get_ref() {
+            DeValue::Integer(i) => parse_float(i.as_str()),
+            DeValue::Float(f) => parse_float(f.as_str()),
+            _ => None,
+        };
+        if let Some(x) = x.filter(|&x| x > 0.0 && x.is_finite() && q > 0.0 && q < 100.0) {
+            given.push((k, q / 100.0, x));
+        }
+    }
+    let [(ka, qa, a), (kb, qb, b)] = given.as_slice() else {
+        return Some("give p10 and p90 (or median and p90) instead".into());
+    };
+    let (za, zb) = (crate::special::norm_inv(*qa), crate::special::norm_inv(*qb));
+    if za == zb || a == b {
+        return None;
+    }
+    let sigma = (b.ln() - a.ln()) / (zb - za);
+    let mu = a.ln() - sigma * za;
+    let z90 = crate::dist::Z90;
+    let (p10, p90) = ((mu - sigma * z90).exp(), (mu + sigma * z90).exp());
+    (sigma > 0.0).then(|| {
+        format!(
+            "the lognormal with {ka} = {} and {kb} = {} has p10 = {} and p90 = {}: write p10 = {}, p90 = {}",
+            fmt_num(*a),
+            fmt_num(*b),
+            fmt_num(round_sig(p10)),
+            fmt_num(round_sig(p90)),
+            round_sig(p10),
+            round_sig(p90)
+        )
+    })
+}
+
+/// `x` to 4 significant digits.
+fn round_sig(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 fn family_params(family: &str) -> Option<&'static [&'static str]> {
     Some(match family {
         "fixed" => &["value"],
@@ -1498,6 +1649,20 @@ fn lognormal(n: &HashMap<&str, f64>) -> Result<Dist, BuildError> {
                 }
             )));
         }
+    })
+}
+
+/// For a share (a key whose domain lies within [0, 1]) given a value between 1 and 100,
+/// probably a percentage: the fraction it stands for.
+fn fraction_hint(domain: Domain, v: f64) -> Option<String> {
+    let share = domain.lo >= 0.0 && domain.hi <= 1.0;
+    (share && v > 1.0 && v <= 100.0).then(|| {
+        format!(
+            "did you mean {}? Shares are fractions: {} % is {}",
+            v / 100.0,
+            fmt_num(v),
+            v / 100.0
+        )
     })
 }
 

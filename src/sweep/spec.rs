@@ -308,7 +308,9 @@ pub fn parse_batch(
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let msg = format!("TOML syntax error: {}", e.message().trim());
-            return Err(source.errors(vec![InputError::new(span, "", msg)]));
+            let error = crate::scenario::slip::explain(text, span.start)
+                .unwrap_or_else(|| InputError::new(span, "", msg));
+            return Err(source.errors(vec![error]));
         }
     };
     let mut r = BatchReader::default();

@@ -14,6 +14,7 @@ mod fixed;
 mod fixtures;
 mod golden;
 mod limits;
+mod plausibility;
 mod portfolio;
 mod report_v2;
 mod robustness;

@@ -2,7 +2,8 @@
 //! one alignment score before the project starts, and the `prepare` list by which an arm
 //! names the packages it does. A package's gain, cost and months are read like any
 //! parameter: a number or a distribution, checked against [`WorkField::domain`] and, for
-//! the cost, the one-off amount limit [`MAX_AMOUNT`].
+//! the cost, the one-off amount limit [`MAX_AMOUNT`], and warned about outside
+//! [`WorkField::plausible`].
 
 use std::ops::Range;
 
@@ -200,7 +201,11 @@ impl Checker {
             let why = "the largest amount the model adds up";
             self.check_reach(&d, MAX_AMOUNT, why, node.span(), &path);
         }
-        (self.errors.len() == before).then_some(d)
+        let ok = self.errors.len() == before;
+        if ok {
+            self.plausible(&d, field.plausible(), node.span(), &path);
+        }
+        ok.then_some(d)
     }
 
     /// An arm's `prepare` list at `path`: the indices into `work` of the packages it names,
