@@ -67,7 +67,12 @@ impl Command {
             Command::Plan(a) => &a.strict,
             Command::Sweep(a) => &a.strict,
             Command::Breakeven(a) => &a.strict,
-            Command::Merge(_) | Command::Report(_) | Command::SweepMerge(_) => return false,
+            Command::Merge(_)
+            | Command::Report(_)
+            | Command::SweepMerge(_)
+            | Command::Compare(_) => {
+                return false;
+            }
         };
         flag.strict
     }

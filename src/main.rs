@@ -115,11 +115,13 @@ fn report_command(args: &alignsim::cli::ReportArgs) -> anyhow::Result<ExitCode> 
             dir.display()
         )));
     } else {
-        alignsim::report::rerender(dir, formats, &args.pair.pair)?
+        let path = alignsim::report::rerender(dir, formats, &args.pair.pair)?;
+        alignsim::xlsx::rerender(dir)?;
+        path
     };
     say(&format!("Report written to {}", path.display()));
-    let path = alignsim::xlsx::rerender(&args.run_dir)?;
-    say(&format!("Workbook written to {}", path.display()));
+    let workbook = dir.join(alignsim::xlsx::XLSX_FILE);
+    say(&format!("Workbook written to {}", workbook.display()));
     if let Some(browser) = browser {
         let timeout = std::time::Duration::from_secs(args.pdf_timeout);
         let pdf = pdf::print(&browser, &path, timeout)?;

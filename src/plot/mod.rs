@@ -33,7 +33,6 @@ use plotters::style::register_font;
 pub use cashflow_fan::outer_bands;
 pub use data::{ArmTrials, MonthBand, RunData};
 pub use style::{arm_colour_hex, fmt_money, fmt_month, fmt_pct};
-pub use value_breakdown::channel_label;
 
 /// Size of the PNG charts, in pixels: readable on a projector.
 pub const WIDTH: u32 = 1600;

@@ -135,8 +135,8 @@ fn caption(chart: Chart) -> &'static str {
             "For every return on the horizontal axis, each line gives the chance of doing at \
              least that well. Return on investment (ROI) is the net result over the horizon, \
              undiscounted, divided by all the money spent (upfront, running and incident \
-             costs). It falls below -100 % when customers lost cost more than the project \
-             brings in: a loss on top of the money spent. Where a line meets the dashed \
+             costs). It falls below -100 % when lost revenue and incidents cost more than the \
+             project brings in: a loss on top of the money spent. Where a line meets the dashed \
              break-even line is the chance of getting the money back; the label by the dot is \
              the chance of a negative ROI, the table's figure. The legend gives the chance of \
              losing money (NPV below zero, in today's money), the figure of the headline and the \

@@ -174,8 +174,8 @@ fn course_rows(h: u32, l: &Labels) -> Vec<(String, Cell)> {
 /// What ROI is, and why it can fall below -100 %.
 const ROI_NOTE: &str = "<p class=\"note\">Return on investment (ROI) is the net result over \
     the horizon, not discounted, divided by all the money spent: upfront, running and incident \
-    costs. It can fall below -100 % when the customers lost cost more than the project brings \
-    in, a loss on top of the money spent. Its sign can differ from the NPV's when gains come \
+    costs. It can fall below -100 % when lost revenue and incidents cost more than the project \
+    brings in, a loss on top of the money spent. Its sign can differ from the NPV's when gains come \
     late, so the chance of a negative ROI can differ from the chance of losing money \
     (NPV below zero).</p>\n";
 

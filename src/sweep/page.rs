@@ -183,7 +183,8 @@ fn table(sweep: &Sweep) -> String {
 }
 
 /// `alignsim report SWEEP_DIR`: the sweep's charts (as `formats` asks, replacing
-/// `charts/` only once complete) and `report.html` rendered again from `sweep.json`;
+/// `charts/` only once complete), `report.xlsx` and `report.html` rendered again from
+/// `sweep.json`;
 /// a failure leaves the old files whole.
 ///
 /// # Errors
@@ -200,5 +201,6 @@ pub fn rerender(dir: &Path, formats: Formats) -> Result<PathBuf> {
         charts::write_charts(staging.path(), &sweep, formats)?;
         staging.commit()?;
     }
+    crate::xlsx::rerender_sweep(dir, &sweep)?;
     crate::report::replace_file(dir, REPORT_FILE, &page)
 }

@@ -21,7 +21,8 @@ const LEAD: [(&str, f64); 6] = [
 ];
 
 /// The sheet: a row per arm and parameter (the KPI's only when the scenario has one), then
-/// the parameters' names and values, and the source the scenario file gives for the value.
+/// the parameters' names and values, and the source the scenario file gives for the value:
+/// the comment beside or above the arm's own key when it sets one, else the shared key's.
 pub fn sheet(data: &RunData, st: &Styles) -> Result<Worksheet> {
     let mut ws = book::sheet("Assumptions")?;
     let Some(sc) = &data.scenario else {
@@ -47,6 +48,12 @@ pub fn sheet(data: &RunData, st: &Styles) -> Result<Worksheet> {
     for arm in &sc.arms {
         for def in &defs {
             write_row(&mut ws, row, sc, (&arm.name, def), arm.param(def.sym), st)?;
+            let source = sc
+                .source(&format!("arms.{}.{}", arm.name, def.path()))
+                .or_else(|| sc.source(&def.path()));
+            if let Some(text) = source {
+                ws.write_string(row, (LEAD.len() + 2 * width) as ColNum, text)?;
+            }
             row += 1;
         }
     }

@@ -44,14 +44,29 @@ pub fn write_run(dir: &Path, data: &RunData) -> Result<()> {
 pub fn rerender(run_dir: &Path) -> Result<PathBuf> {
     let data = RunData::load(run_dir)?;
     let path = run_dir.join(XLSX_FILE);
-    let bytes = run_workbook(&data, &path)?;
-    let tmp = run_dir.join(format!(".{XLSX_FILE}.partial-{}", std::process::id()));
+    replace(&path, run_workbook(&data, &path)?)
+}
+
+/// Writes `report.xlsx` of an existing sweep folder `dir` again from its results, the same
+/// way as [`rerender`].
+///
+/// # Errors
+/// The workbook cannot be assembled or written.
+pub fn rerender_sweep(dir: &Path, sweep: &crate::sweep::Sweep) -> Result<PathBuf> {
+    let path = dir.join(XLSX_FILE);
+    replace(&path, sweep::workbook(sweep, &path)?)
+}
+
+/// Replaces the file at `path` with `bytes`: written under a temporary name and renamed.
+fn replace(path: &Path, bytes: Vec<u8>) -> Result<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{XLSX_FILE}.partial-{}", std::process::id()));
     fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
     if let Err(e) = fs::rename(&tmp, &path) {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot move the workbook into {}", path.display()));
     }
-    Ok(path)
+    Ok(path.to_path_buf())
 }
 
 /// The run's workbook: Summary, Assumptions, Percentiles, Risk curve, Monthly bands and
@@ -64,6 +79,6 @@ fn run_workbook(data: &RunData, path: &Path) -> Result<Vec<u8>> {
     wb.push_worksheet(run::percentiles_sheet(&data.summary, &st)?);
     wb.push_worksheet(charts::risk_sheet(data, &st)?);
     wb.push_worksheet(charts::bands_sheet(data, &st)?);
-    wb.push_worksheet(run::channels_sheet(&data.summary, &st)?);
+    wb.push_worksheet(run::channels_sheet(data, &st)?);
     book::bytes(wb, path)
 }

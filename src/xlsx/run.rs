@@ -189,8 +189,11 @@ pub fn percentiles_sheet(s: &Summary, st: &Styles) -> Result<Worksheet> {
     Ok(ws)
 }
 
-/// The Channels sheet: the mean contribution of each value channel to each arm's net.
-pub fn channels_sheet(s: &Summary, st: &Styles) -> Result<Worksheet> {
+/// The Channels sheet: the mean contribution of each value channel to each arm's net, each
+/// channel in the scenario's words.
+pub fn channels_sheet(data: &RunData, st: &Styles) -> Result<Worksheet> {
+    let s = &data.summary;
+    let labels = data.labels();
     let mut ws = book::sheet("Channels")?;
     let mut cols = vec![("Channel", 28.0), ("Key", 16.0)];
     cols.extend(s.arms.iter().map(|a| (a.name.as_str(), 14.0)));
@@ -201,7 +204,7 @@ pub fn channels_sheet(s: &Summary, st: &Styles) -> Result<Worksheet> {
     };
     for (i, (name, _)) in first.channels.entries().iter().enumerate() {
         let row = i as RowNum + 1;
-        ws.write_string(row, 0, crate::plot::channel_label(name, kpi))?;
+        ws.write_string(row, 0, labels.channel(name, kpi))?;
         ws.write_string(row, 1, *name)?;
         for (a, arm) in s.arms.iter().enumerate() {
             let value = arm.channels.entries()[i].1;

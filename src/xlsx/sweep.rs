@@ -21,12 +21,17 @@ const CHART_SHEET: &str = "Charts";
 /// When the workbook cannot be assembled or written.
 pub fn write(dir: &Path, sweep: &Sweep) -> Result<()> {
     let path = dir.join(super::XLSX_FILE);
+    let bytes = workbook(sweep, &path)?;
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The sweep's workbook, as the bytes of the file `path` names.
+pub(super) fn workbook(sweep: &Sweep, path: &Path) -> Result<Vec<u8>> {
     let st = Styles::new();
     let mut wb = book::workbook()?;
     wb.push_worksheet(table_sheet(&crate::sweep::report::frame(sweep)?, &st)?);
     wb.push_worksheet(chart_sheet(sweep, &st)?);
-    let bytes = book::bytes(wb, &path)?;
-    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    book::bytes(wb, path)
 }
 
 /// How a column of the sweep's table is shown, by its name.

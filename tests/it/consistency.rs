@@ -26,7 +26,14 @@ fn svg_texts(path: &Path) -> Vec<String> {
     let doc = roxmltree::Document::parse(&svg).expect("the chart is well-formed SVG");
     doc.descendants()
         .filter(|n| n.has_tag_name("text"))
-        .map(|n| n.descendants().filter_map(|t| t.text()).collect())
+        .map(|n| {
+            let text: String = n
+                .descendants()
+                .filter(|t| t.is_text())
+                .filter_map(|t| t.text())
+                .collect();
+            text.trim().to_string()
+        })
         .collect()
 }
 
@@ -44,7 +51,8 @@ fn chart_legends_state_the_summary_figures() {
     let arms = s["arms"].as_array().unwrap();
     assert!(arms.len() >= 2);
     for a in arms {
-        let name = a["name"].as_str().unwrap();
+        // The charts name each plan by its label, as the tables do.
+        let name = a["label"].as_str().unwrap();
         let loss = format!(
             "{name}: loses money (NPV < 0) in {} of futures",
             prob(&a["p_npv_negative"])

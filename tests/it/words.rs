@@ -111,7 +111,7 @@ fn a_non_bakery_report_speaks_its_own_words_and_none_of_the_bakerys() {
     }
     let roi = std::fs::read_to_string(dir.join("charts/roi_risk_curve.svg")).unwrap();
     assert!(
-        visible_text(&roi).contains(&format!("{aligned}: return below zero")),
+        visible_text(&roi).contains(&format!("{aligned}: loses money (NPV < 0)")),
         "the ROI chart's legend names the plan by its label"
     );
     let page = std::fs::read_to_string(dir.join("report.html")).unwrap();

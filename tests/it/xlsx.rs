@@ -179,6 +179,24 @@ fn run_workbook_lists_every_parameter_of_every_arm() {
         }
     }
     assert!(names.contains(&"Source".to_string()));
+    // The source is the comment beside or above the arm's own key, else the shared one.
+    let source = |arm: &str, key: &str| {
+        let row = rows
+            .iter()
+            .find(|r| {
+                r[0] == Data::String(arm.into())
+                    && cell(&names, r, "Key") == &Data::String(key.into())
+            })
+            .unwrap();
+        cell(&names, row, "Source").to_string()
+    };
+    assert!(
+        source("aligned", "initiative.upfront_cost").starts_with("Implementation, integration")
+    );
+    assert_eq!(
+        source("misaligned", "initiative.upfront_cost"),
+        "Kiosks cost more to buy and run, and promise to take over more of the work."
+    );
 }
 
 #[test]
