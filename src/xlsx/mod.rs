@@ -62,7 +62,7 @@ fn replace(path: &Path, bytes: Vec<u8>) -> Result<PathBuf> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".{XLSX_FILE}.partial-{}", std::process::id()));
     fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    if let Err(e) = fs::rename(&tmp, &path) {
+    if let Err(e) = fs::rename(&tmp, path) {
         let _ = fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot move the workbook into {}", path.display()));
     }

@@ -149,8 +149,14 @@ fn targets(ws: &mut Worksheet, row: RowNum, s: &Summary, st: &Styles) -> Result<
     Ok(())
 }
 
+/// A named figure read off a [`Stats`].
+type Stat = (&'static str, fn(&Stats) -> Option<f64>);
+
+/// One of an arm's distributions (NPV, ROI, net) and how its figures are shown.
+type Measure = (&'static str, fn(&ArmSummary) -> &Stats, Kind);
+
 /// The statistics of the Percentiles sheet, in column order.
-const STATS: [(&str, fn(&Stats) -> Option<f64>); 10] = [
+const STATS: [Stat; 10] = [
     ("Mean", |s| s.mean),
     ("SD", |s| s.sd),
     ("SE of mean", |s| s.se),
@@ -170,7 +176,7 @@ pub fn percentiles_sheet(s: &Summary, st: &Styles) -> Result<Worksheet> {
     let mut cols = vec![("Arm", 16.0), ("Measure", 22.0)];
     cols.extend(STATS.iter().map(|(name, _)| (*name, 13.0)));
     book::headers(&mut ws, 0, &cols, st)?;
-    let measures: [(&str, fn(&ArmSummary) -> &Stats, Kind); 3] = [
+    let measures: [Measure; 3] = [
         ("NPV", |a| &a.npv, Kind::Money),
         ("ROI", |a| &a.roi, Kind::Share),
         ("Net, undiscounted", |a| &a.net, Kind::Money),

@@ -115,6 +115,9 @@ fn lines(sweep: &Sweep) -> Vec<Line> {
     out
 }
 
+/// A figure of a sweep point and how it is shown.
+type Figure = (&'static str, fn(&ArmPoint) -> Option<f64>, Kind);
+
 /// The Charts sheet: the first swept value down the first column, then each line's mean
 /// NPV, then each line's P(NPV < 0), and a chart of each block.
 fn chart_sheet(sweep: &Sweep, st: &Styles) -> Result<Worksheet> {
@@ -123,7 +126,7 @@ fn chart_sheet(sweep: &Sweep, st: &Styles) -> Result<Worksheet> {
         return Ok(ws);
     };
     let lines = lines(sweep);
-    let figures: [(&str, fn(&ArmPoint) -> Option<f64>, Kind); 2] = [
+    let figures: [Figure; 2] = [
         ("mean NPV", |p| p.npv_mean, Kind::Money),
         ("P(NPV < 0)", |p| p.p_npv_negative, Kind::Share),
     ];
