@@ -188,8 +188,8 @@ pass "run as a 1-based array of 3 shards: every file as the single run's but man
 "$binary" sweep "$grid" --trials 200 --quiet --out "$out/single-sweep" >/dev/null
 submit --shards 4 sweep "$grid" "$out/sweep" --trials 200
 [ "$(wait_for "$merge")" = COMPLETED ] || fail "the sweep merge did not complete"
-same_files "$out/single-sweep" "$out/sweep/results"
-pass "sweep as an array of 4 shards: every file as the single sweep's but manifest.json"
+same_files "$out/single-sweep" "$out/sweep/results" report
+pass "sweep as an array of 4 shards: every file as the single sweep's but manifest.json and report.html's provenance"
 
 mkdir -p "$out/zero/logs"
 array=$(sbatch --parsable --array=0-3 --cpus-per-task=1 --mem=1G \
