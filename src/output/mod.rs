@@ -414,6 +414,23 @@ fn leftover_of(file: &str, name: &str) -> Option<(Option<u32>, bool)> {
     }
 }
 
+/// Replaces the file `name` in `dir` with `contents`: written under a temporary name and
+/// renamed, so a failure leaves the old file whole. Returns the file's path; `what` names
+/// the file in an error ("report", "workbook").
+///
+/// # Errors
+/// The file cannot be written or moved into place.
+pub fn replace_file(dir: &Path, name: &str, contents: &[u8], what: &str) -> Result<PathBuf> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
+    fs::write(&tmp, contents).with_context(|| format!("cannot write {}", tmp.display()))?;
+    if let Err(e) = fs::rename(&tmp, &path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot move the {what} into {}", path.display()));
+    }
+    Ok(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,27 +130,12 @@ pub fn rerender(
         staging.commit()?;
     }
     let plan = read_plan(run_dir);
-    replace_file(
+    crate::output::replace_file(
         run_dir,
         REPORT_FILE,
-        &render(&data, &svgs, sensitivity.as_ref(), plan.as_ref())?,
+        render(&data, &svgs, sensitivity.as_ref(), plan.as_ref())?.as_bytes(),
+        "report",
     )
-}
-
-/// Replaces the file `name` in `dir` with `text`: written under a temporary name and
-/// renamed, so a failure leaves the old file whole. Returns the file's path.
-///
-/// # Errors
-/// The file cannot be written or moved into place.
-pub fn replace_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
-    let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
-    fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    if let Err(e) = fs::rename(&tmp, &path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot move the report into {}", path.display()));
-    }
-    Ok(path)
 }
 
 /// The sensitivity analysis a run folder holds, read from its `sensitivity.json`. A folder
@@ -161,13 +146,9 @@ fn read_sensitivity(run_dir: &Path) -> Option<Sensitivity> {
     serde_json::from_str(&text).ok()
 }
 
-/// File name of a plan search's result (`alignsim plan`), quoted by the summary when a run
-/// folder holds one.
-const PLAN_FILE: &str = "plan.json";
-
 /// The plan search a run folder holds, read from its `plan.json`; none without one or with
 /// an unreadable one (the summary then advises from the levers alone).
 fn read_plan(run_dir: &Path) -> Option<PlanAdvice> {
-    let text = fs::read_to_string(run_dir.join(PLAN_FILE)).ok()?;
+    let text = fs::read_to_string(run_dir.join(crate::analysis::command::PLAN_FILE)).ok()?;
     serde_json::from_str(&text).ok()
 }

@@ -202,5 +202,5 @@ pub fn rerender(dir: &Path, formats: Formats) -> Result<PathBuf> {
         staging.commit()?;
     }
     crate::xlsx::rerender_sweep(dir, &sweep)?;
-    crate::report::replace_file(dir, REPORT_FILE, &page)
+    crate::output::replace_file(dir, REPORT_FILE, page.as_bytes(), "report")
 }

@@ -44,7 +44,7 @@ pub fn write_run(dir: &Path, data: &RunData) -> Result<()> {
 pub fn rerender(run_dir: &Path) -> Result<PathBuf> {
     let data = RunData::load(run_dir)?;
     let path = run_dir.join(XLSX_FILE);
-    replace(&path, run_workbook(&data, &path)?)
+    crate::output::replace_file(run_dir, XLSX_FILE, &run_workbook(&data, &path)?, "workbook")
 }
 
 /// Writes `report.xlsx` of an existing sweep folder `dir` again from its results, the same
@@ -54,19 +54,7 @@ pub fn rerender(run_dir: &Path) -> Result<PathBuf> {
 /// The workbook cannot be assembled or written.
 pub fn rerender_sweep(dir: &Path, sweep: &crate::sweep::Sweep) -> Result<PathBuf> {
     let path = dir.join(XLSX_FILE);
-    replace(&path, sweep::workbook(sweep, &path)?)
-}
-
-/// Replaces the file at `path` with `bytes`: written under a temporary name and renamed.
-fn replace(path: &Path, bytes: Vec<u8>) -> Result<PathBuf> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{XLSX_FILE}.partial-{}", std::process::id()));
-    fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot move the workbook into {}", path.display()));
-    }
-    Ok(path.to_path_buf())
+    crate::output::replace_file(dir, XLSX_FILE, &sweep::workbook(sweep, &path)?, "workbook")
 }
 
 /// The run's workbook: Summary, Assumptions, Percentiles, Risk curve, Monthly bands and
