@@ -358,8 +358,12 @@ impl Model {
         if !crate::interrupt::requested() {
             ready.into_iter().for_each(&mut consume);
         }
-        // The run is over: give the spare buffers back to the system.
-        if let Ok(mut spare) = self.spare.0.lock() {
+        // The run is over: give the spare buffers back to the system. A lean variant keeps
+        // them for its next range (the analyses simulate theirs a slice at a time); they go
+        // when it is dropped.
+        if !self.lean
+            && let Ok(mut spare) = self.spare.0.lock()
+        {
             spare.clear();
         }
     }
@@ -376,7 +380,14 @@ impl Model {
         let mut months = months::Months::new(self.horizon);
         // The paths of a few trials, `[arm][trial][month]`, moved into the batch's
         // month-major paths a cache line (PATH_GROUP trials of one month) at a time.
-        let mut paths = vec![0.0; n_arms * PATH_GROUP * h1];
+        let mut paths = vec![
+            0.0;
+            if self.lean {
+                0
+            } else {
+                n_arms * PATH_GROUP * h1
+            }
+        ];
         // Lean batches carry no monthly means: no sums to add to.
         let mut sums: Vec<[months::FixedSums; 2]> = (0..if self.lean { 0 } else { n_arms })
             .map(|_| [months::FixedSums::new(h1), months::FixedSums::new(h1)])
@@ -398,7 +409,7 @@ impl Model {
                 let prep = self.arm_params(ai, &d.values, &mut p, &mut batch.inputs);
                 let at = (ai * PATH_GROUP + g) * h1;
                 let monthly = trial::Monthly {
-                    cum_cf: &mut paths[at..at + h1],
+                    cum_cf: (!self.lean).then(|| &mut paths[at..at + h1]),
                     sums: arm_sums.next(),
                 };
                 batch.outcomes.push(trial::simulate(

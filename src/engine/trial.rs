@@ -111,8 +111,10 @@ pub struct Shared<'a> {
 
 /// Per-month outputs of one arm, written in place.
 pub struct Monthly<'a> {
-    /// Cumulative undiscounted cash flow after month `t`, `H + 1` entries.
-    pub cum_cf: &'a mut [f64],
+    /// Cumulative undiscounted cash flow after month `t`, `H + 1` entries. `None` for
+    /// outcomes only: then neither the monthly paths nor the value breakdown is computed,
+    /// and the outcome's `channels` are all zero.
+    pub cum_cf: Option<&'a mut [f64]>,
     /// Adoption `A_t` and revenue base `M` after month `t`, added to running sums over
     /// the trials; `None` when only the outcomes are wanted.
     pub sums: Option<&'a mut [FixedSums; 2]>,
@@ -178,9 +180,30 @@ pub fn simulate(
     out: Monthly,
     months: &mut Months,
 ) -> Outcome {
+    let Monthly { cum_cf, sums } = out;
+    match cum_cf {
+        Some(cum_cf) => {
+            simulate_as::<true>(p, prep, (horizon, discount), shared, cum_cf, sums, months)
+        }
+        None => simulate_as::<false>(p, prep, (horizon, discount), shared, &mut [], None, months),
+    }
+}
+
+/// [`simulate`], with the monthly paths and the value breakdown when `FULL`, else the
+/// outcome without its channels.
+#[inline(always)]
+fn simulate_as<const FULL: bool>(
+    p: &[f64; NSYM],
+    prep: Prep,
+    (horizon, discount): (usize, &[f64]),
+    shared: &Shared,
+    cum_cf: &mut [f64],
+    sums: Option<&mut [FixedSums; 2]>,
+    months: &mut Months,
+) -> Outcome {
     let x = Effects::of(p, prep);
     // Month 0.
-    let mut st = State::start(p[Sym::MonthlyRevenue as usize], &x);
+    let mut st = State::start::<FULL>(p[Sym::MonthlyRevenue as usize], &x);
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
     let g_month = x.go_live_month as usize;
@@ -188,20 +211,31 @@ pub fn simulate(
 
     let h = horizon;
     let k = x.terms();
-    let mut path = Path {
-        discount: &discount[..=h],
-        cum_cf: &mut out.cum_cf[..=h],
-        adoption: &mut months.adoption_path[..=h],
-        revenue_base: &mut months.revenue_base_path[..=h],
+    let mut path = if FULL {
+        Path {
+            discount: &discount[..=h],
+            cum_cf: &mut cum_cf[..=h],
+            adoption: &mut months.adoption_path[..=h],
+            revenue_base: &mut months.revenue_base_path[..=h],
+        }
+    } else {
+        Path {
+            discount: &discount[..=h],
+            cum_cf: &mut [],
+            adoption: &mut [],
+            revenue_base: &mut [],
+        }
     };
-    path.cum_cf[0] = x.cf0();
-    path.adoption[0] = 0.0;
-    path.revenue_base[0] = 1.0;
+    if FULL {
+        path.cum_cf[0] = x.cf0();
+        path.adoption[0] = 0.0;
+        path.revenue_base[0] = 1.0;
+    }
 
     // Months before go-live: nothing runs yet.
     let live_from = g_month.min(h + 1);
     for t in 1..live_from {
-        st.month(&k, t, Drive::IDLE, &mut path);
+        st.month::<FULL>(&k, t, Drive::IDLE, &mut path);
     }
     let live = Live {
         scale: &fill.scale,
@@ -215,16 +249,22 @@ pub fn simulate(
     };
     // Without reviews and discoveries the months skip their steps entirely.
     let (t, dropped_month, cause) = if x.review_every > 0 || x.discovery_rate > 0.0 {
-        st.live_months::<true>(&x, &k, &live, (live_from, h), &mut path, &mut months.op)
+        st.live_months::<true, FULL>(&x, &k, &live, (live_from, h), &mut path, &mut months.op)
     } else {
-        st.live_months::<false>(&x, &k, &live, (live_from, h), &mut path, &mut months.op)
+        st.live_months::<false, FULL>(&x, &k, &live, (live_from, h), &mut path, &mut months.op)
     };
     // Months after the drop: customers lost stay lost, nothing else happens.
     for t in t..=h {
-        st.month(&k, t, Drive::IDLE, &mut path);
+        st.month::<FULL>(&k, t, Drive::IDLE, &mut path);
     }
-    let a = path.adoption[h];
-    if let Some([adoption, revenue_base]) = out.sums {
+    // Adoption in the last month: the fill's if the project was live in it (and so not
+    // dropped before it), else zero.
+    let a = if t > h && live_from <= h {
+        live.adoption[h]
+    } else {
+        0.0
+    };
+    if let Some([adoption, revenue_base]) = sums {
         adoption.add(&months.adoption_path);
         revenue_base.add(&months.revenue_base_path);
     }
@@ -350,15 +390,23 @@ impl Effects {
         self.upfront0 - self.prep_cost
     }
 
-    /// Whether a review is held after live month `tau` of calendar month `t < h` (step 7b:
-    /// from the grace period on, every `review_every` months, never before the pilot gate).
+    /// The live month `tau` of the first review (step 7b: from the grace period on, every
+    /// `review_every` months, never before the pilot gate), `usize::MAX` for none; the
+    /// next ones follow every `review_every` months. A review is held only in a month
+    /// before the horizon.
     #[inline(always)]
-    fn review_held(&self, tau: usize, t: usize, h: usize) -> bool {
-        self.review_every > 0
-            && tau >= self.review_grace
-            && (tau - self.review_grace).is_multiple_of(self.review_every)
-            && tau > self.pilot
-            && t < h
+    fn first_review(&self) -> usize {
+        let (every, grace) = (self.review_every, self.review_grace);
+        if every == 0 {
+            return usize::MAX;
+        }
+        // The first `grace + j * every` that is at least 1 and after the pilot.
+        let from = grace.max(self.pilot.saturating_add(1));
+        (from - grace)
+            .div_ceil(every)
+            .checked_mul(every)
+            .and_then(|x| x.checked_add(grace))
+            .unwrap_or(usize::MAX)
     }
 
     /// Step 7b: whether the review of month `t` (live month `tau`) keeps the project, given
@@ -545,7 +593,7 @@ impl State {
     /// The state after month 0: revenue base `R_base(0)`, and the month's cash flow (the
     /// upfront payment and the preparation) as cash, NPV, investment and their channels.
     #[inline(always)]
-    fn start(r_base: f64, x: &Effects) -> State {
+    fn start<const FULL: bool>(r_base: f64, x: &Effects) -> State {
         let cf0 = x.cf0();
         let mut st = State {
             r_base,
@@ -559,9 +607,11 @@ impl State {
             su_next: 0.0,
             discoveries: 0,
         };
-        st.ch[6] = x.upfront0;
-        // `0.0 - x`: no preparation is a cost of 0, not -0.
-        st.ch[9] = 0.0 - x.prep_cost;
+        if FULL {
+            st.ch[6] = x.upfront0;
+            // `0.0 - x`: no preparation is a cost of 0, not -0.
+            st.ch[9] = 0.0 - x.prep_cost;
+        }
         st
     }
 
@@ -572,7 +622,7 @@ impl State {
     /// after them, the month after which the project was dropped or [`NO_MONTH`], and why.
     /// `V2` is false when the arm neither reviews nor discovers, whose steps it then skips.
     #[inline(always)]
-    fn live_months<const V2: bool>(
+    fn live_months<const V2: bool, const FULL: bool>(
         &mut self,
         x: &Effects,
         k: &Terms,
@@ -587,6 +637,8 @@ impl State {
         } else {
             usize::MAX
         };
+        // The live month `tau` of the next review.
+        let mut next_review = x.first_review();
         let mut t = from;
         while t <= h {
             let a = live.adoption[t];
@@ -600,7 +652,7 @@ impl State {
                     0.0
                 },
             };
-            let month_op = self.month(k, t, month, path);
+            let month_op = self.month::<FULL>(k, t, month, path);
             if V2 {
                 op[t] = month_op;
                 // 8.2: at most one discovery a month, paying from the next.
@@ -620,12 +672,11 @@ impl State {
             }
             // 7b. Performance review.
             let tau = t + 1 - go_live;
-            if V2
-                && cause == DropCause::None
-                && x.review_held(tau, t, h)
-                && !x.review_passes(op, t, tau, live)
-            {
-                cause = DropCause::Review;
+            if V2 && tau == next_review {
+                next_review = next_review.saturating_add(x.review_every);
+                if cause == DropCause::None && t < h && !x.review_passes(op, t, tau, live) {
+                    cause = DropCause::Review;
+                }
             }
             // 8. Abandonment.
             if cause == DropCause::None && live.u_ab[t] < x.h_eff {
@@ -647,7 +698,13 @@ impl State {
     /// month (all zero while the project is not live). Returns the month's operating cash
     /// flow `OP_t`: its cash flow before the scale-up payment.
     #[inline(always)]
-    fn month(&mut self, k: &Terms, t: usize, month: Drive, path: &mut Path) -> f64 {
+    fn month<const FULL: bool>(
+        &mut self,
+        k: &Terms,
+        t: usize,
+        month: Drive,
+        path: &mut Path,
+    ) -> f64 {
         let Drive { a, n, rc, dv } = month;
         self.r_base *= k.growth;
         self.incidents += u64::from(n);
@@ -675,24 +732,28 @@ impl State {
             op += dv;
         }
         let cf = op - su;
-        let ch = &mut self.ch;
-        ch[0] += m * rm * k.u_r * a;
-        ch[1] += m * r_base * (mm - 1.0);
-        ch[2] += ls;
-        ch[3] += kv;
-        ch[4] -= rc;
-        ch[5] -= ic;
-        ch[7] -= su;
-        ch[8] += dv;
+        if FULL {
+            let ch = &mut self.ch;
+            ch[0] += m * rm * k.u_r * a;
+            ch[1] += m * r_base * (mm - 1.0);
+            ch[2] += ls;
+            ch[3] += kv;
+            ch[4] -= rc;
+            ch[5] -= ic;
+            ch[7] -= su;
+            ch[8] += dv;
+        }
         self.investment += su + rc + ic;
         self.cum += cf;
         self.npv += cf / path.discount[t];
         if self.payback == NO_MONTH && self.cum >= 0.0 {
             self.payback = t as u32;
         }
-        path.cum_cf[t] = self.cum;
-        path.adoption[t] = a;
-        path.revenue_base[t] = mm;
+        if FULL {
+            path.cum_cf[t] = self.cum;
+            path.adoption[t] = a;
+            path.revenue_base[t] = mm;
+        }
         op
     }
 }
@@ -1009,7 +1070,7 @@ mod tests {
             let mut sums = [FixedSums::new(h + 1), FixedSums::new(h + 1)];
             let mut months = Months::new(h);
             let monthly = Monthly {
-                cum_cf: &mut cum,
+                cum_cf: Some(&mut cum),
                 sums: Some(&mut sums),
             };
             let got = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
@@ -1017,10 +1078,27 @@ mod tests {
             // months and review normals: the same outcome.
             let mut again = vec![0.0; h + 1];
             let monthly = Monthly {
-                cum_cf: &mut again,
+                cum_cf: Some(&mut again),
                 sums: None,
             };
             let twin = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
+            // Outcomes only: the same outcome without its channels.
+            let monthly = Monthly {
+                cum_cf: None,
+                sums: None,
+            };
+            let lean = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
+            assert_eq!(lean.channels, [0.0; 10], "case {case}");
+            // Debug text: every field, floats to the bit (NaN ROI included).
+            let with_channels = Outcome {
+                channels: got.channels,
+                ..lean
+            };
+            assert_eq!(
+                format!("{with_channels:?}"),
+                format!("{got:?}"),
+                "case {case}"
+            );
             let [adoption, revenue_base] = &sums;
             let bits = |o: &Outcome| {
                 let mut x = vec![o.net, o.npv, o.investment, o.roi, o.revenue_retained];

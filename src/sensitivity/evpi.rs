@@ -107,23 +107,39 @@ pub fn analyse(s: &Samples, seed: u64) -> Evpi {
     let noise_floor = of_input(&noise(s.n, seed), &s.npv, bins).0;
     let chance_floor = chance_floor(&s.npv, bins, seed);
     let floor = noise_floor.max(chance_floor);
-    let mut inputs: Vec<InputEvpi> = (0..s.paths.len())
+    // Each varying input's bins, in input order.
+    let binned: Vec<(usize, Binned)> = (0..s.paths.len())
         .into_par_iter()
         .filter_map(|i| {
             let arm = (0..s.arms.len()).find(|&a| s.varies(a, i))?;
-            let binned = Binned::new(&s.x[arm][i], bins);
+            Some((i, Binned::new(&s.x[arm][i], bins)))
+        })
+        .collect();
+    // The bootstrap's weights depend only on the replicate and the trial: each
+    // replicate's are drawn once and serve every input and the overall EVPI.
+    let (mut replicates, overall_replicates) = bootstrap(boot, s.n, binned.len(), |w| {
+        let inputs = binned
+            .iter()
+            .map(|(_, b)| b.value(&s.npv, Some(w)))
+            .collect();
+        (inputs, overall_weighted(&s.npv, w))
+    });
+    let mut inputs: Vec<InputEvpi> = binned
+        .par_iter()
+        .zip(replicates.par_iter_mut())
+        .map(|((i, binned), replicates)| {
             let evpi = binned.value(&s.npv, None);
-            let se = bootstrap_se(boot, s.n, |w| binned.value(&s.npv, Some(w)));
-            Some(InputEvpi {
-                path: s.paths[i].clone(),
-                name: plain_name(&s.paths[i]),
+            let se = std_dev(replicates);
+            InputEvpi {
+                path: s.paths[*i].clone(),
+                name: plain_name(&s.paths[*i]),
                 evpi,
                 bins: binned.ranges.len(),
                 se,
                 lo95: (evpi - 1.96 * se).max(0.0),
                 hi95: evpi + 1.96 * se,
                 below_noise: evpi <= floor,
-            })
+            }
         })
         .collect();
     inputs.sort_by(|a, b| b.evpi.total_cmp(&a.evpi));
@@ -135,7 +151,7 @@ pub fn analyse(s: &Samples, seed: u64) -> Evpi {
         noise_floor,
         bins,
         inputs,
-        overall_se: bootstrap_se(boot, s.n, |w| overall_weighted(&s.npv, w)),
+        overall_se: std_dev(&overall_replicates),
         chance_floor,
     }
 }
@@ -222,22 +238,36 @@ impl Binned {
         }
         let mut total = 0.0;
         let mut count = 0.0;
+        let mut means = vec![0.0; npv.len()];
         for &(start, end) in &self.ranges {
             let trials = &self.order[start..end];
             let size = match weights {
-                None => (end - start) as f64,
-                Some(w) => trials.iter().map(|&t| w[t]).sum(),
+                None => {
+                    let size = (end - start) as f64;
+                    for (m, a) in means.iter_mut().zip(npv) {
+                        *m = trials.iter().map(|&t| a[t]).sum::<f64>() / size;
+                    }
+                    size
+                }
+                // One pass over the bin's trials for the weights and every arm's sum, each
+                // summed in the bin's order.
+                Some(w) => {
+                    means.fill(0.0);
+                    let mut size = 0.0;
+                    for &t in trials {
+                        let wt = w[t];
+                        size += wt;
+                        for (m, a) in means.iter_mut().zip(npv) {
+                            *m += wt * a[t];
+                        }
+                    }
+                    means.iter_mut().for_each(|m| *m /= size);
+                    size
+                }
             };
             if size == 0.0 {
                 continue;
             }
-            let means: Vec<f64> = npv
-                .iter()
-                .map(|a| match weights {
-                    None => trials.iter().map(|&t| a[t]).sum::<f64>() / size,
-                    Some(w) => trials.iter().map(|&t| w[t] * a[t]).sum::<f64>() / size,
-                })
-                .collect();
             total += best_option(&means).1 * size;
             count += size;
         }
@@ -279,13 +309,21 @@ fn overall_weighted(npv: &[Vec<f64>], weights: &[f64]) -> f64 {
     gain(per_trial, best_option(&means).1)
 }
 
-/// The standard deviation of `value` over [`BOOTSTRAP`] Poisson bootstrap replicates of
-/// `n` trials: in each, trial `t` counts a keyed Poisson(1) number of times.
-fn bootstrap_se(key: u64, n: usize, value: impl Fn(&[f64]) -> f64 + Sync) -> f64 {
+/// What `value` gives in each of [`BOOTSTRAP`] Poisson bootstrap replicates of `n`
+/// trials (in each, trial `t` counts a keyed Poisson(1) number of times), as one column
+/// per value of its first part (`width` of them), and its second part, replicates in
+/// order. Empty columns for fewer than two trials.
+fn bootstrap(
+    key: u64,
+    n: usize,
+    width: usize,
+    value: impl Fn(&[f64]) -> (Vec<f64>, f64) + Sync,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
     if n < 2 {
-        return 0.0;
+        return (vec![Vec::new(); width], Vec::new());
     }
-    let values: Vec<f64> = (0..BOOTSTRAP)
+    let rows: Vec<(Vec<f64>, f64)> = (0..BOOTSTRAP)
+        .into_par_iter()
         .map(|r| {
             let w: Vec<f64> = (0..n)
                 .map(|t| poisson1(rng::stream(key, ((r as u64) << 40) | t as u64).next_u64()))
@@ -293,9 +331,25 @@ fn bootstrap_se(key: u64, n: usize, value: impl Fn(&[f64]) -> f64 + Sync) -> f64
             value(&w)
         })
         .collect();
-    let m = mean(&values);
+    let mut columns = vec![Vec::with_capacity(BOOTSTRAP); width];
+    let mut last = Vec::with_capacity(BOOTSTRAP);
+    for (row, x) in rows {
+        for (column, v) in columns.iter_mut().zip(row) {
+            column.push(v);
+        }
+        last.push(x);
+    }
+    (columns, last)
+}
+
+/// The standard deviation of bootstrap replicates (0 without any, or with one).
+fn std_dev(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let m = mean(values);
     let ss: f64 = values.iter().map(|v| (v - m).powi(2)).sum();
-    (ss / (BOOTSTRAP - 1) as f64).sqrt()
+    (ss / (values.len() - 1) as f64).sqrt()
 }
 
 /// A Poisson(1) count from 64 random bits, by inversion.
