@@ -155,8 +155,9 @@ pub struct Model {
     gate_key: u64,
     review_key: u64,
     discovery_key: u64,
-    /// Outcomes only: batches carry neither monthly paths nor input values (what the
-    /// analyses that simulate many variants of the arms need, at a fraction of the memory).
+    /// Outcomes only: batches carry neither monthly paths nor input values, and outcomes
+    /// carry only month 0's channels (what the analyses that simulate many variants of the
+    /// arms need, at a fraction of the memory and work).
     pub lean: bool,
     /// Whether any arm may hold reviews or make discoveries: only then are their monthly
     /// uniforms drawn.

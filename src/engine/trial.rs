@@ -112,8 +112,9 @@ pub struct Shared<'a> {
 /// Per-month outputs of one arm, written in place.
 pub struct Monthly<'a> {
     /// Cumulative undiscounted cash flow after month `t`, `H + 1` entries. `None` for
-    /// outcomes only: then neither the monthly paths nor the value breakdown is computed,
-    /// and the outcome's `channels` are all zero.
+    /// outcomes only: then neither the monthly paths nor the value breakdown of months 1
+    /// on is computed, and the outcome's `channels` hold only what month 0 pays (the
+    /// upfront payment and the preparation).
     pub cum_cf: Option<&'a mut [f64]>,
     /// Adoption `A_t` and revenue base `M` after month `t`, added to running sums over
     /// the trials; `None` when only the outcomes are wanted.
@@ -190,7 +191,7 @@ pub fn simulate(
 }
 
 /// [`simulate`], with the monthly paths and the value breakdown when `FULL`, else the
-/// outcome without its channels.
+/// outcome with only month 0's channels.
 #[inline(always)]
 fn simulate_as<const FULL: bool>(
     p: &[f64; NSYM],
@@ -203,7 +204,7 @@ fn simulate_as<const FULL: bool>(
 ) -> Outcome {
     let x = Effects::of(p, prep);
     // Month 0.
-    let mut st = State::start::<FULL>(p[Sym::MonthlyRevenue as usize], &x);
+    let mut st = State::start(p[Sym::MonthlyRevenue as usize], &x);
 
     // 1.-2. Adoption and incidents of every month from go-live, live throughout.
     let g_month = x.go_live_month as usize;
@@ -593,7 +594,7 @@ impl State {
     /// The state after month 0: revenue base `R_base(0)`, and the month's cash flow (the
     /// upfront payment and the preparation) as cash, NPV, investment and their channels.
     #[inline(always)]
-    fn start<const FULL: bool>(r_base: f64, x: &Effects) -> State {
+    fn start(r_base: f64, x: &Effects) -> State {
         let cf0 = x.cf0();
         let mut st = State {
             r_base,
@@ -607,11 +608,9 @@ impl State {
             su_next: 0.0,
             discoveries: 0,
         };
-        if FULL {
-            st.ch[6] = x.upfront0;
-            // `0.0 - x`: no preparation is a cost of 0, not -0.
-            st.ch[9] = 0.0 - x.prep_cost;
-        }
+        st.ch[6] = x.upfront0;
+        // `0.0 - x`: no preparation is a cost of 0, not -0.
+        st.ch[9] = 0.0 - x.prep_cost;
         st
     }
 
@@ -1082,13 +1081,19 @@ mod tests {
                 sums: None,
             };
             let twin = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
-            // Outcomes only: the same outcome without its channels.
+            // Outcomes only: the same outcome, with only month 0's channels.
             let monthly = Monthly {
                 cum_cf: None,
                 sums: None,
             };
             let lean = simulate(&p, prep, h, &discount, &sh, monthly, &mut months);
-            assert_eq!(lean.channels, [0.0; 10], "case {case}");
+            let mut month0 = [0.0; 10];
+            (month0[6], month0[9]) = (got.channels[6], got.channels[9]);
+            assert_eq!(
+                lean.channels.map(f64::to_bits),
+                month0.map(f64::to_bits),
+                "case {case}"
+            );
             // Debug text: every field, floats to the bit (NaN ROI included).
             let with_channels = Outcome {
                 channels: got.channels,

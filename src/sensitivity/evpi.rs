@@ -115,20 +115,12 @@ pub fn analyse(s: &Samples, seed: u64) -> Evpi {
             Some((i, Binned::new(&s.x[arm][i], bins)))
         })
         .collect();
-    // The bootstrap's weights depend only on the replicate and the trial: each
-    // replicate's are drawn once and serve every input and the overall EVPI.
-    let (mut replicates, overall_replicates) = bootstrap(boot, s.n, binned.len(), |w| {
-        let inputs = binned
-            .iter()
-            .map(|(_, b)| b.value(&s.npv, Some(w)))
-            .collect();
-        (inputs, overall_weighted(&s.npv, w))
-    });
+    let (replicates, overall_replicates) = bootstrap(boot, &s.npv, &binned);
     let mut inputs: Vec<InputEvpi> = binned
         .par_iter()
-        .zip(replicates.par_iter_mut())
+        .zip(replicates.par_iter())
         .map(|((i, binned), replicates)| {
-            let evpi = binned.value(&s.npv, None);
+            let evpi = binned.value(&s.npv);
             let se = std_dev(replicates);
             InputEvpi {
                 path: s.paths[*i].clone(),
@@ -199,7 +191,7 @@ pub fn of_input(x: &[f64], npv: &[Vec<f64>], bins: usize) -> (f64, usize) {
         return (0.0, 0);
     }
     let binned = Binned::new(x, bins);
-    (binned.value(npv, None), binned.ranges.len())
+    (binned.value(npv), binned.ranges.len())
 }
 
 /// The trials sorted by an input's value and cut into bins of equal count (ties never
@@ -230,9 +222,8 @@ impl Binned {
         Binned { order, ranges }
     }
 
-    /// The EVPI over these bins, every trial counted once or, in a bootstrap replicate,
-    /// `weights[t]` times.
-    fn value(&self, npv: &[Vec<f64>], weights: Option<&[f64]>) -> f64 {
+    /// The EVPI over these bins, every trial counted once.
+    fn value(&self, npv: &[Vec<f64>]) -> f64 {
         if self.order.is_empty() || npv.is_empty() {
             return 0.0;
         }
@@ -241,53 +232,98 @@ impl Binned {
         let mut means = vec![0.0; npv.len()];
         for &(start, end) in &self.ranges {
             let trials = &self.order[start..end];
-            let size = match weights {
-                None => {
-                    let size = (end - start) as f64;
-                    for (m, a) in means.iter_mut().zip(npv) {
-                        *m = trials.iter().map(|&t| a[t]).sum::<f64>() / size;
-                    }
-                    size
-                }
-                // One pass over the bin's trials for the weights and every arm's sum, each
-                // summed in the bin's order.
-                Some(w) => {
-                    means.fill(0.0);
-                    let mut size = 0.0;
-                    for &t in trials {
-                        let wt = w[t];
-                        size += wt;
-                        for (m, a) in means.iter_mut().zip(npv) {
-                            *m += wt * a[t];
-                        }
-                    }
-                    means.iter_mut().for_each(|m| *m /= size);
-                    size
-                }
-            };
-            if size == 0.0 {
-                continue;
+            let size = (end - start) as f64;
+            for (m, a) in means.iter_mut().zip(npv) {
+                *m = trials.iter().map(|&t| a[t]).sum::<f64>() / size;
             }
             total += best_option(&means).1 * size;
             count += size;
         }
-        let means: Vec<f64> = npv.iter().map(|v| weighted_mean(v, weights)).collect();
+        let means: Vec<f64> = npv.iter().map(|v| mean(v)).collect();
         gain(total / count, best_option(&means).1)
+    }
+
+    /// The EVPI over these bins in each replicate `j` of a block of `width` bootstrap
+    /// replicates, in which trial `t` counts `counts[t * width + j]` times and the best
+    /// option's weighted mean npv is `now[j]`: for each replicate, what one pass over the
+    /// trials with its weights gives (every sum in the bins' order), the block's replicates
+    /// computed side by side.
+    fn replicates(&self, npv: &[Vec<f64>], counts: &[u8], width: usize, now: &[f64]) -> Vec<f64> {
+        #[cfg(target_arch = "x86_64")]
+        if crate::engine::simd() != crate::engine::Simd::Baseline {
+            // SAFETY: `simd` picks a vector path only when the CPU has AVX2.
+            return unsafe { self.replicates_avx2(npv, counts, width, now) };
+        }
+        self.replicates_any(npv, counts, width, now)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn replicates_avx2(
+        &self,
+        npv: &[Vec<f64>],
+        counts: &[u8],
+        width: usize,
+        now: &[f64],
+    ) -> Vec<f64> {
+        self.replicates_any(npv, counts, width, now)
+    }
+
+    #[inline(always)]
+    fn replicates_any(
+        &self,
+        npv: &[Vec<f64>],
+        counts: &[u8],
+        width: usize,
+        now: &[f64],
+    ) -> Vec<f64> {
+        if self.order.is_empty() || npv.is_empty() {
+            return vec![0.0; width];
+        }
+        let (mut total, mut count) = (vec![0.0; width], vec![0.0; width]);
+        let mut size = vec![0.0; width];
+        // `sums[a * width + j]`: arm `a`'s weighted npv in the bin, replicate `j`.
+        let mut sums = vec![0.0; npv.len() * width];
+        let mut means = vec![0.0; npv.len()];
+        for &(start, end) in &self.ranges {
+            size.fill(0.0);
+            sums.fill(0.0);
+            for &t in &self.order[start..end] {
+                let c = &counts[t * width..][..width];
+                for (s, &c) in size.iter_mut().zip(c) {
+                    *s += f64::from(c);
+                }
+                for (a, sums) in npv.iter().zip(sums.chunks_exact_mut(width)) {
+                    let x = a[t];
+                    for (s, &c) in sums.iter_mut().zip(c) {
+                        *s += f64::from(c) * x;
+                    }
+                }
+            }
+            for j in 0..width {
+                if size[j] == 0.0 {
+                    continue;
+                }
+                for (m, sums) in means.iter_mut().zip(sums.chunks_exact(width)) {
+                    *m = sums[j] / size[j];
+                }
+                total[j] += best_option(&means).1 * size[j];
+                count[j] += size[j];
+            }
+        }
+        (0..width)
+            .map(|j| gain(total[j] / count[j], now[j]))
+            .collect()
     }
 }
 
-/// The mean of `v`, weighted by `weights` when given.
-fn weighted_mean(v: &[f64], weights: Option<&[f64]>) -> f64 {
-    match weights {
-        None => mean(v),
-        Some(w) => {
-            let total: f64 = w.iter().sum();
-            if total == 0.0 {
-                return 0.0;
-            }
-            v.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / total
-        }
+/// The mean of `v`, trial `t` counted `w[t]` times.
+fn weighted_mean(v: &[f64], w: &[f64]) -> f64 {
+    let total: f64 = w.iter().sum();
+    if total == 0.0 {
+        return 0.0;
     }
+    v.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / total
 }
 
 /// [`overall`] with every trial counted `weights[t]` times.
@@ -302,44 +338,59 @@ fn overall_weighted(npv: &[Vec<f64>], weights: &[f64]) -> f64 {
         .map(|(t, w)| w * npv.iter().fold(0.0f64, |m, a| m.max(a[t])))
         .sum::<f64>()
         / total;
-    let means: Vec<f64> = npv
-        .iter()
-        .map(|v| weighted_mean(v, Some(weights)))
-        .collect();
+    let means: Vec<f64> = npv.iter().map(|v| weighted_mean(v, weights)).collect();
     gain(per_trial, best_option(&means).1)
 }
 
-/// What `value` gives in each of [`BOOTSTRAP`] Poisson bootstrap replicates of `n`
-/// trials (in each, trial `t` counts a keyed Poisson(1) number of times), as one column
-/// per value of its first part (`width` of them), and its second part, replicates in
-/// order. Empty columns for fewer than two trials.
-fn bootstrap(
-    key: u64,
-    n: usize,
-    width: usize,
-    value: impl Fn(&[f64]) -> (Vec<f64>, f64) + Sync,
-) -> (Vec<Vec<f64>>, Vec<f64>) {
+/// Bootstrap replicates drawn and evaluated together: a block's Poisson weights of every
+/// trial take a byte each, `n * BLOCK` bytes in all.
+const BLOCK: usize = 64;
+
+/// The EVPI of every binned input (one column per input, in the order of `binned`) and the
+/// overall EVPI in each of [`BOOTSTRAP`] Poisson bootstrap replicates of the trials,
+/// replicates in order. In replicate `r`, trial `t` counts a keyed Poisson(1) number of
+/// times, the same for every input: so each block of [`BLOCK`] replicates draws its
+/// weights once, and every input evaluates the block's replicates side by side. Empty
+/// columns for fewer than two trials.
+fn bootstrap(key: u64, npv: &[Vec<f64>], binned: &[(usize, Binned)]) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let n = npv.first().map_or(0, Vec::len);
+    let mut columns = vec![Vec::with_capacity(BOOTSTRAP); binned.len()];
+    let mut overall = Vec::with_capacity(BOOTSTRAP);
     if n < 2 {
-        return (vec![Vec::new(); width], Vec::new());
+        return (columns, overall);
     }
-    let rows: Vec<(Vec<f64>, f64)> = (0..BOOTSTRAP)
-        .into_par_iter()
-        .map(|r| {
-            let w: Vec<f64> = (0..n)
-                .map(|t| poisson1(rng::stream(key, ((r as u64) << 40) | t as u64).next_u64()))
-                .collect();
-            value(&w)
-        })
-        .collect();
-    let mut columns = vec![Vec::with_capacity(BOOTSTRAP); width];
-    let mut last = Vec::with_capacity(BOOTSTRAP);
-    for (row, x) in rows {
-        for (column, v) in columns.iter_mut().zip(row) {
-            column.push(v);
+    for first in (0..BOOTSTRAP).step_by(BLOCK) {
+        let reps = first..(first + BLOCK).min(BOOTSTRAP);
+        let width = reps.len();
+        // `counts[t * width + j]`: trial `t`'s weight in replicate `first + j`.
+        let mut counts = vec![0u8; n * width];
+        counts
+            .par_chunks_mut(width)
+            .enumerate()
+            .for_each(|(t, row)| {
+                for (c, r) in row.iter_mut().zip(reps.clone()) {
+                    *c = poisson1(rng::stream(key, ((r as u64) << 40) | t as u64).next_u64());
+                }
+            });
+        // Each replicate's best option without information, and its overall EVPI.
+        let (now, all): (Vec<f64>, Vec<f64>) = (0..width)
+            .into_par_iter()
+            .map(|j| {
+                let w: Vec<f64> = (0..n).map(|t| f64::from(counts[t * width + j])).collect();
+                let means: Vec<f64> = npv.iter().map(|v| weighted_mean(v, &w)).collect();
+                (best_option(&means).1, overall_weighted(npv, &w))
+            })
+            .unzip();
+        let values: Vec<Vec<f64>> = binned
+            .par_iter()
+            .map(|(_, b)| b.replicates(npv, &counts, width, &now))
+            .collect();
+        for (column, v) in columns.iter_mut().zip(values) {
+            column.extend(v);
         }
-        last.push(x);
+        overall.extend(all);
     }
-    (columns, last)
+    (columns, overall)
 }
 
 /// The standard deviation of bootstrap replicates (0 without any, or with one).
@@ -352,8 +403,8 @@ fn std_dev(values: &[f64]) -> f64 {
     (ss / (values.len() - 1) as f64).sqrt()
 }
 
-/// A Poisson(1) count from 64 random bits, by inversion.
-fn poisson1(bits: u64) -> f64 {
+/// A Poisson(1) count from 64 random bits, by inversion (at most 20).
+fn poisson1(bits: u64) -> u8 {
     let u = crate::dist::open01(bits);
     let (mut k, mut p) = (0u32, (-1.0f64).exp());
     let mut cdf = p;
@@ -362,7 +413,7 @@ fn poisson1(bits: u64) -> f64 {
         p /= f64::from(k);
         cdf += p;
     }
-    f64::from(k)
+    k as u8
 }
 
 /// The chance floor: the mean EVPI of [`CHANCE_DRAWS`] keyed inputs that cannot matter,
@@ -386,7 +437,7 @@ fn chance_floor(npv: &[Vec<f64>], bins: usize, seed: u64) -> f64 {
             let key = rng::key(seed, CHANCE_STREAM) ^ rng::mix64(k as u64);
             let mut g = Xoshiro256PlusPlus::seed_from_u64(key);
             let x: Vec<f64> = (0..n).map(|_| g.next_u64() as f64).collect();
-            Binned::new(&x, bins).value(&centred, None)
+            Binned::new(&x, bins).value(&centred)
         })
         .collect();
     mean(&draws)
