@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{CHUNK, each_outcome, mean_se};
@@ -129,18 +130,29 @@ pub fn attribute(
         each_outcome(model, &arms, start..end, progress, |v, t, o| {
             npv[v][(t - start) as usize] = o.npv;
         })?;
-        // Trial `j` of the chunk reads every hybrid's NPV in that trial.
-        #[allow(clippy::needless_range_loop)]
-        for j in 0..len {
-            let v = |mask: usize| npv[index[mask]][j];
-            gap.push(v((1 << N) - 1) - v(0));
-            for (p, phi) in phi.iter_mut().enumerate() {
-                let bit = 1 << p;
-                let mut sum = 0.0;
-                for s in (0..1usize << N).filter(|s| s & bit == 0) {
-                    sum += weights[s.count_ones() as usize] * (v(s | bit) - v(s));
+        // Trial `j` of the chunk reads every hybrid's NPV in that trial: its gap and each
+        // player's Shapley value, the trials side by side, kept in trial order.
+        let per_trial: Vec<[f64; N + 1]> = (0..len)
+            .into_par_iter()
+            .map(|j| {
+                let v = |mask: usize| npv[index[mask]][j];
+                let mut row = [0.0; N + 1];
+                row[N] = v((1 << N) - 1) - v(0);
+                for (p, x) in row[..N].iter_mut().enumerate() {
+                    let bit = 1 << p;
+                    let mut sum = 0.0;
+                    for s in (0..1usize << N).filter(|s| s & bit == 0) {
+                        sum += weights[s.count_ones() as usize] * (v(s | bit) - v(s));
+                    }
+                    *x = sum;
                 }
-                phi.push(sum);
+                row
+            })
+            .collect();
+        for row in per_trial {
+            gap.push(row[N]);
+            for (phi, x) in phi.iter_mut().zip(row) {
+                phi.push(x);
             }
         }
         start = end;

@@ -293,19 +293,23 @@ impl Model {
         if arm.prepare.is_empty() {
             return prep;
         }
-        // Each dimension's gains, summed from 0 in catalogue order.
-        let mut gain = [None::<f64>; NSYM];
+        // Each dimension's gains, summed from 0 in catalogue order; `raised` has the bit of
+        // every dimension a package raises.
+        const { assert!(NSYM <= 64) };
+        let mut gain = [0.0f64; NSYM];
+        let mut raised = 0u64;
         for w in arm.prepare.iter().map(|&i| &self.work[i]) {
             let value = |f: WorkField| values[w.slot[f as usize]];
-            let g = &mut gain[w.dimension as usize];
-            *g = Some(g.unwrap_or(0.0) + value(WorkField::Gain));
+            let d = w.dimension as usize;
+            gain[d] += value(WorkField::Gain);
+            raised |= 1 << d;
             prep.cost += value(WorkField::Cost);
             prep.months = prep.months.max(value(WorkField::Months));
         }
-        for (score, g) in p.iter_mut().zip(gain) {
-            if let Some(g) = g {
-                *score = (*score + g).min(1.0);
-            }
+        while raised != 0 {
+            let d = raised.trailing_zeros() as usize;
+            p[d] = (p[d] + gain[d]).min(1.0);
+            raised &= raised - 1;
         }
         prep
     }

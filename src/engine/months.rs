@@ -61,6 +61,17 @@ struct Key {
 }
 
 impl Key {
+    /// Whether two keys are equal, field by field (no call to `memcmp`).
+    #[inline(always)]
+    fn same(&self, other: &Key) -> bool {
+        self.go_live == other.go_live
+            && self
+                .curve
+                .iter()
+                .zip(&other.curve)
+                .fold(true, |eq, (a, b)| eq & (a == b))
+    }
+
     fn of(curve: &Curve, go_live: usize) -> Key {
         let c = curve;
         Key {
@@ -96,7 +107,7 @@ impl Fills {
     /// the one an earlier arm of the trial computed for the same key, else a new one.
     pub fn get(&mut self, curve: &Curve, go_live: usize, u_inc: &[f64]) -> &Fill {
         let key = Key::of(curve, go_live);
-        if let Some(i) = self.keys.iter().position(|k| *k == key) {
+        if let Some(i) = self.keys.iter().position(|k| k.same(&key)) {
             return &self.fills[i];
         }
         let i = self.keys.len();
