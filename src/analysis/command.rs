@@ -110,9 +110,14 @@ fn pair(sc: &Scenario, model: &Model, flag: Option<&str>, trials: u64) -> Result
         return Err(UsageError("explain compares two arms; this scenario has one".into()).into());
     }
     let mut sums = vec![0.0; model.n_arms()];
-    super::each_outcome(model, &model.arms, 0..trials, &|_| {}, |a, _, o| {
-        sums[a] += o.npv
-    })?;
+    super::each_outcome(
+        model,
+        &model.arms,
+        0..trials,
+        &|_| {},
+        |o| o.npv,
+        |a, _, npv| sums[a] += npv,
+    )?;
     let mut order: Vec<usize> = (0..sums.len()).collect();
     order.sort_by(|&x, &y| sums[y].total_cmp(&sums[x]).then(x.cmp(&y)));
     Ok((

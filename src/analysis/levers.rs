@@ -102,9 +102,16 @@ pub fn compute(model: &Model, trials: u64, progress: &(dyn Fn(u64) + Sync)) -> R
     let arms = variants(model);
     let n = trials as usize;
     let mut npv = vec![vec![0.0; n]; arms.len()];
-    each_outcome(model, &arms, 0..trials, progress, |v, t, o| {
-        npv[v][t as usize] = o.npv;
-    })?;
+    each_outcome(
+        model,
+        &arms,
+        0..trials,
+        progress,
+        |o| o.npv,
+        |v, t, x| {
+            npv[v][t as usize] = x;
+        },
+    )?;
     let widths = widths(model, trials);
     let mut out = Levers::new();
     for (i, arm) in model.arms.iter().enumerate() {

@@ -24,38 +24,51 @@ const GROUP: usize = 128;
 /// Trials the analyses collect at once.
 pub const CHUNK: u64 = 16 * BATCH;
 
-/// Outcomes in flight in the engine at once (trials times variants): their batches stay
-/// under a hundred megabytes, however many variants a group holds.
-const IN_FLIGHT: u64 = 32 * CHUNK;
+/// What the analyses keep of each outcome, in flight at once (trials times variants): a
+/// few tens of megabytes, however many variants a group holds. Each batch's outcomes are
+/// dropped as soon as the thread that simulated it has picked these out.
+const IN_FLIGHT: u64 = 256 * CHUNK;
 
-/// Simulates the variants `arms` of `model` over `trials` and hands every outcome to
-/// `f(variant, trial, outcome)`: variants in groups, and within a group trials in order.
-/// `progress` is told how many trial-variants each finished batch held.
+/// Simulates the variants `arms` of `model` over `trials` and hands what `pick` takes of
+/// every outcome to `f(variant, trial, picked)`: variants in groups, and within a group
+/// trials in order. `pick` runs on the threads that simulate, batch by batch; `f` on the
+/// caller's. `progress` is told how many trial-variants each finished batch held.
 ///
 /// # Errors
 /// The run was interrupted (Ctrl-C) before every trial was simulated.
-pub fn each_outcome(
+pub fn each_outcome<T: Copy + Send>(
     model: &Model,
     arms: &[ArmModel],
     trials: Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
-    mut f: impl FnMut(usize, u64, &Outcome) + Send,
+    pick: impl Fn(&Outcome) -> T + Sync,
+    mut f: impl FnMut(usize, u64, T) + Send,
 ) -> Result<()> {
     for (g, group) in arms.chunks(GROUP).enumerate() {
         let variant = model.variant(group.to_vec());
         let k = group.len();
         // Whole batches, at least one per thread.
         let batches = (IN_FLIGHT / BATCH / k as u64).max(rayon::current_num_threads() as u64);
+        // A batch's picks, variant by variant: `k` runs of its trials.
+        let picked = |b: crate::engine::Batch| {
+            let values: Vec<T> = (0..k).flat_map(|a| b.outcomes_of(a).map(&pick)).collect();
+            (b.first_trial, b.n, values)
+        };
         let mut chunk = trials.start;
         while chunk < trials.end {
             let end = (chunk + batches * BATCH).min(trials.end);
-            variant.run_each(chunk..end, &|n| progress(n * k as u64), |b| {
-                for a in 0..k {
-                    for (j, o) in b.outcomes_of(a).enumerate() {
-                        f(g * GROUP + a, b.first_trial + j as u64, o);
+            variant.run_map(
+                chunk..end,
+                &|n| progress(n * k as u64),
+                picked,
+                |(first, n, values)| {
+                    for (a, run) in values.chunks_exact(n.max(1)).enumerate() {
+                        for (j, &x) in run.iter().enumerate() {
+                            f(g * GROUP + a, first + j as u64, x);
+                        }
                     }
-                }
-            });
+                },
+            );
             crate::interrupt::check()?;
             chunk = end;
         }

@@ -104,10 +104,11 @@ fn simulate(
     let n = trials as usize;
     let mut npv = vec![vec![0.0; n]; arms.len()];
     let mut cost = vec![vec![0.0; n]; arms.len()];
-    each_outcome(model, &arms, 0..trials, progress, |v, t, o| {
-        npv[v][t as usize] = o.npv;
-        // The preparation channel is minus its cost.
-        cost[v][t as usize] = 0.0 - o.channels[9];
+    // The preparation channel is minus its cost.
+    let pick = |o: &crate::engine::Outcome| (o.npv, 0.0 - o.channels[9]);
+    each_outcome(model, &arms, 0..trials, progress, pick, |v, t, (x, c)| {
+        npv[v][t as usize] = x;
+        cost[v][t as usize] = c;
     })?;
     Ok(subsets
         .iter()

@@ -127,9 +127,16 @@ pub fn attribute(
         let end = (start + CHUNK).min(trials);
         let len = (end - start) as usize;
         let mut npv = vec![vec![0.0; len]; arms.len()];
-        each_outcome(model, &arms, start..end, progress, |v, t, o| {
-            npv[v][(t - start) as usize] = o.npv;
-        })?;
+        each_outcome(
+            model,
+            &arms,
+            start..end,
+            progress,
+            |o| o.npv,
+            |v, t, x| {
+                npv[v][(t - start) as usize] = x;
+            },
+        )?;
         // Trial `j` of the chunk reads every hybrid's NPV in that trial: its gap and each
         // player's Shapley value, the trials side by side, kept in trial order.
         let per_trial: Vec<[f64; N + 1]> = (0..len)

@@ -334,12 +334,25 @@ impl Model {
         &self,
         trials: Range<u64>,
         progress: &(dyn Fn(u64) + Sync),
-        mut consume: impl FnMut(Batch) + Send,
+        consume: impl FnMut(Batch) + Send,
+    ) {
+        self.run_map(trials, progress, |b| b, consume);
+    }
+
+    /// [`Model::run_each`], with each batch turned into what `map` makes of it on the
+    /// thread that simulated it, as soon as it is simulated (its buffers then serve the
+    /// next batch): `consume` is handed those, in trial order.
+    pub fn run_map<T: Send>(
+        &self,
+        trials: Range<u64>,
+        progress: &(dyn Fn(u64) + Sync),
+        map: impl Fn(Batch) -> T + Sync,
+        mut consume: impl FnMut(T) + Send,
     ) {
         let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
         // While one window is simulated, the previous one is handed on: the consumer's work
         // overlaps the engine's instead of following it.
-        let mut ready: Vec<Batch> = Vec::new();
+        let mut ready: Vec<T> = Vec::new();
         for window in starts.chunks(WINDOW) {
             // After Ctrl-C: stop between windows; the caller commits nothing.
             if crate::interrupt::requested() {
@@ -352,9 +365,9 @@ impl Model {
                         .map(|&start| {
                             let batch = self.run_batch(start..(start + BATCH).min(trials.end));
                             progress(batch.n as u64);
-                            batch
+                            map(batch)
                         })
-                        .collect::<Vec<Batch>>()
+                        .collect::<Vec<T>>()
                 },
                 || ready.drain(..).for_each(&mut consume),
             );
