@@ -51,7 +51,10 @@ pub fn each_outcome<T: Copy + Send>(
         let batches = (IN_FLIGHT / BATCH / k as u64).max(rayon::current_num_threads() as u64);
         // A batch's picks, variant by variant: `k` runs of its trials.
         let picked = |b: crate::engine::Batch| {
-            let values: Vec<T> = (0..k).flat_map(|a| b.outcomes_of(a).map(&pick)).collect();
+            let mut values = Vec::with_capacity(k * b.n);
+            for a in 0..k {
+                values.extend(b.outcomes_of(a).map(&pick));
+            }
             (b.first_trial, b.n, values)
         };
         let mut chunk = trials.start;

@@ -142,7 +142,9 @@ pub fn attribute(
         let per_trial: Vec<[f64; N + 1]> = (0..len)
             .into_par_iter()
             .map(|j| {
-                let v = |mask: usize| npv[index[mask]][j];
+                // Every coalition's NPV in this trial, read once.
+                let values: [f64; 1 << N] = std::array::from_fn(|mask| npv[index[mask]][j]);
+                let v = |mask: usize| values[mask];
                 let mut row = [0.0; N + 1];
                 row[N] = v((1 << N) - 1) - v(0);
                 for (p, x) in row[..N].iter_mut().enumerate() {

@@ -155,8 +155,8 @@ pub struct Model {
     gate_key: u64,
     review_key: u64,
     discovery_key: u64,
-    /// Outcomes only: batches carry neither monthly paths nor input values, and outcomes
-    /// carry only month 0's channels (what the analyses that simulate many variants of the
+    /// Outcomes only: batches carry neither monthly paths, sums, input values nor clamp
+    /// counts, and outcomes carry only month 0's channels (what the analyses that simulate many variants of the
     /// arms need, at a fraction of the memory and work).
     pub lean: bool,
     /// Whether any arm may hold reviews or make discoveries: only then are their monthly
@@ -339,6 +339,16 @@ impl Model {
         self.run_map(trials, progress, |b| b, consume);
     }
 
+    /// Trials per batch: [`BATCH`], fewer for a lean variant of many arms, so that its
+    /// batches (the grain the threads share) take about as long as a run's.
+    pub fn batch_trials(&self) -> u64 {
+        if self.lean {
+            (BATCH * 4 / self.n_arms().max(1) as u64).clamp(64, BATCH)
+        } else {
+            BATCH
+        }
+    }
+
     /// [`Model::run_each`], with each batch turned into what `map` makes of it on the
     /// thread that simulated it, as soon as it is simulated (its buffers then serve the
     /// next batch): `consume` is handed those, in trial order.
@@ -349,7 +359,8 @@ impl Model {
         map: impl Fn(Batch) -> T + Sync,
         mut consume: impl FnMut(T) + Send,
     ) {
-        let starts: Vec<u64> = (trials.start..trials.end).step_by(BATCH as usize).collect();
+        let step = self.batch_trials();
+        let starts: Vec<u64> = (trials.start..trials.end).step_by(step as usize).collect();
         // While one window is simulated, the previous one is handed on: the consumer's work
         // overlaps the engine's instead of following it.
         let mut ready: Vec<T> = Vec::new();
@@ -363,7 +374,7 @@ impl Model {
                     window
                         .par_iter()
                         .map(|&start| {
-                            let batch = self.run_batch(start..(start + BATCH).min(trials.end));
+                            let batch = self.run_batch(start..(start + step).min(trials.end));
                             progress(batch.n as u64);
                             map(batch)
                         })
@@ -450,7 +461,9 @@ impl Model {
                 batch.revenue_base_sum[ai * h1 + t] = revenue_base.total(t);
             }
         }
-        self.count_clamped(&d.clamped, &mut batch.clamped);
+        if !self.lean {
+            self.count_clamped(&d.clamped, &mut batch.clamped);
+        }
         batch
     }
 
@@ -850,12 +863,14 @@ impl Batch {
             b.cum_cf.clear();
             b.cum_cf.resize(len, 0.0);
         }
+        // Lean batches (no paths) carry neither monthly sums nor clamp counts.
+        let full = |len: usize| if paths { len } else { 0 };
         for v in [&mut b.adoption_sum, &mut b.revenue_base_sum] {
             v.clear();
-            v.resize(n_arms * h1, 0);
+            v.resize(full(n_arms * h1), 0);
         }
         b.clamped.clear();
-        b.clamped.resize(n_arms * clamp_stride, 0);
+        b.clamped.resize(full(n_arms * clamp_stride), 0);
         Batch {
             first_trial,
             n,
