@@ -288,15 +288,19 @@ impl Binned {
         for &(start, end) in &self.ranges {
             size.fill(0.0);
             sums.fill(0.0);
+            let mut w = [0.0; BLOCK];
             for &t in &self.order[start..end] {
-                let c = &counts[t * width..][..width];
-                for (s, &c) in size.iter_mut().zip(c) {
-                    *s += f64::from(c);
+                let w = &mut w[..width];
+                for (w, &c) in w.iter_mut().zip(&counts[t * width..][..width]) {
+                    *w = f64::from(c);
+                }
+                for (s, &w) in size.iter_mut().zip(&*w) {
+                    *s += w;
                 }
                 for (a, sums) in npv.iter().zip(sums.chunks_exact_mut(width)) {
                     let x = a[t];
-                    for (s, &c) in sums.iter_mut().zip(c) {
-                        *s += f64::from(c) * x;
+                    for (s, &w) in sums.iter_mut().zip(&*w) {
+                        *s += w * x;
                     }
                 }
             }
@@ -406,14 +410,28 @@ fn std_dev(values: &[f64]) -> f64 {
 /// A Poisson(1) count from 64 random bits, by inversion (at most 20).
 fn poisson1(bits: u64) -> u8 {
     let u = crate::dist::open01(bits);
-    let (mut k, mut p) = (0u32, (-1.0f64).exp());
-    let mut cdf = p;
-    while u > cdf && k < 20 {
+    let cdf = poisson1_cdf();
+    let mut k = 0;
+    while k < 20 && u > cdf[k] {
         k += 1;
-        p /= f64::from(k);
-        cdf += p;
     }
     k as u8
+}
+
+/// `P(N <= k)` for `N ~ Poisson(1)` and `k = 0..=20`, summed term by term as an inversion
+/// would (`p_k = p_(k-1) / k`), computed once.
+fn poisson1_cdf() -> &'static [f64; 21] {
+    static CDF: std::sync::OnceLock<[f64; 21]> = std::sync::OnceLock::new();
+    CDF.get_or_init(|| {
+        let mut cdf = [0.0; 21];
+        let mut p = (-1.0f64).exp();
+        cdf[0] = p;
+        for k in 1..21 {
+            p /= k as f64;
+            cdf[k] = cdf[k - 1] + p;
+        }
+        cdf
+    })
 }
 
 /// The chance floor: the mean EVPI of [`CHANCE_DRAWS`] keyed inputs that cannot matter,
@@ -492,4 +510,44 @@ pub fn sentence(e: &Evpi, currency: &str) -> String {
          {} {currency}.",
         fmt_money(e.overall)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The inversion term by term, as [`poisson1`] was first written.
+    fn poisson1_by_terms(bits: u64) -> u8 {
+        let u = crate::dist::open01(bits);
+        let (mut k, mut p) = (0u32, (-1.0f64).exp());
+        let mut cdf = p;
+        while u > cdf && k < 20 {
+            k += 1;
+            p /= f64::from(k);
+            cdf += p;
+        }
+        k as u8
+    }
+
+    #[test]
+    fn poisson_counts_match_the_inversion_by_terms() {
+        let cdf = poisson1_cdf();
+        // Keyed draws, and the bits of every CDF step and its neighbours.
+        let mut cases: Vec<u64> = (0..200_000).map(|t| rng::stream(9, t).next_u64()).collect();
+        for &c in cdf {
+            // `open01(b) = ((b >> 12) + 0.5) / 2^52`: the bits whose uniform is next to `c`.
+            let m = (c * (1u64 << 52) as f64) as u64;
+            for d in m.saturating_sub(2)..m + 3 {
+                cases.push(d << 12);
+            }
+        }
+        let mut seen = [0usize; 21];
+        for bits in cases {
+            let k = poisson1(bits);
+            assert_eq!(k, poisson1_by_terms(bits), "{bits:#x}");
+            seen[k as usize] += 1;
+        }
+        // Counts 0 to 5 all occur; their shares are about e^-1 / k!.
+        assert!(seen[..6].iter().all(|&n| n > 0), "{seen:?}");
+    }
 }
