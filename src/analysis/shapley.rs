@@ -97,6 +97,22 @@ fn weight(k: usize) -> f64 {
     f(k) * f(N - k - 1) / f(N)
 }
 
+/// One trial's Shapley value of each player, then the gap, from the NPV `values[mask]` of
+/// every coalition's hybrid and the weights of [`weight`].
+fn in_trial(values: &[f64; 1 << N], weights: &[f64; N]) -> [f64; N + 1] {
+    let mut row = [0.0; N + 1];
+    row[N] = values[(1 << N) - 1] - values[0];
+    for (p, x) in row[..N].iter_mut().enumerate() {
+        let bit = 1 << p;
+        let mut sum = 0.0;
+        for s in (0..1usize << N).filter(|s| s & bit == 0) {
+            sum += weights[s.count_ones() as usize] * (values[s | bit] - values[s]);
+        }
+        *x = sum;
+    }
+    row
+}
+
 /// The attribution of the gap between arms `a` and `b` of `model` over trials `0..trials`.
 ///
 /// # Errors
@@ -144,18 +160,7 @@ pub fn attribute(
             .map(|j| {
                 // Every coalition's NPV in this trial, read once.
                 let values: [f64; 1 << N] = std::array::from_fn(|mask| npv[index[mask]][j]);
-                let v = |mask: usize| values[mask];
-                let mut row = [0.0; N + 1];
-                row[N] = v((1 << N) - 1) - v(0);
-                for (p, x) in row[..N].iter_mut().enumerate() {
-                    let bit = 1 << p;
-                    let mut sum = 0.0;
-                    for s in (0..1usize << N).filter(|s| s & bit == 0) {
-                        sum += weights[s.count_ones() as usize] * (v(s | bit) - v(s));
-                    }
-                    *x = sum;
-                }
-                row
+                in_trial(&values, &weights)
             })
             .collect();
         for row in per_trial {
