@@ -99,6 +99,10 @@ pub struct MergeArgs {
     /// scenario's `[report] explain = true` does it too).
     #[arg(long)]
     pub explain: bool,
+    /// Leave the explanation out even when the scenario's `[report] explain = true` asks
+    /// for it, as `run --no-explain`.
+    #[arg(long, conflicts_with = "explain")]
+    pub no_explain: bool,
     #[command(flatten)]
     pub output: OutFlags,
     #[command(flatten)]
@@ -379,6 +383,10 @@ pub struct RunArgs {
     /// `[report] explain = true` does the same.
     #[arg(long)]
     pub explain: bool,
+    /// Leave the explanation out even when the scenario's `[report] explain = true` asks
+    /// for it: a what-if run without the seconds its 512 hybrid arms take.
+    #[arg(long, conflicts_with = "explain")]
+    pub no_explain: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -180,7 +180,7 @@ impl RunJob {
                 "--explain compares two arms; this scenario has one".into(),
             )));
         }
-        let explain = args.explain || scenario.explain;
+        let explain = args.explain || (scenario.explain && !args.no_explain);
         Ok(RunJob {
             path: args.scenario.clone(),
             scenario,

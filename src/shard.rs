@@ -656,7 +656,7 @@ pub fn merge(args: &MergeArgs) -> Result<(Summary, PathBuf)> {
     };
     (summary.levers, summary.levers_trials) =
         crate::analysis::levers::of_run(&model, args.levers.min(sim.trials))?;
-    let explanation = if args.explain || scenario.explain {
+    let explanation = if args.explain || (scenario.explain && !args.no_explain) {
         let trials = crate::analysis::command::DEFAULT_TRIALS.min(sim.trials);
         crate::analysis::command::of_run(&scenario, &summary, pair.as_ref(), trials)?
     } else {

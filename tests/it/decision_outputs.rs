@@ -216,6 +216,35 @@ fn a_run_with_explain_shows_why_the_best_plan_wins() {
 }
 
 #[test]
+fn no_explain_leaves_out_the_explanation_the_scenario_asks_for() {
+    // The shipped bakery sets `[report] explain = true`.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bakery.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, flag: &[&str]| {
+        let mut args = vec!["run", "--quiet", "--trials", "300", "--charts", "none"];
+        args.extend(flag);
+        args.push("--out");
+        alignsim(&args, &[dir, shipped.as_path()])
+    };
+    let (asked, quick) = (tmp.path().join("asked"), tmp.path().join("quick"));
+    assert_success(&run(&asked, &[]));
+    assert!(asked.join("explain.json").is_file());
+    assert_success(&run(&quick, &["--no-explain"]));
+    assert!(!quick.join("explain.json").exists());
+    let page = std::fs::read_to_string(quick.join("report.html")).unwrap();
+    assert!(!page.contains("Why the best plan wins"));
+    // The same trials either way.
+    let bytes = |dir: &Path| std::fs::read(dir.join("trials.parquet")).unwrap();
+    assert_eq!(bytes(&asked), bytes(&quick));
+    // Asking for both is a usage error, and writes nothing.
+    let both = tmp.path().join("both");
+    let out = run(&both, &["--explain", "--no-explain"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-explain"));
+    assert!(!both.exists());
+}
+
+#[test]
 fn the_levers_section_says_which_trials_it_was_computed_on() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("run");
