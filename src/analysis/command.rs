@@ -24,10 +24,6 @@ use crate::plot::{self, About, Formats, fmt_money, frontier, waterfall};
 use crate::report::{CHARTS_DIR, REPORT_FILE, pages};
 use crate::scenario::Scenario;
 
-/// File name of a plan search's result, which a run folder may hold too (its summary
-/// then quotes it).
-pub const PLAN_FILE: &str = "plan.json";
-
 /// Trials the analyses simulate unless `--trials` says otherwise: each trial is simulated
 /// for hundreds of variants.
 pub const DEFAULT_TRIALS: u64 = 20_000;
@@ -338,7 +334,7 @@ pub fn plan(args: &PlanArgs) -> Result<(Planned, PathBuf)> {
         sentence,
     };
     let staging = Staging::new(&s.out_dir)?;
-    output::write_json(&staging.path().join(PLAN_FILE), &done)?;
+    output::write_json(&staging.path().join(plan::FILE), &done)?;
     output::write_csv(
         &staging.path().join("plans.csv"),
         &mut plans_frame(&done.search)?,

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::{each_outcome, mean_se};
 use crate::engine::{ArmModel, Model};
 
+/// File name of a plan search's result, which a run folder may hold too (its summary
+/// then quotes it).
+pub const FILE: &str = "plan.json";
+
 /// Most packages searched exhaustively (1,024 subsets).
 pub const EXHAUSTIVE: usize = 10;
 

@@ -149,6 +149,6 @@ fn read_sensitivity(run_dir: &Path) -> Option<Sensitivity> {
 /// The plan search a run folder holds, read from its `plan.json`; none without one or with
 /// an unreadable one (the summary then advises from the levers alone).
 fn read_plan(run_dir: &Path) -> Option<PlanAdvice> {
-    let text = fs::read_to_string(run_dir.join(crate::analysis::command::PLAN_FILE)).ok()?;
+    let text = fs::read_to_string(run_dir.join(crate::analysis::plan::FILE)).ok()?;
     serde_json::from_str(&text).ok()
 }

@@ -120,7 +120,7 @@ pub fn analyse(s: &Samples, seed: u64) -> Evpi {
         .par_iter()
         .zip(replicates.par_iter())
         .map(|((i, binned), replicates)| {
-            let evpi = binned.value(&s.npv);
+            let evpi = binned.value(&s.npv, value_now);
             let se = std_dev(replicates);
             InputEvpi {
                 path: s.paths[*i].clone(),
@@ -169,6 +169,12 @@ pub fn best_option(means: &[f64]) -> (Option<usize>, f64) {
     )
 }
 
+/// The best option's mean npv, `max(0, max_a E[npv_a])`.
+fn best_mean(npv: &[Vec<f64>]) -> f64 {
+    let means: Vec<f64> = npv.iter().map(|v| mean(v)).collect();
+    best_option(&means).1
+}
+
 /// `E[max(0, max_a npv_a)] - max(0, max_a E[npv_a])` over the trials.
 pub fn overall(npv: &[Vec<f64>]) -> f64 {
     let n = npv.first().map_or(0, Vec::len);
@@ -179,8 +185,7 @@ pub fn overall(npv: &[Vec<f64>]) -> f64 {
         .map(|t| npv.iter().fold(0.0f64, |m, a| m.max(a[t])))
         .sum::<f64>()
         / n as f64;
-    let means: Vec<f64> = npv.iter().map(|v| mean(v)).collect();
-    gain(per_trial, best_option(&means).1)
+    gain(per_trial, best_mean(npv))
 }
 
 /// The EVPI of an input with values `x` (one per trial) and the bins used: the
@@ -191,7 +196,7 @@ pub fn of_input(x: &[f64], npv: &[Vec<f64>], bins: usize) -> (f64, usize) {
         return (0.0, 0);
     }
     let binned = Binned::new(x, bins);
-    (binned.value(npv), binned.ranges.len())
+    (binned.value(npv, best_mean(npv)), binned.ranges.len())
 }
 
 /// The trials sorted by an input's value and cut into bins of equal count (ties never
@@ -229,8 +234,9 @@ impl Binned {
         Binned { order, ranges }
     }
 
-    /// The EVPI over these bins, every trial counted once.
-    fn value(&self, npv: &[Vec<f64>]) -> f64 {
+    /// The EVPI over these bins, every trial counted once, the best option's mean npv
+    /// being `now` ([`best_mean`]).
+    fn value(&self, npv: &[Vec<f64>], now: f64) -> f64 {
         if self.order.is_empty() || npv.is_empty() {
             return 0.0;
         }
@@ -246,8 +252,7 @@ impl Binned {
             total += best_option(&means).1 * size;
             count += size;
         }
-        let means: Vec<f64> = npv.iter().map(|v| mean(v)).collect();
-        gain(total / count, best_option(&means).1)
+        gain(total / count, now)
     }
 
     /// The EVPI over these bins in each replicate `j` of a block of `width` bootstrap
@@ -338,8 +343,9 @@ fn weighted_mean(v: &[f64], w: &[f64]) -> f64 {
     v.iter().zip(w).map(|(x, w)| x * w).sum::<f64>() / total
 }
 
-/// [`overall`] with every trial counted `weights[t]` times.
-fn overall_weighted(npv: &[Vec<f64>], weights: &[f64]) -> f64 {
+/// [`overall`] with every trial counted `weights[t]` times, `now` being the best option's
+/// weighted mean npv (which the caller has already).
+fn overall_weighted(npv: &[Vec<f64>], weights: &[f64], now: f64) -> f64 {
     let total: f64 = weights.iter().sum();
     if npv.is_empty() || total == 0.0 {
         return 0.0;
@@ -350,8 +356,7 @@ fn overall_weighted(npv: &[Vec<f64>], weights: &[f64]) -> f64 {
         .map(|(t, w)| w * npv.iter().fold(0.0f64, |m, a| m.max(a[t])))
         .sum::<f64>()
         / total;
-    let means: Vec<f64> = npv.iter().map(|v| weighted_mean(v, weights)).collect();
-    gain(per_trial, best_option(&means).1)
+    gain(per_trial, now)
 }
 
 /// Bootstrap replicates drawn and evaluated together: a block's Poisson weights of every
@@ -390,7 +395,8 @@ fn bootstrap(key: u64, npv: &[Vec<f64>], binned: &[(usize, Binned)]) -> (Vec<Vec
             .map(|j| {
                 let w: Vec<f64> = (0..n).map(|t| f64::from(counts[t * width + j])).collect();
                 let means: Vec<f64> = npv.iter().map(|v| weighted_mean(v, &w)).collect();
-                (best_option(&means).1, overall_weighted(npv, &w))
+                let now = best_option(&means).1;
+                (now, overall_weighted(npv, &w, now))
             })
             .unzip();
         let values: Vec<Vec<f64>> = binned
@@ -457,13 +463,14 @@ fn chance_floor(npv: &[Vec<f64>], bins: usize, seed: u64) -> f64 {
             a.iter().map(|v| v - m).collect()
         })
         .collect();
+    let now = best_mean(&centred);
     let draws: Vec<f64> = (0..CHANCE_DRAWS)
         .into_par_iter()
         .map(|k| {
             let key = rng::key(seed, CHANCE_STREAM) ^ rng::mix64(k as u64);
             let mut g = Xoshiro256PlusPlus::seed_from_u64(key);
             let x: Vec<f64> = (0..n).map(|_| g.next_u64() as f64).collect();
-            Binned::new(&x, bins).value(&centred)
+            Binned::new(&x, bins).value(&centred, now)
         })
         .collect();
     mean(&draws)
